@@ -1,0 +1,67 @@
+"""`log()`: the one way plan data changes are recorded. Call it inside the action's transaction."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from chizai.audit.context import current_request_id
+from chizai.audit.models import AuditEntry
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """Field → [old, new] for every field whose value differs."""
+    before = before or {}
+    after = after or {}
+    changes: dict[str, list[Any]] = {}
+    for field in dict.fromkeys([*before, *after]):
+        old, new = _plain(before.get(field)), _plain(after.get(field))
+        if old != new:
+            changes[field] = [old, new]
+    return changes
+
+
+def log(
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    *,
+    kpi_id: int | None = None,
+    plan_id: int | None = None,
+    reason: str = "",
+    actor_label: str = "",
+) -> AuditEntry | None:
+    """Record a change; returns None (and records nothing) when nothing changed."""
+    changes = diff(before, after)
+    if not changes:
+        return None
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = actor_label or (user.get_username() if user else "システム")
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_label=label,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        kpi_id=kpi_id,
+        plan_id=plan_id,
+        changes=changes,
+        reason=reason,
+        request_id=current_request_id.get(),
+    )

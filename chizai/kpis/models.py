@@ -1,0 +1,361 @@
+"""Plans, their KPIs, and the targets, actuals and written evaluations entered against them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from chizai.lib.fiscal import Half, period_label
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Plan(models.Model):
+    """An action plan (地域知財活性化行動計画), e.g. the 3rd plan for FY2023–2025 (第3次)."""
+
+    number = models.PositiveSmallIntegerField("次", unique=True)
+    name = models.CharField("名称", max_length=200)
+    first_fiscal_year = models.PositiveSmallIntegerField("計画期間（開始年度）")
+    last_fiscal_year = models.PositiveSmallIntegerField("計画期間（終了年度）")
+    published = models.CharField("策定", max_length=100, blank=True)
+    source = models.CharField("出典", max_length=300, blank=True)
+    description = models.TextField("概要", blank=True)
+
+    class Meta:
+        verbose_name = "計画"
+        verbose_name_plural = "計画"
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def fiscal_years(self) -> list[int]:
+        return list(range(self.first_fiscal_year, self.last_fiscal_year + 1))
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.first_fiscal_year, self.last_fiscal_year)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in ("name", "first_fiscal_year", "last_fiscal_year", "published")}
+
+
+class KpiKind(models.TextChoices):
+    CORE = "core", "基幹指標"
+    ATTACHED = "attached", "基幹指標に付随するKPI"
+    MEASURE = "measure", "施策KPI"
+    AGENCY_TARGET = "agency_target", "実施庁目標"
+    EFFECT = "effect", "効果指標"
+    REGIONAL = "regional", "地域KPI"
+    REGIONAL_SUMMARY = "regional_summary", "地域KPI集計"
+
+
+class Shape(models.TextChoices):
+    PER_PERIOD = "per_period", "期間ごとの目標"
+    CUMULATIVE = "cumulative", "期間累計"
+    STOCK = "stock", "累計（時点の総数）"
+    RATIO = "ratio", "割合（しきい値）"
+    BASELINE_TARGET = "baseline_target", "基準値→目標値"
+    QUALITATIVE = "qualitative", "定性目標"
+
+
+class PeriodBasis(models.TextChoices):
+    FISCAL_YEAR = "fiscal_year", "年度"
+    CALENDAR_YEAR = "calendar_year", "年"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "多いほど良い（以上）"
+    LOWER = "lower", "少ないほど良い（以下）"
+
+
+FLOW_SHAPES = (Shape.PER_PERIOD, Shape.CUMULATIVE)
+
+
+class KpiQuerySet(models.QuerySet["Kpi"]):
+    def for_plan(self, plan: Plan) -> KpiQuerySet:
+        return self.filter(plan=plan)
+
+    def with_values(self) -> KpiQuerySet:
+        """Everything achievement needs, in a fixed number of queries whatever the number of KPIs."""
+        return self.select_related("plan", "owner", "owner__bureau", "parent").prefetch_related(
+            "targets", "actuals", "evaluations"
+        )
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> KpiQuerySet:
+        """KPIs the user may see (the permission chokepoint for KPIs)."""
+        from chizai.organizations.permissions import scope_filter
+
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(scope_filter(user, field="owner"))
+
+    def regional(self) -> KpiQuerySet:
+        return self.filter(kind=KpiKind.REGIONAL)
+
+
+class Kpi(models.Model):
+    """A KPI or effect indicator of a plan (KPI・効果指標): what is counted, by whom, in which shape.
+
+    The shape says how targets and actuals are read: a target per fiscal or calendar year, a target
+    over a range of years (累計), a stock to date, a percentage with a threshold, a baseline → target,
+    or a qualitative aim with no number. `parent` makes the KPI a subset of another
+    (e.g. 地域掘り起こし型 within the core indicator), and a subset never exceeds its parent.
+    """
+
+    plan = models.ForeignKey(Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="kpis")
+    code = models.SlugField("コード", max_length=64)
+    numbering = models.CharField("番号", max_length=20, blank=True)
+    sort_order = models.PositiveIntegerField("表示順", default=0)
+    kind = models.CharField("種類", max_length=20, choices=KpiKind.choices)
+    name = models.TextField("指標")
+    description = models.TextField("定義・補足", blank=True)
+    owner = models.ForeignKey(
+        "organizations.Organization", verbose_name="関係主体", on_delete=models.PROTECT, related_name="kpis"
+    )
+    unit = models.CharField("単位", max_length=10)
+    period_basis = models.CharField(
+        "期間の単位", max_length=20, choices=PeriodBasis.choices, default=PeriodBasis.FISCAL_YEAR
+    )
+    shape = models.CharField("型", max_length=20, choices=Shape.choices, default=Shape.PER_PERIOD)
+    direction = models.CharField("方向", max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="内数の元となるKPI",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsets",
+    )
+    decimals = models.PositiveSmallIntegerField("達成率の小数桁数", default=0)
+    baseline_value = models.DecimalField("基準値", max_digits=14, decimal_places=2, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField("基準年（年度）", null=True, blank=True)
+    measurable = models.BooleanField(
+        "計画期間内に数値で測定できる", default=True, help_text="測定できない指標は定性的に評価します（評価不能）。"
+    )
+    target_source = models.CharField("目標の出典", max_length=200, blank=True)
+    version = models.PositiveIntegerField("版", default=1)
+
+    objects = KpiQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "KPI"
+        verbose_name_plural = "KPI"
+        ordering = ["plan", "sort_order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_kpi_code_per_plan")]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    @property
+    def short_name(self) -> str:
+        first_line = self.name.splitlines()[0] if self.name else ""
+        return first_line if len(first_line) <= 60 else first_line[:59] + "…"
+
+    @property
+    def is_calendar_year(self) -> bool:
+        return self.period_basis == PeriodBasis.CALENDAR_YEAR
+
+    @property
+    def is_flow(self) -> bool:
+        """Whether half-year figures add up to the year (件数 during the period) rather than a level."""
+        return self.shape in FLOW_SHAPES
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == Direction.LOWER
+
+    def label_period(self, start: int, end: int) -> str:
+        return period_label(start, end, calendar=self.is_calendar_year)
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": "自分自身を内数の元にはできません。"})
+        if self.parent and self.parent.unit != self.unit:
+            raise ValidationError({"parent": "内数の元となるKPIと単位が異なります。"})
+        if self.shape == Shape.BASELINE_TARGET and self.baseline_value is None:
+            raise ValidationError({"baseline_value": "基準値→目標値の指標には基準値が必要です。"})
+
+    def snapshot(self) -> dict[str, Any]:
+        fields = ("name", "kind", "unit", "shape", "direction", "period_basis", "decimals")
+        data = {f: getattr(self, f) for f in fields}
+        data.update(
+            owner=self.owner.code,
+            parent=self.parent.code if self.parent else None,
+            baseline_value=self.baseline_value,
+            baseline_year=self.baseline_year,
+            measurable=self.measurable,
+        )
+        return data
+
+
+class PeriodQuerySet(models.QuerySet[Any]):
+    def covering(self, start: int, end: int) -> PeriodQuerySet:
+        return self.filter(start_year=start, end_year=end)
+
+
+class PeriodMixin(models.Model):
+    """A period of one year (start = end) or a range of years (累計), in the KPI's period basis."""
+
+    start_year = models.PositiveSmallIntegerField("開始年（年度）")
+    end_year = models.PositiveSmallIntegerField("終了年（年度）")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_range(self) -> bool:
+        return self.start_year != self.end_year
+
+    def clean_period(self) -> None:
+        if self.end_year < self.start_year:
+            raise ValidationError({"end_year": "終了年は開始年以降にしてください。"})
+
+
+class Target(PeriodMixin):
+    """A target (目標) of a KPI for a year or a range of years; for ratios, the threshold (以上)."""
+
+    kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="targets")
+    value = models.DecimalField("目標値", max_digits=14, decimal_places=2)
+    note = models.CharField("注記", max_length=200, blank=True)
+    from_plan_file = models.BooleanField("計画ファイル由来", default=False)
+    version = models.PositiveIntegerField("版", default=1)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "目標"
+        verbose_name_plural = "目標"
+        ordering = ["kpi", "start_year", "end_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "start_year", "end_year"], name="unique_target_period"),
+            models.CheckConstraint(condition=Q(end_year__gte=models.F("start_year")), name="target_period_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.short_name} 目標 {self.kpi.label_period(self.start_year, self.end_year)}"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"value": self.value, "note": self.note}
+
+
+class ActualSource(models.TextChoices):
+    PLAN = "plan", "計画文書"
+    ENTERED = "entered", "画面入力"
+    IMPORTED = "imported", "取込"
+    COMPUTED = "computed", "記録から集計"
+    DEMO = "demo", "デモ（架空）"
+
+
+class HalfChoice(models.TextChoices):
+    FULL = "FY", "通期"
+    FIRST = Half.FIRST.value, "上期"
+    SECOND = Half.SECOND.value, "下期"
+
+
+class Actual(PeriodMixin):
+    """An actual (実績) of a KPI for a year, a half year (上期/下期) or a range of years.
+
+    For flow KPIs a half-year figure is what happened in that half; for stocks and ratios it is the level
+    at the end of the half. A ratio may be entered as numerator and denominator, from which the
+    percentage is computed. `source` records where the figure came from.
+    """
+
+    kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="actuals")
+    half = models.CharField("半期", max_length=2, choices=HalfChoice.choices, default=HalfChoice.FULL)
+    value = models.DecimalField("実績値", max_digits=14, decimal_places=2, null=True, blank=True)
+    numerator = models.DecimalField("該当数（分子）", max_digits=14, decimal_places=2, null=True, blank=True)
+    denominator = models.DecimalField("対象数（分母）", max_digits=14, decimal_places=2, null=True, blank=True)
+    source = models.CharField("出所", max_length=10, choices=ActualSource.choices, default=ActualSource.ENTERED)
+    source_note = models.CharField("出所の補足", max_length=200, blank=True)
+    version = models.PositiveIntegerField("版", default=1)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "実績"
+        verbose_name_plural = "実績"
+        ordering = ["kpi", "start_year", "end_year", "half"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "start_year", "end_year", "half"], name="unique_actual_period"),
+            models.CheckConstraint(condition=Q(end_year__gte=models.F("start_year")), name="actual_period_order"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | (Q(numerator__isnull=False) & Q(denominator__isnull=False)),
+                name="actual_has_a_figure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        half = "" if self.half == HalfChoice.FULL else self.get_half_display()
+        return f"{self.kpi.short_name} 実績 {self.kpi.label_period(self.start_year, self.end_year)}{half}"
+
+    @property
+    def figure(self) -> Decimal | None:
+        """The figure compared with the target: the value, or the percentage from numerator / denominator."""
+        if self.numerator is not None and self.denominator:
+            from chizai.lib.numbers import ratio_percent
+
+            return ratio_percent(self.numerator, self.denominator, decimals=1)
+        return self.value
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "source": self.source,
+        }
+
+
+class Evaluation(PeriodMixin):
+    """A written evaluation (評価・所見) of a KPI for a period: what the numbers cannot say."""
+
+    kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="evaluations")
+    half = models.CharField("半期", max_length=2, choices=HalfChoice.choices, default=HalfChoice.FULL)
+    text = models.TextField("評価")
+    from_plan_file = models.BooleanField("計画ファイル由来", default=False)
+    version = models.PositiveIntegerField("版", default=1)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "評価"
+        verbose_name_plural = "評価"
+        ordering = ["kpi", "start_year", "end_year", "half"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "start_year", "end_year", "half"], name="unique_evaluation_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.short_name} 評価 {self.kpi.label_period(self.start_year, self.end_year)}"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"text": self.text}
+
+
+class DemoDataset(models.Model):
+    """Marks that synthetic demo data (架空のデモデータ) was loaded, so every page can say so."""
+
+    loaded_at = models.DateTimeField("読込日時", auto_now_add=True)
+    description = models.CharField("内容", max_length=200)
+
+    class Meta:
+        verbose_name = "デモデータ"
+        verbose_name_plural = "デモデータ"
+
+    def __str__(self) -> str:
+        return self.description
+
+    @classmethod
+    def is_loaded(cls) -> bool:
+        return cls.objects.exists()

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from chizai.kpis import views
+
+app_name = "kpis"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("plans/<int:number>/", views.dashboard, name="plan_dashboard"),
+    path("plans/<int:number>/report/", views.plan_report, name="plan_report"),
+    path("organizations/", views.organization_list, name="organization_list"),
+    path("organizations/<slug:code>/", views.organization_detail, name="organization_detail"),
+    path("kpis/<int:pk>/", views.kpi_detail, name="kpi_detail"),
+    path("kpis/<int:pk>/actual/", views.actual_edit, name="actual_edit"),
+    path("kpis/<int:pk>/evaluation/", views.evaluation_edit, name="evaluation_edit"),
+]
