@@ -182,9 +182,7 @@ def forecast(kpi: Kpi, year: int, figure: YearFigure, actuals: dict[tuple[int, i
     return h1
 
 
-def status_of(
-    kpi: Kpi, *, target: Decimal | None, figure: YearFigure, end_year: int, today: datetime.date
-) -> Status:
+def status_of(kpi: Kpi, *, target: Decimal | None, figure: YearFigure, end_year: int, today: datetime.date) -> Status:
     if kpi.shape == Shape.QUALITATIVE or not kpi.measurable or target is None:
         return Status.NOT_EVALUABLE
     if today <= period_end_date(kpi, end_year):
@@ -289,7 +287,7 @@ def _year_of(kpi: Kpi, today: datetime.date) -> int:
 
 @dataclass(frozen=True)
 class ItemsMet:
-    """"Regional KPI items met / total" (地域KPIの達成項目数／項目数) for a set of KPIs."""
+    """ "Regional KPI items met / total" (地域KPIの達成項目数／項目数) for a set of KPIs."""
 
     total: int
     met: int

@@ -154,8 +154,16 @@ def _write(
     if updated != 1:
         raise ConflictError()
     existing.refresh_from_db()
-    log(actor, f"{action}.updated", existing, before, existing.snapshot(), kpi_id=kpi.pk, plan_id=kpi.plan_id,
-        reason=reason)
+    log(
+        actor,
+        f"{action}.updated",
+        existing,
+        before,
+        existing.snapshot(),
+        kpi_id=kpi.pk,
+        plan_id=kpi.plan_id,
+        reason=reason,
+    )
     return existing
 
 

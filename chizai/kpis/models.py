@@ -331,9 +331,7 @@ class Evaluation(PeriodMixin):
         verbose_name_plural = "評価"
         ordering = ["kpi", "start_year", "end_year", "half"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["kpi", "start_year", "end_year", "half"], name="unique_evaluation_period"
-            ),
+            models.UniqueConstraint(fields=["kpi", "start_year", "end_year", "half"], name="unique_evaluation_period"),
         ]
 
     def __str__(self) -> str:

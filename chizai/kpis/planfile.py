@@ -243,7 +243,9 @@ class _Parser:
         codes = [e.code for e in entries]
         for code in {c for c in codes if codes.count(c) > 1}:
             self.error("kpis", f"KPIコード「{code}」が重複しています。")
-        owners = set(Organization.objects.filter(code__in={e.owner_code for e in entries}).values_list("code", flat=True))
+        owners = set(
+            Organization.objects.filter(code__in={e.owner_code for e in entries}).values_list("code", flat=True)
+        )
         for entry in entries:
             if entry.owner_code not in owners:
                 self.error(f"KPI {entry.code}", f"関係主体コード「{entry.owner_code}」が見つかりません。")
@@ -312,8 +314,9 @@ class _Writer:
         else:
             self.summary.updated += 1
 
-    def upsert(self, existing: Any, model: Any, lookup: dict[str, Any], values: dict[str, Any], action: str,
-               kpi: Kpi | None) -> Any:
+    def upsert(
+        self, existing: Any, model: Any, lookup: dict[str, Any], values: dict[str, Any], action: str, kpi: Kpi | None
+    ) -> Any:
         if existing is None:
             obj = model.objects.create(**lookup, **values)
             self.audit(f"{action}.created", obj, None, obj.snapshot(), kpi)
@@ -341,8 +344,9 @@ def _write_plan(data: PlanData, *, actor: Any, label: str) -> LoadSummary:
     plan = Plan.objects.filter(number=number).first()
     summary = LoadSummary(plan=plan or Plan(number=number))
     writer = _Writer(summary.plan, actor, label, summary)
-    plan = writer.upsert(plan, Plan, {"number": number}, {k: v for k, v in data.fields.items() if k != "number"},
-                         "plan", None)
+    plan = writer.upsert(
+        plan, Plan, {"number": number}, {k: v for k, v in data.fields.items() if k != "number"}, "plan", None
+    )
     summary.plan = writer.plan = plan
     owners = {o.code: o for o in Organization.objects.filter(code__in={e.owner_code for e in data.kpis})}
     existing_kpis = {k.code: k for k in Kpi.objects.filter(plan=plan).select_related("owner", "parent")}
@@ -350,8 +354,9 @@ def _write_plan(data: PlanData, *, actor: Any, label: str) -> LoadSummary:
     for entry in data.kpis:
         values = dict(entry.fields, owner=owners[entry.owner_code])
         values["parent"] = kpis.get(entry.parent_code or "")
-        kpis[entry.code] = writer.upsert(existing_kpis.get(entry.code), Kpi, {"plan": plan, "code": entry.code},
-                                         values, "kpi", None)
+        kpis[entry.code] = writer.upsert(
+            existing_kpis.get(entry.code), Kpi, {"plan": plan, "code": entry.code}, values, "kpi", None
+        )
         if entry.code not in existing_kpis:
             kpis[entry.code].refresh_from_db()
     _write_figures(writer, data, kpis)
@@ -371,22 +376,43 @@ def _write_figures(writer: _Writer, data: PlanData, kpis: dict[str, Kpi]) -> Non
         for f in entry.targets:
             key = (kpi.pk, f.start_year, f.end_year)
             seen.add(("target", key))
-            writer.upsert(targets.get(key), Target, {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year},
-                          {"value": f.value, "note": f.note, "from_plan_file": True}, "kpi.target", kpi)
+            writer.upsert(
+                targets.get(key),
+                Target,
+                {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year},
+                {"value": f.value, "note": f.note, "from_plan_file": True},
+                "kpi.target",
+                kpi,
+            )
         for f in entry.actuals:
             key = (kpi.pk, f.start_year, f.end_year, f.half)
             seen.add(("actual", key))
-            values = {"value": f.value, "numerator": f.numerator, "denominator": f.denominator,
-                      "source": ActualSource.PLAN, "source_note": f.note}
-            writer.upsert(actuals.get(key), Actual,
-                          {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year, "half": f.half},
-                          values, "kpi.actual", kpi)
+            values = {
+                "value": f.value,
+                "numerator": f.numerator,
+                "denominator": f.denominator,
+                "source": ActualSource.PLAN,
+                "source_note": f.note,
+            }
+            writer.upsert(
+                actuals.get(key),
+                Actual,
+                {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year, "half": f.half},
+                values,
+                "kpi.actual",
+                kpi,
+            )
         for f in entry.evaluations:
             key = (kpi.pk, f.start_year, f.end_year, f.half)
             seen.add(("evaluation", key))
-            writer.upsert(evaluations.get(key), Evaluation,
-                          {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year, "half": f.half},
-                          {"text": f.text, "from_plan_file": True}, "kpi.evaluation", kpi)
+            writer.upsert(
+                evaluations.get(key),
+                Evaluation,
+                {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year, "half": f.half},
+                {"text": f.text, "from_plan_file": True},
+                "kpi.evaluation",
+                kpi,
+            )
     by_id = {k.pk: k for k in kpis.values()}
     for key, target in targets.items():
         if target.from_plan_file and ("target", key) not in seen:

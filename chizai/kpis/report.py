@@ -25,7 +25,8 @@ def target_line(kpi: Kpi, rows: list[PeriodResult]) -> str:
     unit = kpi.unit
     if kpi.shape == Shape.BASELINE_TARGET:
         final = targets[-1]
-        base = f"{format_quantity(kpi.baseline_value, unit)}({kpi.label_period(kpi.baseline_year or 0, kpi.baseline_year or 0)})"
+        baseline_year = kpi.baseline_year or final.start_year
+        base = f"{format_quantity(kpi.baseline_value, unit)}({kpi.label_period(baseline_year, baseline_year)})"
         goal = format_quantity(final.value, unit)
         if not final.note:
             goal += f"({kpi.label_period(final.start_year, final.end_year)})"

@@ -66,9 +66,7 @@ class Organization(models.Model):
     name = models.CharField("名称", max_length=200)
     short_name = models.CharField("略称", max_length=100, blank=True)
     jis_code = models.CharField("都道府県コード（JIS）", max_length=2, blank=True)
-    support_body_type = models.CharField(
-        "支援機関の種類", max_length=30, choices=SupportBodyType.choices, blank=True
-    )
+    support_body_type = models.CharField("支援機関の種類", max_length=30, choices=SupportBodyType.choices, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name="上位組織",

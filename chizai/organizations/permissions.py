@@ -113,9 +113,7 @@ def can_review_organization(user: AnyUser, organization: Organization) -> bool:
         if membership.role not in REVIEW_ROLES:
             continue
         own = membership.organization
-        if own.kind == OrganizationKind.JPO or (
-            own.kind == OrganizationKind.BUREAU and _in_scope(own, organization)
-        ):
+        if own.kind == OrganizationKind.JPO or (own.kind == OrganizationKind.BUREAU and _in_scope(own, organization)):
             return True
     return False
 

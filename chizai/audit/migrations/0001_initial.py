@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,26 +14,35 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='日時')),
-                ('actor_label', models.CharField(blank=True, max_length=150, verbose_name='実行者名')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='操作')),
-                ('object_type', models.CharField(max_length=64, verbose_name='対象の種類')),
-                ('object_id', models.CharField(max_length=64, verbose_name='対象ID')),
-                ('object_repr', models.CharField(max_length=300, verbose_name='対象')),
-                ('kpi_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='KPI')),
-                ('plan_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='計画')),
-                ('changes', models.JSONField(default=dict, verbose_name='変更内容')),
-                ('reason', models.TextField(blank=True, verbose_name='理由')),
-                ('request_id', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='リクエストID')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='実行者')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="日時")),
+                ("actor_label", models.CharField(blank=True, max_length=150, verbose_name="実行者名")),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="操作")),
+                ("object_type", models.CharField(max_length=64, verbose_name="対象の種類")),
+                ("object_id", models.CharField(max_length=64, verbose_name="対象ID")),
+                ("object_repr", models.CharField(max_length=300, verbose_name="対象")),
+                ("kpi_id", models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="KPI")),
+                ("plan_id", models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="計画")),
+                ("changes", models.JSONField(default=dict, verbose_name="変更内容")),
+                ("reason", models.TextField(blank=True, verbose_name="理由")),
+                ("request_id", models.CharField(blank=True, db_index=True, max_length=32, verbose_name="リクエストID")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="実行者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '変更履歴',
-                'verbose_name_plural': '変更履歴',
-                'ordering': ['-at', '-pk'],
+                "verbose_name": "変更履歴",
+                "verbose_name_plural": "変更履歴",
+                "ordering": ["-at", "-pk"],
             },
         ),
     ]

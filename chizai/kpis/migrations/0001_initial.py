@@ -5,145 +5,317 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemoDataset',
+            name="DemoDataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, verbose_name='読込日時')),
-                ('description', models.CharField(max_length=200, verbose_name='内容')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("loaded_at", models.DateTimeField(auto_now_add=True, verbose_name="読込日時")),
+                ("description", models.CharField(max_length=200, verbose_name="内容")),
             ],
             options={
-                'verbose_name': 'デモデータ',
-                'verbose_name_plural': 'デモデータ',
+                "verbose_name": "デモデータ",
+                "verbose_name_plural": "デモデータ",
             },
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(unique=True, verbose_name='次')),
-                ('name', models.CharField(max_length=200, verbose_name='名称')),
-                ('first_fiscal_year', models.PositiveSmallIntegerField(verbose_name='計画期間（開始年度）')),
-                ('last_fiscal_year', models.PositiveSmallIntegerField(verbose_name='計画期間（終了年度）')),
-                ('published', models.CharField(blank=True, max_length=100, verbose_name='策定')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='出典')),
-                ('description', models.TextField(blank=True, verbose_name='概要')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField(unique=True, verbose_name="次")),
+                ("name", models.CharField(max_length=200, verbose_name="名称")),
+                ("first_fiscal_year", models.PositiveSmallIntegerField(verbose_name="計画期間（開始年度）")),
+                ("last_fiscal_year", models.PositiveSmallIntegerField(verbose_name="計画期間（終了年度）")),
+                ("published", models.CharField(blank=True, max_length=100, verbose_name="策定")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="出典")),
+                ("description", models.TextField(blank=True, verbose_name="概要")),
             ],
             options={
-                'verbose_name': '計画',
-                'verbose_name_plural': '計画',
-                'ordering': ['-number'],
+                "verbose_name": "計画",
+                "verbose_name_plural": "計画",
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='Kpi',
+            name="Kpi",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, verbose_name='コード')),
-                ('numbering', models.CharField(blank=True, max_length=20, verbose_name='番号')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='表示順')),
-                ('kind', models.CharField(choices=[('core', '基幹指標'), ('attached', '基幹指標に付随するKPI'), ('measure', '施策KPI'), ('agency_target', '実施庁目標'), ('effect', '効果指標'), ('regional', '地域KPI'), ('regional_summary', '地域KPI集計')], max_length=20, verbose_name='種類')),
-                ('name', models.TextField(verbose_name='指標')),
-                ('description', models.TextField(blank=True, verbose_name='定義・補足')),
-                ('unit', models.CharField(max_length=10, verbose_name='単位')),
-                ('period_basis', models.CharField(choices=[('fiscal_year', '年度'), ('calendar_year', '年')], default='fiscal_year', max_length=20, verbose_name='期間の単位')),
-                ('shape', models.CharField(choices=[('per_period', '期間ごとの目標'), ('cumulative', '期間累計'), ('stock', '累計（時点の総数）'), ('ratio', '割合（しきい値）'), ('baseline_target', '基準値→目標値'), ('qualitative', '定性目標')], default='per_period', max_length=20, verbose_name='型')),
-                ('direction', models.CharField(choices=[('higher', '多いほど良い（以上）'), ('lower', '少ないほど良い（以下）')], default='higher', max_length=10, verbose_name='方向')),
-                ('decimals', models.PositiveSmallIntegerField(default=0, verbose_name='達成率の小数桁数')),
-                ('baseline_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='基準値')),
-                ('baseline_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='基準年（年度）')),
-                ('measurable', models.BooleanField(default=True, help_text='測定できない指標は定性的に評価します（評価不能）。', verbose_name='計画期間内に数値で測定できる')),
-                ('target_source', models.CharField(blank=True, max_length=200, verbose_name='目標の出典')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='kpis', to='organizations.organization', verbose_name='関係主体')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='subsets', to='kpis.kpi', verbose_name='内数の元となるKPI')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpis', to='kpis.plan', verbose_name='計画')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=64, verbose_name="コード")),
+                ("numbering", models.CharField(blank=True, max_length=20, verbose_name="番号")),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="表示順")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("core", "基幹指標"),
+                            ("attached", "基幹指標に付随するKPI"),
+                            ("measure", "施策KPI"),
+                            ("agency_target", "実施庁目標"),
+                            ("effect", "効果指標"),
+                            ("regional", "地域KPI"),
+                            ("regional_summary", "地域KPI集計"),
+                        ],
+                        max_length=20,
+                        verbose_name="種類",
+                    ),
+                ),
+                ("name", models.TextField(verbose_name="指標")),
+                ("description", models.TextField(blank=True, verbose_name="定義・補足")),
+                ("unit", models.CharField(max_length=10, verbose_name="単位")),
+                (
+                    "period_basis",
+                    models.CharField(
+                        choices=[("fiscal_year", "年度"), ("calendar_year", "年")],
+                        default="fiscal_year",
+                        max_length=20,
+                        verbose_name="期間の単位",
+                    ),
+                ),
+                (
+                    "shape",
+                    models.CharField(
+                        choices=[
+                            ("per_period", "期間ごとの目標"),
+                            ("cumulative", "期間累計"),
+                            ("stock", "累計（時点の総数）"),
+                            ("ratio", "割合（しきい値）"),
+                            ("baseline_target", "基準値→目標値"),
+                            ("qualitative", "定性目標"),
+                        ],
+                        default="per_period",
+                        max_length=20,
+                        verbose_name="型",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "多いほど良い（以上）"), ("lower", "少ないほど良い（以下）")],
+                        default="higher",
+                        max_length=10,
+                        verbose_name="方向",
+                    ),
+                ),
+                ("decimals", models.PositiveSmallIntegerField(default=0, verbose_name="達成率の小数桁数")),
+                (
+                    "baseline_value",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="基準値"),
+                ),
+                (
+                    "baseline_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="基準年（年度）"),
+                ),
+                (
+                    "measurable",
+                    models.BooleanField(
+                        default=True,
+                        help_text="測定できない指標は定性的に評価します（評価不能）。",
+                        verbose_name="計画期間内に数値で測定できる",
+                    ),
+                ),
+                ("target_source", models.CharField(blank=True, max_length=200, verbose_name="目標の出典")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="kpis",
+                        to="organizations.organization",
+                        verbose_name="関係主体",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subsets",
+                        to="kpis.kpi",
+                        verbose_name="内数の元となるKPI",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kpis",
+                        to="kpis.plan",
+                        verbose_name="計画",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI',
-                'verbose_name_plural': 'KPI',
-                'ordering': ['plan', 'sort_order', 'pk'],
+                "verbose_name": "KPI",
+                "verbose_name_plural": "KPI",
+                "ordering": ["plan", "sort_order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_year', models.PositiveSmallIntegerField(verbose_name='開始年（年度）')),
-                ('end_year', models.PositiveSmallIntegerField(verbose_name='終了年（年度）')),
-                ('value', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='目標値')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='注記')),
-                ('from_plan_file', models.BooleanField(default=False, verbose_name='計画ファイル由来')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='kpis.kpi', verbose_name='KPI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start_year", models.PositiveSmallIntegerField(verbose_name="開始年（年度）")),
+                ("end_year", models.PositiveSmallIntegerField(verbose_name="終了年（年度）")),
+                ("value", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="目標値")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="注記")),
+                ("from_plan_file", models.BooleanField(default=False, verbose_name="計画ファイル由来")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="kpis.kpi",
+                        verbose_name="KPI",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目標',
-                'verbose_name_plural': '目標',
-                'ordering': ['kpi', 'start_year', 'end_year'],
+                "verbose_name": "目標",
+                "verbose_name_plural": "目標",
+                "ordering": ["kpi", "start_year", "end_year"],
             },
         ),
         migrations.CreateModel(
-            name='Evaluation',
+            name="Evaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_year', models.PositiveSmallIntegerField(verbose_name='開始年（年度）')),
-                ('end_year', models.PositiveSmallIntegerField(verbose_name='終了年（年度）')),
-                ('half', models.CharField(choices=[('FY', '通期'), ('H1', '上期'), ('H2', '下期')], default='FY', max_length=2, verbose_name='半期')),
-                ('text', models.TextField(verbose_name='評価')),
-                ('from_plan_file', models.BooleanField(default=False, verbose_name='計画ファイル由来')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evaluations', to='kpis.kpi', verbose_name='KPI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start_year", models.PositiveSmallIntegerField(verbose_name="開始年（年度）")),
+                ("end_year", models.PositiveSmallIntegerField(verbose_name="終了年（年度）")),
+                (
+                    "half",
+                    models.CharField(
+                        choices=[("FY", "通期"), ("H1", "上期"), ("H2", "下期")],
+                        default="FY",
+                        max_length=2,
+                        verbose_name="半期",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="評価")),
+                ("from_plan_file", models.BooleanField(default=False, verbose_name="計画ファイル由来")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evaluations",
+                        to="kpis.kpi",
+                        verbose_name="KPI",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '評価',
-                'verbose_name_plural': '評価',
-                'ordering': ['kpi', 'start_year', 'end_year', 'half'],
-                'constraints': [models.UniqueConstraint(fields=('kpi', 'start_year', 'end_year', 'half'), name='unique_evaluation_period')],
+                "verbose_name": "評価",
+                "verbose_name_plural": "評価",
+                "ordering": ["kpi", "start_year", "end_year", "half"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kpi", "start_year", "end_year", "half"), name="unique_evaluation_period"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Actual',
+            name="Actual",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_year', models.PositiveSmallIntegerField(verbose_name='開始年（年度）')),
-                ('end_year', models.PositiveSmallIntegerField(verbose_name='終了年（年度）')),
-                ('half', models.CharField(choices=[('FY', '通期'), ('H1', '上期'), ('H2', '下期')], default='FY', max_length=2, verbose_name='半期')),
-                ('value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='実績値')),
-                ('numerator', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='該当数（分子）')),
-                ('denominator', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='対象数（分母）')),
-                ('source', models.CharField(choices=[('plan', '計画文書'), ('entered', '画面入力'), ('imported', '取込'), ('computed', '記録から集計'), ('demo', 'デモ（架空）')], default='entered', max_length=10, verbose_name='出所')),
-                ('source_note', models.CharField(blank=True, max_length=200, verbose_name='出所の補足')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actuals', to='kpis.kpi', verbose_name='KPI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start_year", models.PositiveSmallIntegerField(verbose_name="開始年（年度）")),
+                ("end_year", models.PositiveSmallIntegerField(verbose_name="終了年（年度）")),
+                (
+                    "half",
+                    models.CharField(
+                        choices=[("FY", "通期"), ("H1", "上期"), ("H2", "下期")],
+                        default="FY",
+                        max_length=2,
+                        verbose_name="半期",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="実績値"),
+                ),
+                (
+                    "numerator",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="該当数（分子）"
+                    ),
+                ),
+                (
+                    "denominator",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="対象数（分母）"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("plan", "計画文書"),
+                            ("entered", "画面入力"),
+                            ("imported", "取込"),
+                            ("computed", "記録から集計"),
+                            ("demo", "デモ（架空）"),
+                        ],
+                        default="entered",
+                        max_length=10,
+                        verbose_name="出所",
+                    ),
+                ),
+                ("source_note", models.CharField(blank=True, max_length=200, verbose_name="出所の補足")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actuals",
+                        to="kpis.kpi",
+                        verbose_name="KPI",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '実績',
-                'verbose_name_plural': '実績',
-                'ordering': ['kpi', 'start_year', 'end_year', 'half'],
-                'constraints': [models.UniqueConstraint(fields=('kpi', 'start_year', 'end_year', 'half'), name='unique_actual_period'), models.CheckConstraint(condition=models.Q(('end_year__gte', models.F('start_year'))), name='actual_period_order'), models.CheckConstraint(condition=models.Q(('value__isnull', False), models.Q(('numerator__isnull', False), ('denominator__isnull', False)), _connector='OR'), name='actual_has_a_figure')],
+                "verbose_name": "実績",
+                "verbose_name_plural": "実績",
+                "ordering": ["kpi", "start_year", "end_year", "half"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kpi", "start_year", "end_year", "half"), name="unique_actual_period"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("end_year__gte", models.F("start_year"))), name="actual_period_order"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("value__isnull", False),
+                            models.Q(("numerator__isnull", False), ("denominator__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="actual_has_a_figure",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.UniqueConstraint(fields=('plan', 'code'), name='unique_kpi_code_per_plan'),
+            model_name="kpi",
+            constraint=models.UniqueConstraint(fields=("plan", "code"), name="unique_kpi_code_per_plan"),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('kpi', 'start_year', 'end_year'), name='unique_target_period'),
+            model_name="target",
+            constraint=models.UniqueConstraint(fields=("kpi", "start_year", "end_year"), name="unique_target_period"),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('end_year__gte', models.F('start_year'))), name='target_period_order'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_year__gte", models.F("start_year"))), name="target_period_order"
+            ),
         ),
     ]
