@@ -337,6 +337,11 @@ class Evaluation(PeriodMixin):
     def __str__(self) -> str:
         return f"{self.kpi.short_name} 評価 {self.kpi.label_period(self.start_year, self.end_year)}"
 
+    @property
+    def label(self) -> str:
+        half = "" if self.half == HalfChoice.FULL else self.get_half_display()
+        return self.kpi.label_period(self.start_year, self.end_year) + half
+
     def snapshot(self) -> dict[str, Any]:
         return {"text": self.text}
 

@@ -1,8 +1,268 @@
-from django.http import HttpRequest, HttpResponse
+"""Pages of the KPI spine: the national dashboard, organisations, a KPI, and entering its figures."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from chizai.audit.models import AuditEntry
+from chizai.kpis import achievement
+from chizai.kpis.access import get_kpi_for_user, get_organization_for_user
+from chizai.kpis.actions import ConflictError, save_actual, save_evaluation
+from chizai.kpis.charts import build_chart
+from chizai.kpis.forms import ActualForm, EvaluationForm
+from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, KpiKind, Plan
+from chizai.kpis.report import plan_report_markdown
+from chizai.organizations.models import Organization, OrganizationKind
+from chizai.organizations.permissions import can_edit_organization, primary_organization
 
 
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _plan(number: int | None) -> Plan:
+    plans = Plan.objects.order_by("-number")
+    plan = plans.filter(number=number).first() if number is not None else plans.first()
+    if plan is None:
+        raise Http404("計画が登録されていません。")
+    return plan
+
+
+def _rows(kpis: list[Kpi], today: datetime.date) -> list[dict[str, Any]]:
+    return [{"kpi": kpi, "result": achievement.latest_result(kpi, today)} for kpi in kpis]
+
+
+def _regional_summary(kpis: list[Kpi], plan: Plan, today: datetime.date) -> dict[str, Any]:
+    """Regional KPI items met / total per fiscal year, up the tree: prefecture → block → national."""
+    regional = [k for k in kpis if k.kind == KpiKind.REGIONAL]
+    years = []
+    for year in plan.fiscal_years:
+        by_block: dict[Organization | None, achievement.ItemsMet] = defaultdict(lambda: achievement.ItemsMet(0, 0))
+        for kpi in regional:
+            by_block[kpi.owner.bureau] += achievement.items_met([achievement.result_for_year(kpi, year, today)])
+        national = sum(by_block.values(), achievement.ItemsMet(0, 0))
+        blocks = sorted(by_block.items(), key=lambda item: item[0].sort_order if item[0] else 99)
+        years.append({"year": year, "national": national, "blocks": blocks})
+    return {"years": years, "count": len(regional)}
+
+
+@login_required
 def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
-    return HttpResponse("")
+    plan = _plan(number)
+    today = _today()
+    kpis = list(Kpi.objects.for_plan(plan).visible_to(request.user).with_values().order_by("sort_order", "pk"))
+    central = [k for k in kpis if k.kind not in (KpiKind.REGIONAL,)]
+    context = {
+        "plan": plan,
+        "plans": Plan.objects.order_by("-number"),
+        "rows": _rows(central, today),
+        "regional": _regional_summary(kpis, plan, today),
+        "home": primary_organization(request.user),
+        "today": today,
+    }
+    return render(request, "kpis/dashboard.html", context)
 
 
-plan_report = organization_list = organization_detail = kpi_detail = actual_edit = evaluation_edit = dashboard
+@login_required
+def plan_report(request: HttpRequest, number: int) -> HttpResponse:
+    plan = _plan(number)
+    text = plan_report_markdown(plan, today=_today())
+    if request.GET.get("format") == "md":
+        response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="plan{plan.number}_report.md"'
+        return response
+    return render(request, "kpis/plan_report.html", {"plan": plan, "lines": text.splitlines()})
+
+
+@login_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    organizations = list(
+        Organization.objects.visible_to(request.user)
+        .filter(
+            kind__in=[
+                OrganizationKind.JPO,
+                OrganizationKind.INPIT,
+                OrganizationKind.BUREAU,
+                OrganizationKind.PREFECTURE,
+            ]
+        )
+        .select_related("bureau")
+        .order_by("sort_order", "jis_code")
+    )
+    central = [o for o in organizations if o.kind in (OrganizationKind.JPO, OrganizationKind.INPIT)]
+    bureaus = [o for o in organizations if o.kind == OrganizationKind.BUREAU]
+    prefectures = [o for o in organizations if o.kind == OrganizationKind.PREFECTURE]
+    blocks = [(b, [p for p in prefectures if p.bureau_id == b.pk]) for b in bureaus]
+    listed = {p.pk for _, members in blocks for p in members}
+    others = [p for p in prefectures if p.pk not in listed]
+    return render(request, "kpis/organization_list.html", {"central": central, "blocks": blocks, "others": others})
+
+
+@login_required
+def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
+    organization = get_organization_for_user(request.user, code)
+    plan = _plan(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
+    today = _today()
+    kpis = list(Kpi.objects.for_plan(plan).filter(owner=organization).with_values().order_by("sort_order", "pk"))
+    context = {
+        "organization": organization,
+        "plan": plan,
+        "plans": Plan.objects.order_by("-number"),
+        "rows": _rows(kpis, today),
+        "can_edit": can_edit_organization(request.user, organization),
+        "items": achievement.items_met(achievement.latest_result(k, today) for k in kpis),
+    }
+    return render(request, "kpis/organization_detail.html", context)
+
+
+def _actual_grid(kpi: Kpi) -> list[dict[str, Any]]:
+    """Per year: the whole-year, 上期 and 下期 actuals as entered (for the table and the edit links)."""
+    index = {(a.start_year, a.end_year, a.half): a for a in kpi.actuals.all()}
+    years = sorted({a.start_year for a in kpi.actuals.all() if a.start_year == a.end_year} | set(kpi.plan.fiscal_years))
+    grid = []
+    for year in years:
+        cells = {half: index.get((year, year, half)) for half in (HalfChoice.FULL, HalfChoice.FIRST, HalfChoice.SECOND)}
+        grid.append(
+            {
+                "year": year,
+                "label": kpi.label_period(year, year),
+                "cells": cells,
+                "figure": achievement.year_figure(kpi, year, index),
+            }
+        )
+    ranges = [a for a in kpi.actuals.all() if a.start_year != a.end_year]
+    for actual in ranges:
+        grid.append(
+            {
+                "year": actual.end_year,
+                "label": kpi.label_period(actual.start_year, actual.end_year),
+                "cells": {HalfChoice.FULL: actual},
+                "figure": None,
+                "range": True,
+            }
+        )
+    return grid
+
+
+def _kpi_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
+    today = _today()
+    rows = achievement.results(kpi, today)
+    return {
+        "kpi": kpi,
+        "rows": rows,
+        "chart": build_chart(rows, kpi.unit),
+        "grid": _actual_grid(kpi),
+        "evaluations": sorted(kpi.evaluations.all(), key=lambda e: (e.end_year, e.start_year, e.half)),
+        "history": AuditEntry.objects.for_kpi(kpi.pk)[:100],
+        "can_edit": can_edit_organization(request.user, kpi.owner),
+        "subsets": list(kpi.subsets.all()),
+    }
+
+
+@login_required
+def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    kpi = get_kpi_for_user(request.user, pk)
+    return render(request, "kpis/kpi_detail.html", _kpi_context(request, kpi))
+
+
+def _initial_year(kpi: Kpi, request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    if raw.isdigit():
+        return int(raw)
+    today = _today()
+    year = today.year if kpi.is_calendar_year else (today.year if today.month >= 4 else today.year - 1)
+    return min(max(year, kpi.plan.first_fiscal_year), kpi.plan.last_fiscal_year)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    kpi = get_kpi_for_user(request.user, pk, write=True)
+    if request.method == "POST":
+        form = ActualForm(request.POST, kpi=kpi)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = save_actual(
+                    kpi=kpi,
+                    start_year=data["year"],
+                    end_year=data["year"],
+                    half=data["half"],
+                    value=data["value"],
+                    numerator=data.get("numerator"),
+                    denominator=data.get("denominator"),
+                    expected_version=data["version"],
+                    actor=request.user,
+                )
+            except ConflictError as error:
+                form.add_error(None, error.message)
+            except ValidationError as error:
+                form.add_error(None, error.messages[0])
+            else:
+                period = kpi.label_period(data["year"], data["year"]) + (
+                    "" if data["half"] == HalfChoice.FULL else HalfChoice(data["half"]).label
+                )
+                messages.success(request, f"{period}の実績を{'保存' if saved else '削除'}しました。")
+                return redirect(reverse("kpis:kpi_detail", args=[kpi.pk]) + "#actuals")
+        return render(request, "kpis/actual_form.html", {"kpi": kpi, "form": form}, status=422 if request.htmx else 200)
+    year = _initial_year(kpi, request)
+    half = request.GET.get("half", HalfChoice.FULL)
+    if half not in HalfChoice.values:
+        half = HalfChoice.FULL
+    existing = Actual.objects.filter(kpi=kpi, start_year=year, end_year=year, half=half).first()
+    initial = {"year": year, "half": half, "version": existing.version if existing else 0}
+    if existing:
+        initial.update(value=existing.value, numerator=existing.numerator, denominator=existing.denominator)
+    form = ActualForm(initial=initial, kpi=kpi)
+    template = "kpis/_actual_form.html" if request.htmx else "kpis/actual_form.html"
+    return render(request, template, {"kpi": kpi, "form": form, "existing": existing})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    kpi = get_kpi_for_user(request.user, pk, write=True)
+    if request.method == "POST":
+        form = EvaluationForm(request.POST, kpi=kpi)
+        if form.is_valid():
+            start, end = form.period_years
+            try:
+                saved = save_evaluation(
+                    kpi=kpi,
+                    start_year=start,
+                    end_year=end,
+                    text=form.cleaned_data["text"],
+                    expected_version=form.cleaned_data["version"],
+                    actor=request.user,
+                )
+            except ConflictError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"評価を{'保存' if saved else '削除'}しました。")
+                return redirect(reverse("kpis:kpi_detail", args=[kpi.pk]) + "#evaluations")
+        return render(request, "kpis/evaluation_form.html", {"kpi": kpi, "form": form})
+    period = request.GET.get("period") or f"{_initial_year(kpi, request)}-{_initial_year(kpi, request)}"
+    start, _, end = period.partition("-")
+    existing = None
+    if start.isdigit() and end.isdigit():
+        existing = Evaluation.objects.filter(
+            kpi=kpi, start_year=int(start), end_year=int(end), half=HalfChoice.FULL
+        ).first()
+    initial = {
+        "period": period,
+        "text": existing.text if existing else "",
+        "version": existing.version if existing else 0,
+    }
+    form = EvaluationForm(initial=initial, kpi=kpi)
+    return render(request, "kpis/evaluation_form.html", {"kpi": kpi, "form": form, "existing": existing})

@@ -1,0 +1,110 @@
+"""Forms for entering actuals and evaluations; the same rules serve the screen and, later, imports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from chizai.kpis.models import HalfChoice, Kpi, Shape
+from chizai.lib.numbers import parse_number
+
+MAX_FIGURE = Decimal("999999999999")
+
+
+class JapaneseNumberField(forms.CharField):
+    """A number as Japanese offices type it: 1,234 / １２３４ / 1234件 / △5; empty means none."""
+
+    def __init__(self, *, min_value: Decimal | None = Decimal(0), **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+        self.min_value = min_value
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            number = parse_number(text)
+        except ValueError as error:
+            raise forms.ValidationError("数値を入力してください（例: 1,234）。", code="invalid") from error
+        if self.min_value is not None and number < self.min_value:
+            raise forms.ValidationError("0以上の数値を入力してください。", code="min_value")
+        if abs(number) > MAX_FIGURE:
+            raise forms.ValidationError("数値が大きすぎます。", code="max_value")
+        if number != number.quantize(Decimal("0.01")):
+            raise forms.ValidationError("小数点以下は2桁までで入力してください。", code="decimals")
+        return number
+
+
+def year_choices(kpi: Kpi) -> list[tuple[int, str]]:
+    years = set(kpi.plan.fiscal_years)
+    years |= {t.end_year for t in kpi.targets.all() if t.start_year == t.end_year}
+    suffix = "年" if kpi.is_calendar_year else "年度"
+    return [(y, f"{y}{suffix}") for y in sorted(years)]
+
+
+class ActualForm(forms.Form):
+    """An actual for one year and half (通期・上期・下期) of a KPI."""
+
+    year = forms.TypedChoiceField(label="年度", coerce=int)
+    half = forms.ChoiceField(label="期間", choices=HalfChoice.choices, initial=HalfChoice.FULL)
+    value = JapaneseNumberField(label="実績値")
+    numerator = JapaneseNumberField(label="該当数（分子）")
+    denominator = JapaneseNumberField(label="対象数（分母）")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, kpi: Kpi, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kpi = kpi
+        self.fields["year"].choices = year_choices(kpi)
+        self.fields["year"].label = "年" if kpi.is_calendar_year else "年度"
+        self.fields["value"].label = f"実績値（{kpi.unit}）"
+        if kpi.shape != Shape.RATIO:
+            del self.fields["numerator"]
+            del self.fields["denominator"]
+        else:
+            self.fields["value"].help_text = "割合（%）を直接入力するか、該当数と対象数を入力してください。"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        numerator, denominator = data.get("numerator"), data.get("denominator")
+        if (numerator is None) != (denominator is None):
+            raise forms.ValidationError("該当数（分子）と対象数（分母）は両方入力してください。")
+        if denominator == 0:
+            self.add_error("denominator", "対象数（分母）に0は入力できません。")
+        if numerator is not None and denominator and numerator > denominator:
+            self.add_error("numerator", "該当数が対象数を超えています。")
+        if numerator is not None and data.get("value") is not None:
+            raise forms.ValidationError("割合と、該当数・対象数のどちらか一方だけを入力してください。")
+        if self.kpi.unit == "%" and data.get("value") is not None and data["value"] > 100:
+            self.add_error("value", "割合は100%以下で入力してください。")
+        return data
+
+
+class EvaluationForm(forms.Form):
+    """A written evaluation for a year or the whole plan period."""
+
+    period = forms.ChoiceField(label="対象期間")
+    text = forms.CharField(
+        label="評価（数値で表せない成果・課題など）",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, kpi: Kpi, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kpi = kpi
+        plan = kpi.plan
+        choices = [(f"{y}-{y}", kpi.label_period(y, y)) for y, _ in year_choices(kpi)]
+        choices.append((f"{plan.first_fiscal_year}-{plan.last_fiscal_year}", f"計画期間全体（{plan.period_label}）"))
+        self.fields["period"].choices = choices
+
+    @property
+    def period_years(self) -> tuple[int, int]:
+        start, end = self.cleaned_data["period"].split("-")
+        return int(start), int(end)
