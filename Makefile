@@ -1,0 +1,87 @@
+# chizai — developer entry points. GNU make.
+#   make run    set everything up and serve on http://127.0.0.1:$(PORT)/
+#   make test   install what the tests need, lint, run the suite on SQLite and PostgreSQL
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+
+PYTHON := $(shell scripts/find-python.sh)
+VENV = .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Exit code 5 ("no tests collected") is a failure too; say so plainly.
+define run_pytest
+$(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
+  if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests — counted as a failure" >&2; fi; \
+  exit $$rc; }
+endef
+
+.PHONY: help install run test test-sqlite test-postgres lint clean
+
+help:
+	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
+	@echo "make test           system packages, ruff, pytest on SQLite, then on a throwaway PostgreSQL"
+	@echo "make test-sqlite    pytest on SQLite only"
+	@echo "make test-postgres  pytest on the throwaway PostgreSQL only"
+	@echo "make lint           ruff check + ruff format --check"
+	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
+	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
+
+install:
+	@scripts/system-deps.sh
+	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  if [ -z "$(PYTHON)" ]; then echo "make: no Python >= 3.12 (see scripts/find-python.sh)" >&2; exit 1; fi; \
+	  echo "Creating $(VENV) with $(PYTHON)"; \
+	  rm -rf $(VENV); \
+	  "$(PYTHON)" -m venv $(VENV); \
+	fi
+	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ]; then \
+	  echo "Installing chizai and its dev dependencies into $(VENV)"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' </dev/null; \
+	  touch $(STAMP); \
+	fi
+	@scripts/vendor-assets.sh
+
+run: export DEBUG := 1
+run: install
+	@mkdir -p var
+	$(BIN)/chizai migrate --noinput
+	$(BIN)/chizai setup_reference
+	$(BIN)/chizai load_plan $(sort $(wildcard plans/*.yaml))
+	$(BIN)/chizai load_demo
+	@echo
+	@echo "chizai is running at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@echo
+	exec $(BIN)/chizai runserver 127.0.0.1:$(PORT)
+
+test: install
+	scripts/system-deps.sh chromium postgresql
+	$(BIN)/ruff check .
+	@$(MAKE) --no-print-directory test-sqlite test-postgres
+
+test-sqlite: install
+	@scripts/system-deps.sh chromium
+	@echo "== pytest on SQLite =="
+	@unset DATABASE_URL; $(run_pytest)
+
+test-postgres: install
+	@scripts/system-deps.sh chromium postgresql
+	@echo "== pytest on PostgreSQL =="
+	@trap 'scripts/pg-test-server.sh stop' EXIT; \
+	scripts/pg-test-server.sh start; \
+	export DATABASE_URL="$$(scripts/pg-test-server.sh url)"; \
+	echo "DATABASE_URL=$$DATABASE_URL"; \
+	$(run_pytest)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	@if [ -d var/pgtest ]; then scripts/pg-test-server.sh destroy; fi
+	rm -rf $(VENV) var node_modules chizai/static/vendor chizai.egg-info
