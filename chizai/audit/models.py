@@ -7,6 +7,40 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+# Japanese labels for the fields that appear in change records (the history shows these, not code names).
+FIELD_LABELS = {
+    "value": "値",
+    "numerator": "該当数（分子）",
+    "denominator": "対象数（分母）",
+    "source": "出所",
+    "note": "注記",
+    "text": "評価",
+    "name": "名称",
+    "kind": "種類",
+    "unit": "単位",
+    "shape": "型",
+    "direction": "方向",
+    "period_basis": "期間の単位",
+    "decimals": "達成率の小数桁数",
+    "owner": "関係主体",
+    "parent": "内数の元",
+    "baseline_value": "基準値",
+    "baseline_year": "基準年",
+    "measurable": "数値で測定可能",
+    "first_fiscal_year": "開始年度",
+    "last_fiscal_year": "終了年度",
+    "published": "策定",
+}
+VALUE_LABELS = {
+    "source": {
+        "plan": "計画文書",
+        "entered": "画面入力",
+        "imported": "取込",
+        "computed": "記録から集計",
+        "demo": "デモ",
+    },
+}
+
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def for_kpi(self, kpi_id: int) -> AuditEntryQuerySet:
@@ -46,5 +80,15 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
 
     @property
+    def action_label(self) -> str:
+        verb = self.action.rsplit(".", 1)[-1]
+        return {"created": "追加", "updated": "更新", "deleted": "削除"}.get(verb, self.action)
+
+    @property
     def change_rows(self) -> list[tuple[str, Any, Any]]:
-        return [(field, pair[0], pair[1]) for field, pair in sorted(self.changes.items())]
+        """(label, old, new) for display, with code values shown in Japanese."""
+        rows = []
+        for field, (old, new) in sorted(self.changes.items()):
+            values = VALUE_LABELS.get(field, {})
+            rows.append((FIELD_LABELS.get(field, field), values.get(old, old), values.get(new, new)))
+        return rows
