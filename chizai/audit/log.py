@@ -14,7 +14,7 @@ from chizai.audit.models import AuditEntry
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        return format(value.normalize(), "f")
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     if isinstance(value, models.Model):
@@ -29,6 +29,8 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     changes: dict[str, list[Any]] = {}
     for field in dict.fromkeys([*before, *after]):
         old, new = _plain(before.get(field)), _plain(after.get(field))
+        if old in ("", None) and new in ("", None):
+            continue  # an empty text and no value at all mean the same to the reader
         if old != new:
             changes[field] = [old, new]
     return changes

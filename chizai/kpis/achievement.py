@@ -260,9 +260,9 @@ def results(kpi: Kpi, today: datetime.date) -> list[PeriodResult]:
     return sorted(rows, key=lambda r: (r.end_year, r.start_year))
 
 
-def latest_result(kpi: Kpi, today: datetime.date) -> PeriodResult | None:
+def latest_result(kpi: Kpi, today: datetime.date, rows: list[PeriodResult] | None = None) -> PeriodResult | None:
     """The result of the latest period that has begun (the first period if none has)."""
-    rows = results(kpi, today)
+    rows = results(kpi, today) if rows is None else rows
     started = [r for r in rows if r.start_year <= _year_of(kpi, today)]
     with_figures = [r for r in started if r.actual is not None]
     if with_figures:
@@ -272,9 +272,12 @@ def latest_result(kpi: Kpi, today: datetime.date) -> PeriodResult | None:
     return rows[0] if rows else None
 
 
-def result_for_year(kpi: Kpi, year: int, today: datetime.date) -> PeriodResult | None:
+def result_for_year(
+    kpi: Kpi, year: int, today: datetime.date, rows: list[PeriodResult] | None = None
+) -> PeriodResult | None:
     """The result whose period ends in `year` (a single year preferred over a range)."""
-    candidates = [r for r in results(kpi, today) if r.end_year == year]
+    rows = results(kpi, today) if rows is None else rows
+    candidates = [r for r in rows if r.end_year == year]
     candidates.sort(key=lambda r: r.start_year != year)
     return candidates[0] if candidates else None
 

@@ -311,6 +311,7 @@ class Actual(PeriodMixin):
             "numerator": self.numerator,
             "denominator": self.denominator,
             "source": self.source,
+            "source_note": self.source_note,
         }
 
 

@@ -251,6 +251,11 @@ class _Parser:
                 self.error(f"KPI {entry.code}", f"関係主体コード「{entry.owner_code}」が見つかりません。")
             if entry.parent_code and entry.parent_code not in codes:
                 self.error(f"KPI {entry.code}", f"内数の元となるKPI「{entry.parent_code}」がこのファイルにありません。")
+            elif entry.parent_code and entry.parent_code not in codes[: codes.index(entry.code)]:
+                # KPIs are written in file order: a parent written later would be silently dropped.
+                self.error(
+                    f"KPI {entry.code}", f"内数の元となるKPI「{entry.parent_code}」は、このKPIより前に書いてください。"
+                )
         by_code = {e.code: e for e in entries}
         for entry in entries:
             parent = by_code.get(entry.parent_code or "")
@@ -302,7 +307,7 @@ class _Writer:
             before,
             after,
             kpi_id=kpi.pk if kpi else None,
-            plan_id=self.plan.pk,
+            plan_id=obj.pk if isinstance(obj, Plan) else self.plan.pk,  # a new plan has no pk until created
             actor_label=self.label,
         )
         if entry is None:

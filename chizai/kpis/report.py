@@ -37,7 +37,7 @@ def target_line(kpi: Kpi, rows: list[PeriodResult]) -> str:
     qualifier = {t.note for t in targets} == {"以上"}
     suffix = "以上" if qualifier else ""
     if len({t.value for t in targets}) == 1 and len(targets) > 1:
-        return f"【目標】{format_quantity(targets[0].value, unit)}{suffix}／{'年' if kpi.is_calendar_year else '年度'}"
+        return f"【目標】{format_quantity(targets[0].value, unit)}{suffix}/{'年' if kpi.is_calendar_year else '年度'}"
     return "【目標】" + "、".join(
         f"{kpi.label_period(t.start_year, t.end_year)}：{format_quantity(t.value, unit)}{t.note if t.note else ''}"
         for t in targets

@@ -39,22 +39,30 @@ def _plan(number: int | None) -> Plan:
     return plan
 
 
-def _rows(kpis: list[Kpi], today: datetime.date) -> list[dict[str, Any]]:
-    return [{"kpi": kpi, "result": achievement.latest_result(kpi, today)} for kpi in kpis]
+def _rows(kpis: list[Kpi], today: datetime.date, computed: dict[int, list[Any]]) -> list[dict[str, Any]]:
+    return [{"kpi": kpi, "result": achievement.latest_result(kpi, today, computed[kpi.pk])} for kpi in kpis]
 
 
-def _regional_summary(kpis: list[Kpi], plan: Plan, today: datetime.date) -> dict[str, Any]:
+def _regional_summary(
+    kpis: list[Kpi], plan: Plan, today: datetime.date, computed: dict[int, list[Any]]
+) -> dict[str, Any]:
     """Regional KPI items met / total per fiscal year, up the tree: prefecture → block → national."""
     regional = [k for k in kpis if k.kind == KpiKind.REGIONAL]
     years = []
     for year in plan.fiscal_years:
         by_block: dict[Organization | None, achievement.ItemsMet] = defaultdict(lambda: achievement.ItemsMet(0, 0))
         for kpi in regional:
-            by_block[kpi.owner.bureau] += achievement.items_met([achievement.result_for_year(kpi, year, today)])
+            result = achievement.result_for_year(kpi, year, today, computed[kpi.pk])
+            by_block[kpi.owner.bureau] += achievement.items_met([result])
         national = sum(by_block.values(), achievement.ItemsMet(0, 0))
         blocks = sorted(by_block.items(), key=lambda item: item[0].sort_order if item[0] else 99)
         years.append({"year": year, "national": national, "blocks": blocks})
     return {"years": years, "count": len(regional)}
+
+
+def _compute(kpis: list[Kpi], today: datetime.date) -> dict[int, list[Any]]:
+    """Each KPI's results, computed once per request."""
+    return {kpi.pk: achievement.results(kpi, today) for kpi in kpis}
 
 
 @login_required
@@ -63,11 +71,12 @@ def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
     today = _today()
     kpis = list(Kpi.objects.for_plan(plan).visible_to(request.user).with_values().order_by("sort_order", "pk"))
     central = [k for k in kpis if k.kind not in (KpiKind.REGIONAL,)]
+    computed = _compute(kpis, today)
     context = {
         "plan": plan,
         "plans": Plan.objects.order_by("-number"),
-        "rows": _rows(central, today),
-        "regional": _regional_summary(kpis, plan, today),
+        "rows": _rows(central, today, computed),
+        "regional": _regional_summary(kpis, plan, today, computed),
         "home": primary_organization(request.user),
         "today": today,
     }
@@ -115,13 +124,14 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
     today = _today()
     kpis = list(Kpi.objects.for_plan(plan).filter(owner=organization).with_values().order_by("sort_order", "pk"))
+    rows = _rows(kpis, today, _compute(kpis, today))
     context = {
         "organization": organization,
         "plan": plan,
         "plans": Plan.objects.order_by("-number"),
-        "rows": _rows(kpis, today),
+        "rows": rows,
         "can_edit": can_edit_organization(request.user, organization),
-        "items": achievement.items_met(achievement.latest_result(k, today) for k in kpis),
+        "items": achievement.items_met(row["result"] for row in rows),
     }
     return render(request, "kpis/organization_detail.html", context)
 
