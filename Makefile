@@ -21,7 +21,7 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint clean
+.PHONY: help install run test test-sqlite test-postgres lint bench clean
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -29,6 +29,7 @@ help:
 	@echo "make test-sqlite    pytest on SQLite only"
 	@echo "make test-postgres  pytest on the throwaway PostgreSQL only"
 	@echo "make lint           ruff check + ruff format --check"
+	@echo "make bench          scale benchmark: 10 fiscal years x every prefecture (benchmarks/)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
 	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
 
@@ -81,6 +82,9 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	@if [ -d var/pgtest ]; then scripts/pg-test-server.sh destroy; fi
