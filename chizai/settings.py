@@ -100,6 +100,8 @@ USE_THOUSAND_SEPARATOR = False
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The SQLite file and collected static files live in var/; create it so a fresh checkout just runs.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve straight from the finders unless a deployment has run collectstatic and turned this off.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 STORAGES = {
