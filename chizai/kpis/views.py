@@ -72,12 +72,15 @@ def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
     kpis = list(Kpi.objects.for_plan(plan).visible_to(request.user).with_values().order_by("sort_order", "pk"))
     central = [k for k in kpis if k.kind not in (KpiKind.REGIONAL,)]
     computed = _compute(kpis, today)
+    home = primary_organization(request.user)
+    own = [k for k in kpis if home is not None and k.owner_id == home.pk and not home.is_central]
     context = {
         "plan": plan,
         "plans": Plan.objects.order_by("-number"),
         "rows": _rows(central, today, computed),
+        "own_rows": _rows(own, today, computed),
         "regional": _regional_summary(kpis, plan, today, computed),
-        "home": primary_organization(request.user),
+        "home": home,
         "today": today,
     }
     return render(request, "kpis/dashboard.html", context)
@@ -225,7 +228,19 @@ def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, f"{period}の実績を{'保存' if saved else '削除'}しました。")
                 return redirect(reverse("kpis:kpi_detail", args=[kpi.pk]) + "#actuals")
-        return render(request, "kpis/actual_form.html", {"kpi": kpi, "form": form}, status=422 if request.htmx else 200)
+        # Show the figure now stored for the period (after a conflict: the one that won), not "none yet".
+        year, half = form.cleaned_data.get("year"), form.cleaned_data.get("half")
+        existing = (
+            Actual.objects.filter(kpi=kpi, start_year=year, end_year=year, half=half).first()
+            if year is not None and half
+            else None
+        )
+        return render(
+            request,
+            "kpis/actual_form.html",
+            {"kpi": kpi, "form": form, "existing": existing},
+            status=422 if request.htmx else 200,
+        )
     year = _initial_year(kpi, request)
     half = request.GET.get("half", HalfChoice.FULL)
     if half not in HalfChoice.values:
