@@ -45,9 +45,7 @@ CAST: tuple[CastMember, ...] = (
 CAST_USERNAMES: tuple[str, ...] = tuple(member.username for member in CAST)
 
 
-def create_cast(
-    password: str = CAST_PASSWORD, *, reset_passwords: bool = False
-) -> dict[str, AbstractBaseUser]:
+def create_cast(password: str = CAST_PASSWORD, *, reset_passwords: bool = False) -> dict[str, AbstractBaseUser]:
     """Create (or bring up to date) the cast users and their memberships; idempotent.
 
     An existing user keeps its password unless `reset_passwords` is set.

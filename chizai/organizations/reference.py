@@ -89,9 +89,7 @@ def _parse(path: Path) -> list[_Entry]:
             raise ValueError(f"{where}: code がありません")
         where = f"{name} の {index}件目（code: {code}）"
         if not SLUG_RE.match(code) or len(code) > _CODE_MAX_LENGTH:
-            raise ValueError(
-                f"{where}: code は{_CODE_MAX_LENGTH}文字以内の英数字・ハイフン・下線にしてください"
-            )
+            raise ValueError(f"{where}: code は{_CODE_MAX_LENGTH}文字以内の英数字・ハイフン・下線にしてください")
         if code in seen:
             raise ValueError(f"{where}: code「{code}」が重複しています（{seen[code]}件目と同じ）")
         seen[code] = index
@@ -112,9 +110,7 @@ def _parse(path: Path) -> list[_Entry]:
         if not values["name"]:
             raise ValueError(f"{where}: 名称（name）がありません")
         if values["kind"] not in kinds:
-            raise ValueError(
-                f"{where}: 種別（kind）「{values['kind']}」は不明です（{', '.join(sorted(kinds))}）"
-            )
+            raise ValueError(f"{where}: 種別（kind）「{values['kind']}」は不明です（{', '.join(sorted(kinds))}）")
         if values["support_body_type"] and values["support_body_type"] not in support_types:
             raise ValueError(f"{where}: 支援機関の種類「{values['support_body_type']}」は不明です")
         if values["support_body_type"] and values["kind"] != OrganizationKind.SUPPORT_BODY:
@@ -126,9 +122,7 @@ def _parse(path: Path) -> list[_Entry]:
                     f'{where}: 都道府県コード（JIS）「{jis}」が正しくありません（"01"〜"47" の2桁の文字列）'
                 )
             if jis in seen_jis:
-                raise ValueError(
-                    f"{where}: 都道府県コード（JIS）「{jis}」は {seen_jis[jis]} と重複しています"
-                )
+                raise ValueError(f"{where}: 都道府県コード（JIS）「{jis}」は {seen_jis[jis]} と重複しています")
             seen_jis[jis] = code
         elif jis:
             raise ValueError(f"{where}: 都道府県コード（JIS）は都道府県にだけ指定できます")
@@ -230,9 +224,7 @@ def _upsert_level(
     if to_create:
         created = Organization.objects.bulk_create(to_create)
         if any(org.pk is None for org in created):  # backends that cannot return ids from a bulk insert
-            fetched = Organization.objects.filter(code__in=[org.code for org in created]).in_bulk(
-                field_name="code"
-            )
+            fetched = Organization.objects.filter(code__in=[org.code for org in created]).in_bulk(field_name="code")
             created = [fetched[org.code] for org in created]
         for org in created:
             existing[org.code] = org

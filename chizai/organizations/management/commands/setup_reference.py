@@ -27,7 +27,6 @@ class Command(BaseCommand):
             raise CommandError(f"関係主体の登録に失敗しました（何も変更していません）: {exc}") from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"関係主体: 新規 {counts['created']}件、更新 {counts['updated']}件、"
-                f"変更なし {counts['unchanged']}件"
+                f"関係主体: 新規 {counts['created']}件、更新 {counts['updated']}件、変更なし {counts['unchanged']}件"
             )
         )
