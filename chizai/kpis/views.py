@@ -24,7 +24,7 @@ from chizai.kpis.forms import ActualForm, EvaluationForm
 from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, KpiKind, Plan
 from chizai.kpis.report import plan_report_markdown
 from chizai.organizations.models import Organization, OrganizationKind
-from chizai.organizations.permissions import can_edit_organization, primary_organization
+from chizai.organizations.permissions import can_edit_organization, primary_organization, sees_everything
 
 
 def _today() -> datetime.date:
@@ -81,6 +81,7 @@ def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
         "own_rows": _rows(own, today, computed),
         "regional": _regional_summary(kpis, plan, today, computed),
         "home": home,
+        "sees_everything": sees_everything(request.user),
         "today": today,
     }
     return render(request, "kpis/dashboard.html", context)

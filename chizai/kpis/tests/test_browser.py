@@ -143,7 +143,7 @@ def test_it_lets_tokyos_editor_enter_a_first_half_actual_in_the_browser(live_ser
             # 全国ダッシュボード, then 東京都's row: the achievement follows the new figure.
             page.get_by_role("link", name="全国ダッシュボード").click()
             expect(page.get_by_role("heading", name="地域KPIの達成状況")).to_be_visible()
-            expect(page.get_by_text("地域KPI（1項目）")).to_be_visible()
+            expect(page.get_by_text("地域KPI（1項目・閲覧できる範囲）")).to_be_visible()
             expect(own_row).to_contain_text("6社")
             expect(own_row).to_contain_text("40%")
             expect(own_row).not_to_contain_text("75%")

@@ -133,7 +133,10 @@ def test_it_summarises_only_the_regional_kpis_the_user_sees(client, login, views
     assert regional["count"] == 1
     assert {y["year"]: y["national"] for y in regional["years"]}[2023] == ItemsMet(1, 1)
     assert [bureau.block_name for bureau, _ in regional["years"][0]["blocks"]] == ["近畿"]
-    assert regional_rows(text_of(response))[:2] == ["2023年度（令和5年度） 全国 1件 1件 100.0%", "近畿 1件 1件 100.0%"]
+    assert regional_rows(text_of(response))[:2] == [
+        "2023年度（令和5年度） 閲覧できる範囲の合計 1件 1件 100.0%",
+        "近畿 1件 1件 100.0%",
+    ]
 
 
 def count_queries(client, url: str) -> int:
