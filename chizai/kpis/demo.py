@@ -16,10 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import transaction
 
-from chizai.audit.log import log
 from chizai.kpis.achievement import ItemsMet, items_met, result_for_year
 from chizai.kpis.actions import check_subset
 from chizai.kpis.models import (
@@ -36,6 +34,7 @@ from chizai.kpis.models import (
     Shape,
     Target,
 )
+from chizai.kpis.upsert import AuditedUpserter
 from chizai.lib.fiscal import fiscal_year_end
 from chizai.organizations.models import Membership, Organization, OrganizationKind
 from chizai.testing import CAST, CAST_PASSWORD, create_cast
@@ -427,6 +426,7 @@ class DemoSummary:
     plan: Plan
     created: int = 0
     updated: int = 0
+    deleted: int = 0
     skipped: int = 0
     regional_kpis: int = 0
     prefectures: int = 0
@@ -441,45 +441,6 @@ class DemoSummary:
         return bool(self.created or self.updated or self.users_created or self.dataset_created)
 
 
-class _Writer:
-    """Upserts by natural key; audits (actor None, 「デモデータ読込」) only what actually changed."""
-
-    def __init__(self, plan: Plan, summary: DemoSummary) -> None:
-        self.plan = plan
-        self.summary = summary
-
-    def upsert(
-        self,
-        existing: Any,
-        model: type[models.Model],
-        lookup: dict[str, Any],
-        values: dict[str, Any],
-        action: str,
-        kpi: Kpi | None,
-    ) -> Any:
-        if existing is None:
-            obj = model.objects.create(**lookup, **values)  # type: ignore[attr-defined]
-            self._audit(f"{action}.created", obj, None, obj.snapshot(), kpi or obj)
-            self.summary.created += 1
-            return obj
-        before = existing.snapshot()
-        if all(getattr(existing, name) == value for name, value in values.items()):
-            return existing
-        for name, value in values.items():
-            setattr(existing, name, value)
-        if hasattr(existing, "version"):
-            existing.version += 1
-        if hasattr(existing, "updated_at"):
-            existing.updated_at = timezone.now()
-        existing.save()
-        self._audit(f"{action}.updated", existing, before, existing.snapshot(), kpi or existing)
-        self.summary.updated += 1
-        return existing
-
-    def _audit(self, action: str, obj: Any, before: Any, after: Any, kpi: Kpi) -> None:
-        log(None, action, obj, before, after, kpi_id=kpi.pk, plan_id=self.plan.pk, actor_label=ACTOR_LABEL)
-
-
 def _numbers(figure: Figure) -> dict[str, Decimal | None]:
     def dec(value: int | None) -> Decimal | None:
         return None if value is None else Decimal(value)
@@ -488,14 +449,14 @@ def _numbers(figure: Figure) -> dict[str, Decimal | None]:
 
 
 def _write_actuals(
-    writer: _Writer, kpi: Kpi, figures: list[Figure], existing: dict[tuple[Any, ...], Actual], linked: set[int]
+    writer: AuditedUpserter, kpi: Kpi, figures: list[Figure], existing: dict[tuple[Any, ...], Actual], linked: set[int]
 ) -> None:
     """Upsert the KPI's demo actuals; `linked` are the KPIs in a subset relation (内数), checked like user input."""
     for figure in figures:
         key = (kpi.pk, figure.year, figure.year, figure.half)
         current = existing.get(key)
         if current is not None and current.source != ActualSource.DEMO:
-            writer.summary.skipped += 1  # a figure entered by a user is never overwritten by demo data
+            writer.counts.skipped += 1  # a figure entered by a user is never overwritten by demo data
             continue
         numbers = _numbers(figure)
         if kpi.pk in linked:
@@ -567,7 +528,7 @@ def load_demo(*, reset_passwords: bool = False) -> DemoSummary:
         raise DemoError("都道府県が登録されていません。先に `chizai setup_reference` を実行してください。")
 
     summary = DemoSummary(plan=plan)
-    writer = _Writer(plan, summary)
+    writer = AuditedUpserter(actor=None, label=ACTOR_LABEL, plan=plan, counts=summary)
     _ensure_users(summary, reset_passwords)
 
     demo_kpis = regional_kpis({jis: o.name for jis, o in prefectures.items()})

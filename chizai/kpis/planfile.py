@@ -15,9 +15,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
-from django.utils import timezone
 
-from chizai.audit.log import log
 from chizai.kpis.models import (
     Actual,
     ActualSource,
@@ -31,6 +29,7 @@ from chizai.kpis.models import (
     Shape,
     Target,
 )
+from chizai.kpis.upsert import AuditedUpserter
 from chizai.organizations.models import Organization
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(\d{4}))?(H1|H2)?$")
@@ -292,63 +291,12 @@ def load_plan_file(path: Path | str, *, actor: Any = None) -> LoadSummary:
     return _write_plan(data, actor=actor, label=f"計画ファイル読込（{Path(path).name}）")
 
 
-class _Writer:
-    def __init__(self, plan: Plan, actor: Any, label: str, summary: LoadSummary) -> None:
-        self.plan = plan
-        self.actor = actor
-        self.label = label
-        self.summary = summary
-
-    def audit(self, action: str, obj: Any, before: Any, after: Any, kpi: Kpi | None = None) -> None:
-        entry = log(
-            self.actor,
-            action,
-            obj,
-            before,
-            after,
-            kpi_id=kpi.pk if kpi else None,
-            plan_id=obj.pk if isinstance(obj, Plan) else self.plan.pk,  # a new plan has no pk until created
-            actor_label=self.label,
-        )
-        if entry is None:
-            return
-        if before is None:
-            self.summary.created += 1
-        elif after is None:
-            self.summary.deleted += 1
-        else:
-            self.summary.updated += 1
-
-    def upsert(
-        self, existing: Any, model: Any, lookup: dict[str, Any], values: dict[str, Any], action: str, kpi: Kpi | None
-    ) -> Any:
-        if existing is None:
-            obj = model.objects.create(**lookup, **values)
-            self.audit(f"{action}.created", obj, None, obj.snapshot(), kpi)
-            return obj
-        before = existing.snapshot()
-        for name, value in values.items():
-            setattr(existing, name, value)
-        if existing.snapshot() != before or any(getattr(existing, k) != v for k, v in values.items()):
-            if hasattr(existing, "version"):
-                existing.version += 1
-            if hasattr(existing, "updated_at"):
-                existing.updated_at = timezone.now()
-            existing.save()
-            self.audit(f"{action}.updated", existing, before, existing.snapshot(), kpi)
-        return existing
-
-    def remove(self, obj: Any, action: str, kpi: Kpi) -> None:
-        self.audit(f"{action}.deleted", obj, obj.snapshot(), None, kpi)
-        obj.delete()
-
-
 @transaction.atomic
 def _write_plan(data: PlanData, *, actor: Any, label: str) -> LoadSummary:
     number = data.fields["number"]
     plan = Plan.objects.filter(number=number).first()
     summary = LoadSummary(plan=plan or Plan(number=number))
-    writer = _Writer(summary.plan, actor, label, summary)
+    writer = AuditedUpserter(actor=actor, label=label, plan=plan, counts=summary)
     plan = writer.upsert(
         plan, Plan, {"number": number}, {k: v for k, v in data.fields.items() if k != "number"}, "plan", None
     )
@@ -368,7 +316,7 @@ def _write_plan(data: PlanData, *, actor: Any, label: str) -> LoadSummary:
     return summary
 
 
-def _write_figures(writer: _Writer, data: PlanData, kpis: dict[str, Kpi]) -> None:
+def _write_figures(writer: AuditedUpserter, data: PlanData, kpis: dict[str, Kpi]) -> None:
     kpi_ids = [k.pk for k in kpis.values()]
     targets = {(t.kpi_id, t.start_year, t.end_year): t for t in Target.objects.filter(kpi_id__in=kpi_ids)}
     actuals = {(a.kpi_id, a.start_year, a.end_year, a.half): a for a in Actual.objects.filter(kpi_id__in=kpi_ids)}
