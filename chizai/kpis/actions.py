@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chizai.audit.log import log
+from chizai.kpis.achievement import YearFigure, year_figure
 from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi
 from chizai.lib.numbers import format_quantity
 
@@ -49,6 +50,34 @@ def check_subset(kpi: Kpi, *, start_year: int, end_year: int, half: str, figure:
             raise ValidationError(
                 f"「{child.kpi.short_name}」（内数）の実績が{format_quantity(child.figure, kpi.unit)}あります。"
                 f"この指標の実績（{format_quantity(figure, kpi.unit)}）はそれを下回れません。"
+            )
+    if start_year == end_year:
+        _check_subset_year(kpi, year=start_year, half=half, candidate=Actual(kpi=kpi, value=figure))
+
+
+def _year_with(kpi: Kpi, year: int, replaced: tuple[str, Actual] | None = None) -> YearFigure:
+    index = {
+        (a.start_year, a.end_year, a.half): a for a in Actual.objects.filter(kpi=kpi, start_year=year, end_year=year)
+    }
+    if replaced is not None:
+        index[(year, year, replaced[0])] = replaced[1]
+    return year_figure(kpi, year, index)
+
+
+def _check_subset_year(kpi: Kpi, *, year: int, half: str, candidate: Actual) -> None:
+    """The same rule for the whole year, where one side is entered by halves and the other as 通期."""
+    pairs = [(kpi, kpi.parent)] if kpi.parent is not None else []
+    pairs += [(child, kpi) for child in kpi.subsets.all()]
+    for child, parent in pairs:
+        child_year = _year_with(child, year, (half, candidate) if child.pk == kpi.pk else None)
+        parent_year = _year_with(parent, year, (half, candidate) if parent.pk == kpi.pk else None)
+        if not (child_year.complete and parent_year.complete):
+            continue
+        if child_year.value is not None and parent_year.value is not None and child_year.value > parent_year.value:
+            raise ValidationError(
+                f"{kpi.label_period(year, year)}の年間実績で、内数の「{child.short_name}」"
+                f"（{format_quantity(child_year.value, kpi.unit)}）が「{parent.short_name}」"
+                f"（{format_quantity(parent_year.value, kpi.unit)}）を超えてしまいます。"
             )
 
 

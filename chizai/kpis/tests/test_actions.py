@@ -264,3 +264,29 @@ def test_it_leaves_an_audit_entry_with_a_request_id_for_every_write(tokyo_kpi, t
         ("kpi.evaluation.created", "a1b2c3d4e5f6"),
         ("kpi.actual.deleted", ""),
     ]
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_whole_year_subset_above_a_parent_entered_by_halves(core, discovery, jpo_admin):
+    save(core, 3, actor=jpo_admin, expected_version=0, half=HalfChoice.FIRST)
+    save(core, 2, actor=jpo_admin, expected_version=0, half=HalfChoice.SECOND)
+
+    with pytest.raises(ValidationError) as raised:
+        save(discovery, 6, actor=jpo_admin, expected_version=0)
+
+    assert "年間実績" in raised.value.messages[0] and "6件" in raised.value.messages[0]
+    assert "5件" in raised.value.messages[0]
+    assert save(discovery, 5, actor=jpo_admin, expected_version=0) is not None
+
+
+@pytest.mark.django_db
+def test_it_refuses_subset_halves_that_add_up_to_more_than_the_parents_year(core, discovery, jpo_admin):
+    save(core, 10, actor=jpo_admin, expected_version=0)  # 通期 only
+    save(discovery, 4, actor=jpo_admin, expected_version=0, half=HalfChoice.FIRST)
+    save(discovery, 5, actor=jpo_admin, expected_version=0, half=HalfChoice.SECOND)
+
+    with pytest.raises(ValidationError) as raised:
+        save(discovery, 7, actor=jpo_admin, expected_version=1, half=HalfChoice.SECOND)  # 4 + 7 = 11 > 10
+
+    assert "11件" in raised.value.messages[0] and "10件" in raised.value.messages[0]
+    assert Actual.objects.get(kpi=discovery, half=HalfChoice.SECOND).value == 5
