@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "chizai.audit",
     "chizai.organizations",
     "chizai.kpis",
+    "chizai.pdca",
+    "chizai.meetings",
 ]
 
 MIDDLEWARE = [

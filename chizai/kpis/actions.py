@@ -105,6 +105,7 @@ def save_actual(
     lookup = {"kpi": kpi, "start_year": start_year, "end_year": end_year, "half": half}
     existing = Actual.objects.select_for_update().filter(**lookup).first()
     _check_version(existing, expected_version)
+    _check_unlocked(kpi, start_year=start_year, end_year=end_year, half=half)
     if value is None and (numerator is None or denominator is None):
         if existing is not None:
             _delete(existing, actor, "kpi.actual.deleted", reason)
@@ -143,6 +144,17 @@ def save_evaluation(
             _delete(existing, actor, "kpi.evaluation.deleted", reason)
         return None
     return _write(Evaluation, existing, lookup, {"text": text.strip()}, actor, "kpi.evaluation", reason)
+
+
+def _check_unlocked(kpi: Kpi, *, start_year: int, end_year: int, half: str) -> None:
+    from chizai.pdca.locks import locking_evaluation
+
+    evaluation = locking_evaluation(kpi, start_year=start_year, end_year=end_year, half=half)
+    if evaluation is not None:
+        raise ValidationError(
+            f"この値は特許庁が受理した自己評価（{evaluation.period.short_label}）で確定しています。"
+            "変更するには、特許庁に自己評価の再開を依頼してください。"
+        )
 
 
 def _check_version(existing: Actual | Evaluation | None, expected_version: int | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -363,3 +364,85 @@ class DemoDataset(models.Model):
     @classmethod
     def is_loaded(cls) -> bool:
         return cls.objects.exists()
+
+
+class RevisionStatus(models.TextChoices):
+    PROPOSED = "proposed", "提案中（地域連絡会議で報告予定）"
+    REPORTED = "reported", "報告済み・適用"
+    WITHDRAWN = "withdrawn", "取下げ"
+
+
+class KpiRevision(models.Model):
+    """A revision of a KPI (KPIの見直し・改定), e.g. when a prefecture's industrial vision changes.
+
+    A prefecture proposes it; it takes effect from `effective_year` once reported (a regional KPI at its
+    block's liaison meeting, a central KPI to every body). Years before keep the old wording and targets,
+    which stay here (`old_*`) so pages can say 「令和6年度に目標改定（旧: 30件）」.
+    """
+
+    kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="revisions")
+    effective_year = models.PositiveSmallIntegerField("適用開始年度")
+    status = models.CharField(
+        "状態", max_length=10, choices=RevisionStatus.choices, default=RevisionStatus.PROPOSED, db_index=True
+    )
+    old_name = models.TextField("旧指標名")
+    new_name = models.TextField("新指標名")
+    old_baseline_value = models.DecimalField("旧基準値", max_digits=14, decimal_places=2, null=True, blank=True)
+    new_baseline_value = models.DecimalField("新基準値", max_digits=14, decimal_places=2, null=True, blank=True)
+    target_changes = models.JSONField("目標の変更", default=dict, help_text='{"2024": ["30", "40"]}: 年度ごとの旧→新')
+    vision_change = models.TextField("見直しの理由（産業振興ビジョンの改定等）")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提案者", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField("提案日時", auto_now_add=True)
+    reported_at = models.DateTimeField("報告日時", null=True, blank=True)
+    meeting = models.ForeignKey(
+        "meetings.LiaisonMeeting",
+        verbose_name="報告した地域連絡会議",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revisions",
+    )
+
+    class Meta:
+        verbose_name = "KPIの見直し"
+        verbose_name_plural = "KPIの見直し"
+        ordering = ["kpi", "effective_year", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.short_name} {self.effective_year}年度から見直し"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "effective_year": self.effective_year,
+            "new_name": self.new_name,
+            "new_baseline_value": self.new_baseline_value,
+            "target_changes": self.target_changes,
+            "vision_change": self.vision_change,
+        }
+
+
+class Notice(models.Model):
+    """A notice every organisation sees (お知らせ), e.g. that a central KPI was revised."""
+
+    title = models.CharField("件名", max_length=200)
+    body = models.TextField("本文")
+    revision = models.ForeignKey(
+        KpiRevision,
+        verbose_name="関連する見直し",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    published_at = models.DateTimeField("掲載日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "お知らせ"
+        verbose_name_plural = "お知らせ"
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

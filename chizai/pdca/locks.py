@@ -1,0 +1,36 @@
+"""Which accepted self-evaluation, if any, locks a KPI figure (受理済みの値の確定)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chizai.lib.fiscal import Half
+
+if TYPE_CHECKING:
+    from chizai.kpis.models import Kpi
+    from chizai.pdca.models import SelfEvaluation
+
+
+def period_of_actual(start_year: int, end_year: int, half: str) -> tuple[int, str]:
+    """The half year whose self-evaluation reports this figure: 上期 figures in 上期, all else at year end."""
+    if half == Half.FIRST and start_year == end_year:
+        return start_year, Half.FIRST
+    return end_year, Half.SECOND
+
+
+def locking_evaluation(kpi: Kpi, *, start_year: int, end_year: int, half: str) -> SelfEvaluation | None:
+    """The accepted self-evaluation of the KPI's owner that covers this figure, if there is one."""
+    from chizai.pdca.models import SelfEvaluation, Status
+
+    fiscal_year, period_half = period_of_actual(start_year, end_year, half)
+    return (
+        SelfEvaluation.objects.filter(
+            organization_id=kpi.owner_id,
+            period__plan_id=kpi.plan_id,
+            period__fiscal_year=fiscal_year,
+            period__half=period_half,
+            status=Status.ACCEPTED,
+        )
+        .select_related("period")
+        .first()
+    )

@@ -1,0 +1,109 @@
+"""The KPI table of a self-evaluation, computed from the KPI data (never retyped), with suggested ratings."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from chizai.kpis import achievement
+from chizai.kpis.achievement import PeriodResult
+from chizai.kpis.models import Actual, HalfChoice, Kpi
+from chizai.lib.fiscal import Half
+from chizai.pdca.models import KpiRating, RatingScale, SelfEvaluation, SnapshotValue
+
+
+@dataclass(frozen=True)
+class ChangedValue:
+    """A figure that differs from what JPO accepted (受理後に変更)."""
+
+    label: str
+    accepted: Decimal | None
+    current: Decimal | None
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    kpi: Kpi
+    result: PeriodResult | None
+    basis: Decimal | None
+    suggested: str
+    rating: KpiRating | None
+    changes: list[ChangedValue]
+
+    @property
+    def final_rating(self) -> str:
+        if self.rating is not None and self.rating.rating:
+            return self.rating.rating
+        return self.suggested
+
+    @property
+    def overridden(self) -> bool:
+        return self.rating is not None and bool(self.rating.rating) and self.rating.rating != self.suggested
+
+
+def rating_basis(result: PeriodResult | None, half: str) -> Decimal | None:
+    """The rate a rating is suggested from: at 上期 the year-end forecast's rate, at 下期 the year's rate."""
+    if result is None:
+        return None
+    if half == Half.FIRST and not result.complete and result.forecast_achievement is not None:
+        return result.forecast_achievement
+    return result.achievement
+
+
+def period_actuals(kpi: Kpi, fiscal_year: int, half: str) -> list[Actual]:
+    """The figures a half-year evaluation reports: the 上期 figure, or the year's figures at 下期."""
+    from chizai.pdca.locks import period_of_actual
+
+    return [a for a in kpi.actuals.all() if period_of_actual(a.start_year, a.end_year, a.half) == (fiscal_year, half)]
+
+
+def kpis_of(evaluation: SelfEvaluation) -> list[Kpi]:
+    return list(
+        Kpi.objects.filter(plan_id=evaluation.period.plan_id, owner_id=evaluation.organization_id)
+        .with_values()
+        .order_by("sort_order", "pk")
+    )
+
+
+def _label(kpi: Kpi, value: SnapshotValue | Actual) -> str:
+    half = "" if value.half == HalfChoice.FULL else HalfChoice(value.half).label
+    return kpi.label_period(value.start_year, value.end_year) + half
+
+
+def _changes(kpi: Kpi, snapshots: list[SnapshotValue], fiscal_year: int, half: str) -> list[ChangedValue]:
+    current = {(a.start_year, a.end_year, a.half): a for a in period_actuals(kpi, fiscal_year, half)}
+    changes = []
+    seen = set()
+    for snap in snapshots:
+        key = (snap.start_year, snap.end_year, snap.half)
+        seen.add(key)
+        now = current.get(key)
+        accepted = Actual(value=snap.value, numerator=snap.numerator, denominator=snap.denominator).figure
+        figure = now.figure if now else None
+        if figure != accepted:
+            changes.append(ChangedValue(_label(kpi, snap), accepted, figure))
+    for key, now in current.items():
+        if key not in seen and now.figure is not None:
+            changes.append(ChangedValue(_label(kpi, now), None, now.figure))
+    return changes
+
+
+def evaluation_rows(evaluation: SelfEvaluation, today: datetime.date, kpis: list[Kpi] | None = None) -> list[KpiRow]:
+    """One row per KPI of the organisation: the year's result, the suggested and chosen rating, and any
+    figure changed since JPO accepted the evaluation."""
+    kpis = kpis_of(evaluation) if kpis is None else kpis
+    scale = RatingScale.current()
+    ratings = {r.kpi_id: r for r in evaluation.ratings.all()}
+    snapshots: dict[int, list[SnapshotValue]] = {}
+    for snap in evaluation.snapshot_values.all():
+        snapshots.setdefault(snap.kpi_id, []).append(snap)
+    accepted_once = bool(snapshots) or evaluation.accepted_at is not None
+    year, half = evaluation.period.fiscal_year, evaluation.period.half
+    rows = []
+    for kpi in kpis:
+        result = achievement.result_for_year(kpi, year, today)
+        basis = rating_basis(result, half)
+        changes = _changes(kpi, snapshots.get(kpi.pk, []), year, half) if accepted_once else []
+        rows.append(KpiRow(kpi, result, basis, scale.suggest(basis), ratings.get(kpi.pk), changes))
+    return rows
