@@ -9,5 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("pdca/", include("chizai.pdca.urls")),
+    path("meetings/", include("chizai.meetings.urls")),
     path("", include("chizai.kpis.urls")),
 ]

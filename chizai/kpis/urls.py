@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chizai.kpis import views
+from chizai.kpis import views, views_revisions
 
 app_name = "kpis"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("kpis/<int:pk>/", views.kpi_detail, name="kpi_detail"),
     path("kpis/<int:pk>/actual/", views.actual_edit, name="actual_edit"),
     path("kpis/<int:pk>/evaluation/", views.evaluation_edit, name="evaluation_edit"),
+    path("kpis/<int:pk>/revise/", views_revisions.revision_propose, name="revision_propose"),
+    path("revisions/", views_revisions.revision_list, name="revision_list"),
+    path("revisions/<int:pk>/", views_revisions.revision_detail, name="revision_detail"),
+    path("notices/", views_revisions.notice_list, name="notice_list"),
 ]
