@@ -115,6 +115,9 @@ STORAGES = {
     },
 }
 
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chizai@localhost")
+# The address users reach the app at, for links in e-mails (e.g. https://chizai.example.lg.jp).
+CHIZAI_SITE_URL = env_str("CHIZAI_SITE_URL", "http://127.0.0.1:8000")
 MAILERS = {"default": {"BACKEND": env_str("MAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
 
 SESSION_COOKIE_HTTPONLY = True

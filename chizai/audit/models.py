@@ -30,6 +30,24 @@ FIELD_LABELS = {
     "first_fiscal_year": "開始年度",
     "last_fiscal_year": "終了年度",
     "published": "策定",
+    "status": "状態",
+    "effective_year": "適用開始年度",
+    "new_name": "新指標名",
+    "new_baseline_value": "新基準値",
+    "target_changes": "目標の変更",
+    "vision_change": "見直しの理由",
+    "previous_followup": "前回の改善策の対応状況",
+    "activities": "取組状況",
+    "issues": "課題",
+    "improvements": "今後の取組・改善策",
+    "advanced_practice": "先進的な取組",
+    "rating": "自己評価",
+    "reason": "理由",
+    "minutes": "議事録",
+    "title": "名称",
+    "held_on": "開催日",
+    "venue": "会場",
+    "attended": "出席",
 }
 VALUE_LABELS = {
     "source": {
@@ -39,6 +57,22 @@ VALUE_LABELS = {
         "computed": "記録から集計",
         "demo": "デモ",
     },
+}
+
+
+ACTION_VERBS = {
+    "created": "追加",
+    "updated": "更新",
+    "deleted": "削除",
+    "saved": "保存",
+    "proposed": "提案",
+    "reported": "報告・適用",
+    "withdrawn": "取下げ",
+    "submitted": "提出",
+    "reviewed": "局確認",
+    "accepted": "受理",
+    "returned": "差戻し",
+    "reopened": "再開",
 }
 
 
@@ -82,7 +116,7 @@ class AuditEntry(models.Model):
     @property
     def action_label(self) -> str:
         verb = self.action.rsplit(".", 1)[-1]
-        return {"created": "追加", "updated": "更新", "deleted": "削除"}.get(verb, self.action)
+        return ACTION_VERBS.get(verb, self.action)
 
     @property
     def change_rows(self) -> list[tuple[str, Any, Any]]:
@@ -90,5 +124,10 @@ class AuditEntry(models.Model):
         rows = []
         for field, (old, new) in sorted(self.changes.items()):
             values = VALUE_LABELS.get(field, {})
-            rows.append((FIELD_LABELS.get(field, field), values.get(old, old), values.get(new, new)))
+            rows.append((FIELD_LABELS.get(field, field), _shown(values, old), _shown(values, new)))
         return rows
+
+
+def _shown(labels: dict[str, str], value: Any) -> Any:
+    """A code value in Japanese; lists and mappings (JSON fields) as they are."""
+    return labels.get(value, value) if isinstance(value, str) else value

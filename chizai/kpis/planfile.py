@@ -329,6 +329,8 @@ def _write_figures(writer: AuditedUpserter, data: PlanData, kpis: dict[str, Kpi]
         for f in entry.targets:
             key = (kpi.pk, f.start_year, f.end_year)
             seen.add(("target", key))
+            if key in targets and not targets[key].from_plan_file:
+                continue  # set in the system since (e.g. by a reported revision): the plan file no longer owns it
             writer.upsert(
                 targets.get(key),
                 Target,

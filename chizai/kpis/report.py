@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from chizai.kpis import achievement
 from chizai.kpis.achievement import PeriodResult, Status
 from chizai.kpis.models import Kpi, KpiKind, Plan, Shape
+from chizai.kpis.revisions import revision_summary
 from chizai.lib.numbers import format_percent, format_quantity
 
 SECTIONS = [
@@ -96,7 +97,8 @@ def kpi_lines(kpi: Kpi, today: datetime.date) -> Iterator[str]:
     yield f"#### {heading}"
     yield ""
     if kpi.kind != KpiKind.REGIONAL_SUMMARY:
-        yield target_line(kpi, rows)
+        revised = revision_summary(kpi)
+        yield target_line(kpi, rows) + (f"（{revised}）" if revised else "")
         yield ""
         yield actual_line(kpi, rows)
         yield ""
@@ -126,7 +128,7 @@ def regional_lines(kpis: list[Kpi], plan: Plan, today: datetime.date) -> Iterato
 
 def plan_report_markdown(plan: Plan, *, today: datetime.date | None = None) -> str:
     today = today or datetime.date.today()
-    kpis = list(Kpi.objects.for_plan(plan).with_values().order_by("sort_order", "pk"))
+    kpis = list(Kpi.objects.for_plan(plan).with_values().prefetch_related("revisions").order_by("sort_order", "pk"))
     lines = [f"# {plan.name} 評価（{plan.period_label}）", ""]
     if plan.source:
         lines += [f"出典: {plan.source}", ""]

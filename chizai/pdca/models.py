@@ -292,7 +292,8 @@ class ReminderLog(models.Model):
 
 
 def default_due_date(fiscal_year: int, half: str) -> datetime.date:
-    """上期 by the end of October, 下期 by the end of April after the year (adjusted to a business day later)."""
+    """上期 by the end of October, 下期 by the end of April after the year (ensure_periods moves it back to a
+    business day)."""
     if half == Half.FIRST:
         return datetime.date(fiscal_year, 10, 31)
     return datetime.date(fiscal_year + 1, 4, 30)

@@ -1,7 +1,110 @@
-"""The reviewer's to-do page (being written)."""
+"""The to-do page (やること): what waits for the reviewer or the editor who is looking at it.
 
+A bureau reviewer sees its block's submissions to confirm, returned reports and late bodies; a JPO reviewer
+the confirmed ones to accept, every return and the late bodies of the whole country by block; an editor
+the own organisation's evaluation with its due date and anything returned to it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from itertools import groupby
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.timezone import localdate
+
+from chizai.organizations.models import Organization, OrganizationKind
+from chizai.organizations.permissions import EDIT_ROLES, REVIEW_ROLES, memberships
+from chizai.pdca import rules
+from chizai.pdca.deadlines import DeadlineRow, current_periods, period_status
+from chizai.pdca.models import ReportingPeriod, SelfEvaluation, Status, Transition
+
+QUEUE_STATUSES = (Status.SUBMITTED, Status.REVIEWED, Status.RETURNED)
+CENTRAL_GROUP = "中央"
 
 
+def _reviewed_bureaus(user: Any) -> list[Organization]:
+    return [
+        m.organization
+        for m in memberships(user)
+        if m.organization.kind == OrganizationKind.BUREAU and m.role in REVIEW_ROLES
+    ]
+
+
+def _edited_organization_ids(user: Any) -> list[int]:
+    return [m.organization_id for m in memberships(user) if m.role in EDIT_ROLES]
+
+
+def _queue(user: Any) -> list[SelfEvaluation]:
+    """The visible evaluations that wait for someone, each with its returns (latest first) as `returns`."""
+    returns = Transition.objects.filter(to_status=Status.RETURNED).select_related("actor_organization")
+    return list(
+        SelfEvaluation.objects.visible_to(user)
+        .filter(status__in=QUEUE_STATUSES)
+        .select_related("period", "period__plan", "organization", "organization__bureau")
+        .prefetch_related(Prefetch("transitions", queryset=returns.order_by("-at", "-pk"), to_attr="returns"))
+    )
+
+
+def _block_label(row: DeadlineRow) -> str:
+    bureau = row.organization.bureau
+    return f"{bureau.block_name}ブロック" if bureau else CENTRAL_GROUP
+
+
+def _overdue(periods: list[ReportingPeriod], today: datetime.date, scope: Q | None) -> list[dict[str, Any]]:
+    """Per period, the late bodies grouped by regional block (central bodies first)."""
+    sections = []
+    for period in periods:
+        late = [row for row in period_status(period, today, scope) if row.overdue]
+        groups = [(label, list(rows)) for label, rows in groupby(late, key=_block_label)]
+        sections.append({"period": period, "groups": groups, "count": len(late)})
+    return sections
+
+
+def _reviewer_context(
+    user: Any, queue: list[SelfEvaluation], periods: list[ReportingPeriod], today: datetime.date
+) -> dict[str, Any]:
+    is_jpo = rules.is_jpo_reviewer(user)
+    bureaus = _reviewed_bureaus(user)
+    if not (is_jpo or bureaus):
+        return {"is_reviewer": False}
+    scope = None if is_jpo else Q(bureau__in=bureaus)
+    return {
+        "is_reviewer": True,
+        "is_jpo_reviewer": is_jpo,
+        "reviewed_bureaus": bureaus,
+        "waiting": [e for e in queue if rules.can_review(user, e) or rules.can_accept(user, e)],
+        "returned": [e for e in queue if e.status == Status.RETURNED and (is_jpo or rules.is_block_reviewer(user, e))],
+        "overdue_sections": _overdue(periods, today, scope),
+    }
+
+
+def _editor_context(
+    user: Any, queue: list[SelfEvaluation], periods: list[ReportingPeriod], today: datetime.date
+) -> dict[str, Any]:
+    own = _edited_organization_ids(user)
+    if not own:
+        return {"is_editor": False}
+    return {
+        "is_editor": True,
+        "own_deadlines": [row for period in periods for row in period_status(period, today, Q(pk__in=own))],
+        "own_returned": [e for e in queue if e.status == Status.RETURNED and e.organization_id in own],
+    }
+
+
+@login_required
 def todo(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)
+    today = localdate()
+    queue = _queue(request.user)
+    periods = current_periods(today)
+    context = {
+        "today": today,
+        "periods": periods,
+        **_reviewer_context(request.user, queue, periods, today),
+        **_editor_context(request.user, queue, periods, today),
+    }
+    return render(request, "pdca/todo.html", context)
