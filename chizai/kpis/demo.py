@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from chizai.kpis.achievement import ItemsMet, items_met, result_for_year
 from chizai.kpis.actions import check_subset
@@ -435,6 +436,7 @@ class DemoSummary:
     users_kept_password: list[str] = field(default_factory=list)
     dataset_created: bool = False
     items_met: dict[int, ItemsMet] = field(default_factory=dict)
+    pdca: Any = None  # chizai.pdca.demo.PdcaDemoSummary: the demo self-evaluations
 
     @property
     def changed(self) -> bool:
@@ -601,6 +603,11 @@ def load_demo(*, reset_passwords: bool = False) -> DemoSummary:
     if not DemoDataset.objects.filter(description=DEMO_DESCRIPTION).exists():
         DemoDataset.objects.create(description=DEMO_DESCRIPTION)
         summary.dataset_created = True
+
+    # The self-evaluations come last: accepting one snapshots and locks the actuals written above.
+    from chizai.pdca.demo import load_pdca_demo  # the PDCA app builds on the KPIs, not the other way round
+
+    summary.pdca = load_pdca_demo(plan, timezone.localdate())
 
     summary.regional_kpis = len(demo_kpis)
     summary.prefectures = len(prefectures)

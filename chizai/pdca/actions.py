@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chizai.audit.log import log
@@ -33,17 +33,18 @@ def ensure_periods(plan: Plan) -> list[ReportingPeriod]:
     """The plan's half years (上期・下期 of each fiscal year), created with default due dates if missing."""
     from chizai.lib.business_days import previous_business_day
 
-    periods = []
-    for year in plan.fiscal_years:
-        for half in (Half.FIRST, Half.SECOND):
-            period, _ = ReportingPeriod.objects.get_or_create(
+    wanted = [(year, half.value) for year in plan.fiscal_years for half in (Half.FIRST, Half.SECOND)]
+    existing = {(p.fiscal_year, p.half): p for p in ReportingPeriod.objects.filter(plan=plan).select_related("plan")}
+    # One query when the periods exist (every page view); get_or_create only for the missing ones.
+    for year, half in wanted:
+        if (year, half) not in existing:
+            existing[(year, half)], _ = ReportingPeriod.objects.get_or_create(
                 plan=plan,
                 fiscal_year=year,
                 half=half,
                 defaults={"due_date": previous_business_day(default_due_date(year, half))},
             )
-            periods.append(period)
-    return periods
+    return [existing[key] for key in wanted]
 
 
 def _audit(actor: Any, action: str, evaluation: SelfEvaluation, before: Any, after: Any, reason: str = "") -> None:
@@ -64,11 +65,16 @@ def start_evaluation(*, period: ReportingPeriod, organization: Organization, act
         if previous_period
         else None
     )
-    evaluation = SelfEvaluation.objects.create(
-        period=period,
-        organization=organization,
-        previous_improvements=previous.improvements if previous else "",
-    )
+    try:
+        with transaction.atomic():
+            evaluation = SelfEvaluation.objects.create(
+                period=period,
+                organization=organization,
+                previous_improvements=previous.improvements if previous else "",
+            )
+    except IntegrityError:
+        # Two people pressed 「作成する」 at once: the other one's evaluation is the one to continue.
+        return SelfEvaluation.objects.get(period=period, organization=organization)
     _audit(actor, "pdca.evaluation.created", evaluation, None, evaluation.snapshot())
     return evaluation
 

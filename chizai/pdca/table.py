@@ -89,11 +89,20 @@ def _changes(kpi: Kpi, snapshots: list[SnapshotValue], fiscal_year: int, half: s
     return changes
 
 
-def evaluation_rows(evaluation: SelfEvaluation, today: datetime.date, kpis: list[Kpi] | None = None) -> list[KpiRow]:
+def evaluation_rows(
+    evaluation: SelfEvaluation,
+    today: datetime.date,
+    kpis: list[Kpi] | None = None,
+    *,
+    scale: RatingScale | None = None,
+) -> list[KpiRow]:
     """One row per KPI of the organisation: the year's result, the suggested and chosen rating, and any
-    figure changed since JPO accepted the evaluation."""
+    figure changed since JPO accepted the evaluation.
+
+    A page listing many evaluations passes `scale` (read once) so that the thresholds cost one query in all.
+    """
     kpis = kpis_of(evaluation) if kpis is None else kpis
-    scale = RatingScale.current()
+    scale = RatingScale.current() if scale is None else scale
     ratings = {r.kpi_id: r for r in evaluation.ratings.all()}
     snapshots: dict[int, list[SnapshotValue]] = {}
     for snap in evaluation.snapshot_values.all():

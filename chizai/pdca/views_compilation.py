@@ -1,11 +1,39 @@
-"""Compilation (取りまとめ) and the end-of-plan evaluation (being written)."""
+"""Compilation (取りまとめ) of a half year's self-evaluations, and the end-of-plan evaluation of a plan."""
 
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from chizai.kpis.models import Plan
+from chizai.pdca.compilation import STATUS_COLUMNS, compile_period, end_of_plan_evaluation
+from chizai.pdca.models import ReportingPeriod
 
 
+@login_required
+@require_GET
 def compilation(request: HttpRequest, period_id: int) -> HttpResponse:
-    return HttpResponse(status=501)
+    """A block's (bureau) or the nation's (JPO) self-evaluations of one half year, side by side."""
+    period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=period_id)
+    today = timezone.localdate()
+    context = {
+        "compilation": compile_period(period, request.user, today),
+        "period": period,
+        "periods": ReportingPeriod.objects.filter(plan_id=period.plan_id),
+        "status_columns": STATUS_COLUMNS,
+        "today": today,
+    }
+    return render(request, "pdca/compilation.html", context)
 
 
+@login_required
+@require_GET
 def final_evaluation(request: HttpRequest, number: int) -> HttpResponse:
-    return HttpResponse(status=501)
+    """The end-of-plan evaluation: every KPI's results over the plan, scoped to what the user may see."""
+    plan = get_object_or_404(Plan, number=number)
+    today = timezone.localdate()
+    context = {"final": end_of_plan_evaluation(plan, request.user, today), "plan": plan, "today": today}
+    return render(request, "pdca/final_evaluation.html", context)

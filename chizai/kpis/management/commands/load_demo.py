@@ -66,6 +66,7 @@ class Command(BaseCommand):
             f"{year}年度 {m.met}/{m.total}項目（{format_percent(m.rate, 1)}）" for year, m in summary.items_met.items()
         )
         out(f"  地域KPIの達成項目数（デモ）: {rates}")
+        out(f"  {summary.pdca.line()}")
         out("")
         out("デモ用ユーザー:")
         for line in format_table(("ユーザー名", "所属", "役割"), cast_rows()):

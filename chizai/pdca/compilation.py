@@ -1,0 +1,357 @@
+"""Compilation (取りまとめ) of a half year's self-evaluations, and the end-of-plan evaluation (計画期間終了時の評価).
+
+Both are read-only views over the KPI data and the self-evaluations, loaded in a fixed number of queries
+whatever the number of bodies, KPIs or evaluations: each KPI's results are computed once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+
+from chizai.kpis import achievement
+from chizai.kpis.achievement import ItemsMet, PeriodResult
+from chizai.kpis.models import Evaluation, Kpi, KpiKind, Plan
+from chizai.lib.numbers import format_number, format_percent
+from chizai.organizations.models import Organization, OrganizationKind
+from chizai.organizations.permissions import REVIEW_ROLES, memberships, sees_everything
+from chizai.pdca.forms import TEXT_FIELDS
+from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation, Status
+from chizai.pdca.table import KpiRow, evaluation_rows
+
+NOT_STARTED = "none"
+"""The status key of a body that has not started its self-evaluation (未着手)."""
+
+STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
+    (NOT_STARTED, "未着手"),
+    (Status.DRAFT, "作成中"),
+    (Status.SUBMITTED, "提出済み"),
+    (Status.REVIEWED, "局確認済み"),
+    (Status.RETURNED, "差戻し"),
+    (Status.REOPENED, "再開"),
+    (Status.ACCEPTED, "受理"),
+)
+"""Short labels for the columns of the status count tables, in workflow order."""
+
+NOT_YET_SUBMITTED = (NOT_STARTED, Status.DRAFT, Status.RETURNED)
+
+TEXT_LABELS = tuple(str(SelfEvaluation._meta.get_field(name).verbose_name) for name in TEXT_FIELDS)
+"""The Japanese headings of the evaluation texts shown in the compilation."""
+
+
+def items_met_text(items: ItemsMet) -> str:
+    """「N件の項目のうち M件達成（x%）」, the plan's way of stating regional KPI achievement; "—" without items."""
+    if not items.total:
+        return "—"
+    rate = format_percent(items.rate, 1)
+    return f"{format_number(items.total)}件の項目のうち {format_number(items.met)}件達成（{rate}）"
+
+
+def _sum(items: Iterable[ItemsMet]) -> ItemsMet:
+    return sum(items, ItemsMet(0, 0))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Compilation of one half year
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompilationScope:
+    """The bodies a user compiles: the nation (JPO) or the blocks of the bureaus the user reviews for."""
+
+    national: bool
+    bureaus: tuple[Organization, ...]
+
+
+def compilation_scope(user: Any) -> CompilationScope:
+    """JPO members see the nation; a bureau's reviewers and administrators their block; anyone else is refused."""
+    if sees_everything(user):
+        return CompilationScope(True, tuple(Organization.objects.bureaus()))
+    bureaus = sorted(
+        (
+            m.organization
+            for m in memberships(user)
+            if m.organization.kind == OrganizationKind.BUREAU and m.role in REVIEW_ROLES
+        ),
+        key=lambda bureau: bureau.sort_order,
+    )
+    if not bureaus:
+        raise PermissionDenied("取りまとめを閲覧できるのは、経済産業局等の審査者・管理者と特許庁の職員です。")
+    return CompilationScope(False, tuple(bureaus))
+
+
+@dataclass(frozen=True)
+class BodyEntry:
+    """One required body in the compilation: its evaluation's state and, when the user may read it, its content."""
+
+    organization: Organization
+    evaluation: SelfEvaluation | None
+    visible: bool
+    rows: list[KpiRow]
+    overdue: bool
+
+    @property
+    def status(self) -> str:
+        return self.evaluation.status if self.evaluation else NOT_STARTED
+
+    @property
+    def status_label(self) -> str:
+        return self.evaluation.get_status_display() if self.evaluation else "未着手"
+
+    @property
+    def texts(self) -> list[tuple[str, str]]:
+        """(heading, text) of each of the evaluation's texts, when the user may read them."""
+        if self.evaluation is None or not self.visible:
+            return []
+        return [(label, getattr(self.evaluation, name)) for name, label in zip(TEXT_FIELDS, TEXT_LABELS, strict=True)]
+
+
+def _status_counts(bodies: Iterable[BodyEntry]) -> list[int]:
+    counts: dict[str, int] = defaultdict(int)
+    for body in bodies:
+        counts[body.status] += 1
+    return [counts[key] for key, _label in STATUS_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A regional block (or the central bodies) in the compilation, with its totals."""
+
+    title: str
+    bureau: Organization | None
+    bodies: list[BodyEntry]
+    items: ItemsMet
+
+    @property
+    def items_text(self) -> str:
+        return items_met_text(self.items)
+
+    @property
+    def status_counts(self) -> list[int]:
+        return _status_counts(self.bodies)
+
+
+@dataclass(frozen=True)
+class Compilation:
+    period: ReportingPeriod
+    scope: CompilationScope
+    sections: list[Section]
+
+    @property
+    def title(self) -> str:
+        if self.scope.national:
+            return "全国"
+        return "・".join(f"{bureau.block_name}ブロック" for bureau in self.scope.bureaus)
+
+    @property
+    def items(self) -> ItemsMet:
+        return _sum(section.items for section in self.sections)
+
+    @property
+    def items_text(self) -> str:
+        return items_met_text(self.items)
+
+    @property
+    def status_counts(self) -> list[int]:
+        return _status_counts(body for section in self.sections for body in section.bodies)
+
+    @property
+    def body_count(self) -> int:
+        return sum(len(section.bodies) for section in self.sections)
+
+
+def _required_bodies(scope: CompilationScope) -> list[Organization]:
+    """Every prefecture and INPIT window of the blocks; for the nation also the central bodies (JPO, INPIT)."""
+    regional = Organization.objects.filter(
+        kind__in=[OrganizationKind.PREFECTURE, OrganizationKind.INPIT_WINDOW], bureau__in=scope.bureaus
+    )
+    central = Organization.objects.filter(kind__in=[OrganizationKind.JPO, OrganizationKind.INPIT])
+    bodies = list((regional | central) if scope.national else regional)
+    return sorted(bodies, key=lambda o: (o.kind != OrganizationKind.PREFECTURE, o.sort_order, o.code))
+
+
+def _kpis_by_owner(user: Any, period: ReportingPeriod, owner_ids: list[int]) -> dict[int, list[Kpi]]:
+    kpis = Kpi.objects.visible_to(user).filter(plan_id=period.plan_id, owner_id__in=owner_ids)
+    grouped: dict[int, list[Kpi]] = defaultdict(list)
+    for kpi in kpis.with_values().order_by("sort_order", "pk"):
+        grouped[kpi.owner_id].append(kpi)
+    return grouped
+
+
+def _entry(
+    organization: Organization,
+    evaluation: SelfEvaluation | None,
+    visible: bool,
+    kpis: list[Kpi],
+    period: ReportingPeriod,
+    today: datetime.date,
+    scale: RatingScale,
+) -> BodyEntry:
+    rows = evaluation_rows(evaluation, today, kpis=kpis, scale=scale) if evaluation is not None and visible else []
+    status = evaluation.status if evaluation else NOT_STARTED
+    overdue = today > period.due_date and status in NOT_YET_SUBMITTED
+    return BodyEntry(organization, evaluation, visible, rows, overdue)
+
+
+def _regional_items(entry: BodyEntry, kpis: list[Kpi], year: int, today: datetime.date) -> ItemsMet:
+    """The body's regional KPI items met in the year, reusing the results its KPI table already computed."""
+    computed: dict[int, PeriodResult | None] = {row.kpi.pk: row.result for row in entry.rows}
+    return achievement.items_met(
+        computed[kpi.pk] if kpi.pk in computed else achievement.result_for_year(kpi, year, today)
+        for kpi in kpis
+        if kpi.kind == KpiKind.REGIONAL
+    )
+
+
+def _load_evaluations(user: Any, period: ReportingPeriod, owner_ids: list[int]) -> tuple[dict[int, Any], set[int]]:
+    """The period's evaluations by organisation, and the ids of those the user may read."""
+    evaluations = (
+        SelfEvaluation.objects.filter(period=period, organization_id__in=owner_ids)
+        .select_related("period")
+        .prefetch_related("ratings", "snapshot_values")
+    )
+    visible = SelfEvaluation.objects.visible_to(user).filter(period=period, organization_id__in=owner_ids)
+    return {e.organization_id: e for e in evaluations}, set(visible.values_list("pk", flat=True))
+
+
+def _block_title(bureau: Organization) -> str:
+    return f"{bureau.block_name}ブロック（{bureau.display_name}）"
+
+
+def compile_period(period: ReportingPeriod, user: Any, today: datetime.date) -> Compilation:
+    """The compilation of a half year for the user's scope: each required body's state, and the KPI table
+    and texts of the evaluations the user may read (others' drafts show only 「作成中」)."""
+    scope = compilation_scope(user)
+    bodies = _required_bodies(scope)
+    ids = [body.pk for body in bodies]
+    evaluations, visible_ids = _load_evaluations(user, period, ids)
+    kpis = _kpis_by_owner(user, period, ids)
+    scale = RatingScale.current()
+    by_section: dict[int | None, list[BodyEntry]] = defaultdict(list)
+    items: dict[int | None, ItemsMet] = defaultdict(lambda: ItemsMet(0, 0))
+    for organization in bodies:
+        evaluation = evaluations.get(organization.pk)
+        visible = evaluation is not None and evaluation.pk in visible_ids
+        entry = _entry(organization, evaluation, visible, kpis[organization.pk], period, today, scale)
+        section = None if organization.is_central else organization.bureau_id
+        by_section[section].append(entry)
+        items[section] += _regional_items(entry, kpis[organization.pk], period.fiscal_year, today)
+    sections = [
+        Section(
+            f"{bureau.block_name}ブロック（{bureau.display_name}）", bureau, by_section[bureau.pk], items[bureau.pk]
+        )
+        for bureau in scope.bureaus
+    ]
+    if scope.national:
+        sections.insert(0, Section("中央（特許庁・INPIT）", None, by_section[None], items[None]))
+    return Compilation(period, scope, sections)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The end-of-plan evaluation
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiResults:
+    """A KPI with its result for every target period, and its written evaluations (評価・所見)."""
+
+    kpi: Kpi
+    results: list[PeriodResult]
+    evaluations: list[Evaluation]
+
+
+@dataclass(frozen=True)
+class RegionalLine:
+    """Regional KPI items met for one group (the nation, a block) in each fiscal year and over the plan."""
+
+    label: str
+    by_year: list[ItemsMet]
+
+    @property
+    def total(self) -> ItemsMet:
+        return _sum(self.by_year)
+
+    @property
+    def cells(self) -> list[str]:
+        return [items_met_text(items) for items in [*self.by_year, self.total]]
+
+
+@dataclass(frozen=True)
+class AcceptedCount:
+    period: ReportingPeriod
+    accepted: int
+
+
+@dataclass(frozen=True)
+class FinalEvaluation:
+    plan: Plan
+    central: list[KpiResults]
+    regional_count: int
+    national: RegionalLine
+    blocks: list[RegionalLine]
+    accepted: list[AcceptedCount]
+
+
+def _regional_line(
+    label: str, kpis: list[Kpi], years: list[int], today: datetime.date, computed: dict[int, list[PeriodResult]]
+) -> RegionalLine:
+    return RegionalLine(
+        label,
+        [
+            achievement.items_met(achievement.result_for_year(kpi, year, today, computed[kpi.pk]) for kpi in kpis)
+            for year in years
+        ],
+    )
+
+
+def _regional_lines(
+    regional: list[Kpi], years: list[int], today: datetime.date, national_label: str
+) -> tuple[RegionalLine, list[RegionalLine]]:
+    """The nation's (or the visible scope's) line, and one line per block in bureau order."""
+    computed = {kpi.pk: achievement.results(kpi, today) for kpi in regional}
+    by_block: dict[Organization | None, list[Kpi]] = defaultdict(list)
+    for kpi in regional:
+        by_block[kpi.owner.bureau].append(kpi)
+    blocks = sorted(by_block.items(), key=lambda item: item[0].sort_order if item[0] else 99)
+    return (
+        _regional_line(national_label, regional, years, today, computed),
+        [_regional_line(b.block_name if b else "—", kpis, years, today, computed) for b, kpis in blocks],
+    )
+
+
+def _accepted_counts(user: Any, plan: Plan) -> list[AcceptedCount]:
+    counts = dict(
+        SelfEvaluation.objects.visible_to(user)
+        .filter(period__plan=plan, status=Status.ACCEPTED)
+        .order_by()
+        .values_list("period_id")
+        .annotate(count=Count("pk"))
+    )
+    return [AcceptedCount(p, counts.get(p.pk, 0)) for p in ReportingPeriod.objects.filter(plan=plan)]
+
+
+def end_of_plan_evaluation(plan: Plan, user: Any, today: datetime.date) -> FinalEvaluation:
+    """The end-of-plan evaluation for the KPIs the user may see: central KPIs period by period, regional KPI
+    items met nationally and per block, and the self-evaluations accepted each half year."""
+    kpis = list(Kpi.objects.for_plan(plan).visible_to(user).with_values().order_by("sort_order", "pk"))
+    regional = [kpi for kpi in kpis if kpi.kind == KpiKind.REGIONAL]
+    central = [
+        KpiResults(kpi, achievement.results(kpi, today), sorted(kpi.evaluations.all(), key=_evaluation_order))
+        for kpi in kpis
+        if kpi.kind != KpiKind.REGIONAL
+    ]
+    label = "全国" if sees_everything(user) else "閲覧できる範囲の合計"
+    national, blocks = _regional_lines(regional, plan.fiscal_years, today, label)
+    return FinalEvaluation(plan, central, len(regional), national, blocks, _accepted_counts(user, plan))
+
+
+def _evaluation_order(evaluation: Evaluation) -> tuple[int, int, str]:
+    return (evaluation.end_year, evaluation.start_year, evaluation.half)
