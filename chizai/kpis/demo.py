@@ -437,6 +437,7 @@ class DemoSummary:
     dataset_created: bool = False
     items_met: dict[int, ItemsMet] = field(default_factory=dict)
     pdca: Any = None  # chizai.pdca.demo.PdcaDemoSummary: the demo self-evaluations
+    meetings: int = 0  # demo liaison meetings created
 
     @property
     def changed(self) -> bool:
@@ -575,8 +576,11 @@ def load_demo(*, reset_passwords: bool = False) -> DemoSummary:
     for demo in demo_kpis:
         kpi = kpis[demo.code]
         for year, value in zip(YEARS, demo.spec.targets, strict=True):
+            existing = targets.get((kpi.pk, year, year))
+            if existing is not None and existing.version > 1:
+                continue  # changed in the system since (e.g. by a reported revision): no longer the demo's
             writer.upsert(
-                targets.get((kpi.pk, year, year)),
+                existing,
                 Target,
                 {"kpi": kpi, "start_year": year, "end_year": year},
                 {"value": Decimal(value), "note": _target_note(demo.spec), "from_plan_file": False},
@@ -608,6 +612,9 @@ def load_demo(*, reset_passwords: bool = False) -> DemoSummary:
     from chizai.pdca.demo import load_pdca_demo  # the PDCA app builds on the KPIs, not the other way round
 
     summary.pdca = load_pdca_demo(plan, timezone.localdate())
+    from chizai.meetings.demo import load_meetings_demo
+
+    summary.meetings = load_meetings_demo(plan)
 
     summary.regional_kpis = len(demo_kpis)
     summary.prefectures = len(prefectures)

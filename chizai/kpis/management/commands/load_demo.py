@@ -67,6 +67,7 @@ class Command(BaseCommand):
         )
         out(f"  地域KPIの達成項目数（デモ）: {rates}")
         out(f"  {summary.pdca.line()}")
+        out(f"  地域連絡会議（デモ）: 追加 {summary.meetings}件")
         out("")
         out("デモ用ユーザー:")
         for line in format_table(("ユーザー名", "所属", "役割"), cast_rows()):
