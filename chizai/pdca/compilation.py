@@ -341,7 +341,13 @@ def _accepted_counts(user: Any, plan: Plan) -> list[AcceptedCount]:
 def end_of_plan_evaluation(plan: Plan, user: Any, today: datetime.date) -> FinalEvaluation:
     """The end-of-plan evaluation for the KPIs the user may see: central KPIs period by period, regional KPI
     items met nationally and per block, and the self-evaluations accepted each half year."""
-    kpis = list(Kpi.objects.for_plan(plan).visible_to(user).with_values().order_by("sort_order", "pk"))
+    kpis = list(
+        Kpi.objects.for_plan(plan)
+        .visible_to(user)
+        .with_values()
+        .prefetch_related("revisions")
+        .order_by("sort_order", "pk")
+    )
     regional = [kpi for kpi in kpis if kpi.kind == KpiKind.REGIONAL]
     central = [
         KpiResults(kpi, achievement.results(kpi, today), sorted(kpi.evaluations.all(), key=_evaluation_order))

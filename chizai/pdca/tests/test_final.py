@@ -176,3 +176,26 @@ def test_it_needs_the_same_number_of_queries_for_any_number_of_kpis(
 
     assert _queries(client) == few
     assert few <= 12
+
+
+def test_it_annotates_a_revised_central_target(client, login, jpo_admin, tokyo_editor):
+    from chizai.kpis.revisions import propose_revision, report_revision
+
+    plan3 = load_plan_file(Path(settings.PROJECT_DIR) / "plans" / "3rd_regional_ip_action_plan.yaml").plan
+    core = Kpi.objects.get(plan=plan3, code="core-model-case-support")
+    revision = propose_revision(
+        kpi=core,
+        effective_year=2024,
+        new_name=core.name,
+        new_baseline_value=None,
+        new_targets={2024: Decimal(70), 2025: Decimal(70)},
+        vision_change="実施体制の拡充に伴う見直し",
+        actor=jpo_admin,
+    )
+    report_revision(revision=revision, actor=jpo_admin)
+    login(client, tokyo_editor)
+
+    page = client.get(reverse("pdca:final_evaluation", args=[3])).content.decode()
+
+    assert "令和6年度に目標改定（旧: 60件）" in page
+    assert page.count("令和6年度に目標改定（旧: 60件）") == 2  # 2024 and 2025; 2023 keeps its 60件
