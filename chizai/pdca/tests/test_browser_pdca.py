@@ -12,43 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
 
 from chizai.kpis.models import Actual
 from chizai.kpis.planfile import load_plan_file
 from chizai.organizations.models import Organization
-from chizai.organizations.reference import load_reference_organizations
 from chizai.pdca.models import SelfEvaluation, Status
 from chizai.pdca.tests import fixtures_pdca as fx
-from chizai.testing import CAST_PASSWORD, create_cast
+from chizai.testing import CAST_PASSWORD
+from chizai.testing_browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, ensure_cast
 
-ARTIFACTS = Path(settings.PROJECT_DIR) / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 10_000
 LOCK_MESSAGE = "この値は特許庁が受理した自己評価（2023年度上期）で確定しています。"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's /usr/bin/chromium is not installed"),
-]
-
-
-def ensure_cast() -> None:
-    """The session's reference data normally survives (serialized rollback); recreate it if it did not."""
-    if not Organization.objects.filter(code="pref-13").exists():
-        load_reference_organizations()
-    if not get_user_model().objects.filter(username="tokyo_editor").exists():
-        create_cast()
+pytestmark = BROWSER_MARKS
 
 
 class Journey:
