@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "chizai.kpis",
     "chizai.pdca",
     "chizai.meetings",
+    "chizai.cases",
 ]
 
 MIDDLEWARE = [

@@ -141,6 +141,12 @@ class Kpi(models.Model):
         "計画期間内に数値で測定できる", default=True, help_text="測定できない指標は定性的に評価します（評価不能）。"
     )
     target_source = models.CharField("目標の出典", max_length=200, blank=True)
+    counting_rule = models.CharField(
+        "案件からの集計ルール",
+        max_length=40,
+        blank=True,
+        help_text="設定すると、実績はハンズオン支援案件から自動で集計されます（chizai.cases.counting）。",
+    )
     version = models.PositiveIntegerField("版", default=1)
 
     objects = KpiQuerySet.as_manager()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "chizai.cases"
+    label = "cases"
+    verbose_name = "ハンズオン支援"

@@ -1,0 +1,322 @@
+"""Hands-on support (ハンズオン支援) of companies: companies, support cases through the accompanying-support
+model (伴走支援, plan fig. 7), expert support, and model cases (モデル事例) published from closed cases."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+
+class SmeCategory(models.TextChoices):
+    """Industry groups of the SME Basic Act (中小企業基本法 第2条), each with its own thresholds."""
+
+    MANUFACTURING = "manufacturing", "製造業・建設業・運輸業その他"
+    WHOLESALE = "wholesale", "卸売業"
+    SERVICE = "service", "サービス業"
+    RETAIL = "retail", "小売業"
+
+
+# (capital in yen, employees): a company is an SME when EITHER is at or below its group's threshold.
+SME_THRESHOLDS: dict[str, tuple[Decimal, int]] = {
+    SmeCategory.MANUFACTURING: (Decimal(300_000_000), 300),
+    SmeCategory.WHOLESALE: (Decimal(100_000_000), 100),
+    SmeCategory.SERVICE: (Decimal(50_000_000), 100),
+    SmeCategory.RETAIL: (Decimal(50_000_000), 50),
+}
+
+
+class CompanyTag(models.Model):
+    """A label for the kinds of company the plan targets: 地域未来牽引企業, Go-Tech採択, スタートアップ, 変革期 …"""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = "企業の区分"
+        verbose_name_plural = "企業の区分"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Company(models.Model):
+    """A company (企業) that receives hands-on support, keyed by its 13-digit corporate number (法人番号)."""
+
+    corporate_number = models.CharField("法人番号", max_length=13, unique=True)
+    name = models.CharField("名称", max_length=200)
+    prefecture = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="所在都道府県",
+        on_delete=models.PROTECT,
+        related_name="companies",
+        limit_choices_to={"kind": "prefecture"},
+    )
+    industry = models.CharField("業種", max_length=100)
+    sme_category = models.CharField("中小企業基本法の業種区分", max_length=20, choices=SmeCategory.choices)
+    employees = models.PositiveIntegerField("従業員数", null=True, blank=True)
+    capital = models.DecimalField("資本金（円）", max_digits=16, decimal_places=0, null=True, blank=True)
+    tags = models.ManyToManyField(CompanyTag, verbose_name="区分", blank=True, related_name="companies")
+    registered_by = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="登録した関係主体",
+        on_delete=models.PROTECT,
+        related_name="registered_companies",
+    )
+    is_demo = models.BooleanField("デモ（架空）", default=False)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "企業"
+        verbose_name_plural = "企業"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_sme(self) -> bool | None:
+        """中小企業者 under the SME Basic Act: capital OR employees at or below the group's threshold.
+
+        None when neither figure is known.
+        """
+        capital_limit, employee_limit = SME_THRESHOLDS[SmeCategory(self.sme_category)]
+        if self.capital is None and self.employees is None:
+            return None
+        return (self.capital is not None and self.capital <= capital_limit) or (
+            self.employees is not None and self.employees <= employee_limit
+        )
+
+
+class Origin(models.TextChoices):
+    PUSH = "push", "特許庁から直接（プッシュ型）"
+    REGIONAL = "regional", "地域掘り起こし型（自治体・支援機関の紹介）"
+
+
+class Stage(models.TextChoices):
+    """The accompanying-support model (経営力再構築伴走支援モデル, plan fig. 7), in order."""
+
+    REFERRAL = "referral", "紹介・掘り起こし"
+    HEARING = "hearing", "ヒアリング"
+    ISSUE_EXTRACTION = "issue_extraction", "課題抽出"
+    AGREED = "agreed", "課題の共有・合意（腹落ち）"
+    EXPERT_SUPPORT = "expert_support", "専門家派遣・加速的支援"
+    ACTIONS = "actions", "具体的なアクション"
+    FOLLOW_UP = "follow_up", "フォローアップ"
+    CLOSED = "closed", "終了"
+
+
+STAGE_ORDER = list(Stage.values)
+# Expert support happens only "where needed": a case may go from 合意 straight to アクション.
+ALLOWED_STAGE_MOVES: dict[str, tuple[str, ...]] = {
+    Stage.REFERRAL: (Stage.HEARING, Stage.CLOSED),
+    Stage.HEARING: (Stage.ISSUE_EXTRACTION, Stage.CLOSED),
+    Stage.ISSUE_EXTRACTION: (Stage.AGREED, Stage.HEARING, Stage.CLOSED),
+    Stage.AGREED: (Stage.EXPERT_SUPPORT, Stage.ACTIONS, Stage.ISSUE_EXTRACTION, Stage.CLOSED),
+    Stage.EXPERT_SUPPORT: (Stage.ACTIONS, Stage.CLOSED),
+    Stage.ACTIONS: (Stage.FOLLOW_UP, Stage.CLOSED),
+    Stage.FOLLOW_UP: (Stage.CLOSED,),
+    Stage.CLOSED: (),
+}
+
+
+class SupportCaseQuerySet(models.QuerySet["SupportCase"]):
+    pass
+
+
+class SupportCase(models.Model):
+    """A hands-on support case (ハンズオン支援案件) of one company, from referral to follow-up and closure.
+
+    `origin` regional with `referred_by` is the 3rd plan's 地域掘り起こし型. The KPIs of the plan are
+    counted from these cases (`chizai.cases.counting`).
+    """
+
+    company = models.ForeignKey(Company, verbose_name="企業", on_delete=models.PROTECT, related_name="cases")
+    fiscal_year = models.PositiveSmallIntegerField("支援開始年度")
+    origin = models.CharField("きっかけ", max_length=10, choices=Origin.choices)
+    referred_by = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="紹介元",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referred_cases",
+    )
+    support_team = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="支援チーム",
+        on_delete=models.PROTECT,
+        related_name="supported_cases",
+    )
+    stage = models.CharField("段階", max_length=20, choices=Stage.choices, default=Stage.REFERRAL, db_index=True)
+    stage_entered_at = models.DateTimeField("現段階の開始日時")
+    stage_due_date = models.DateField("現段階の期限", null=True, blank=True)
+    opened_on = models.DateField("受付日")
+    closed_on = models.DateField("終了日", null=True, blank=True)
+    hearing_notes = models.TextField("ヒアリング記録", blank=True)
+    actions_agreed = models.TextField("合意したアクション", blank=True)
+    follow_up_results = models.TextField("フォローアップ結果", blank=True)
+    followed_up_on = models.DateField("フォローアップ実施日", null=True, blank=True)
+    outcome_ip_in_strategy = models.BooleanField("知財を経営戦略に位置づけた", null=True, blank=True)
+    outcome_acted_on = models.BooleanField("知財の取組を実行に移した", null=True, blank=True)
+    outcome_business_growth = models.BooleanField("事業成長（利益率向上・海外展開等）", null=True, blank=True)
+    outcome_ip_acquired_or_used = models.BooleanField("特許等の取得・活用", null=True, blank=True)
+    is_demo = models.BooleanField("デモ（架空）", default=False)
+    version = models.PositiveIntegerField("版", default=1)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    objects = SupportCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ハンズオン支援案件"
+        verbose_name_plural = "ハンズオン支援案件"
+        ordering = ["-fiscal_year", "-opened_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.company.name}（{self.fiscal_year}年度）"
+
+    def can_move_to(self, stage: str) -> bool:
+        return stage in ALLOWED_STAGE_MOVES[Stage(self.stage)]
+
+
+class StageChange(models.Model):
+    """One move of a case between stages, with when, who and the due date set for the new stage."""
+
+    case = models.ForeignKey(SupportCase, verbose_name="案件", on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField("変更前", max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField("変更後", max_length=20, choices=Stage.choices)
+    at = models.DateTimeField("日時")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="実行者", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_date = models.DateField("新しい段階の期限", null=True, blank=True)
+    note = models.TextField("メモ", blank=True)
+
+    class Meta:
+        verbose_name = "段階の変更"
+        verbose_name_plural = "段階の変更"
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.from_stage} → {self.to_stage}"
+
+
+class IssueCategory(models.TextChoices):
+    """Management issues of plan fig. 2, and IP issues."""
+
+    STAFFING = "staffing", "人材確保"
+    SALES = "sales", "営業・販路開拓"
+    ORGANIZATION = "organization", "組織力の向上"
+    PRODUCT = "product", "商品・サービスの開発・改善"
+    FINANCING = "financing", "資金調達"
+    RIGHTS = "rights", "権利取得"
+    BRANDING = "branding", "ブランディング"
+    LICENSING = "licensing", "ライセンス"
+    OVERSEAS = "overseas", "海外展開"
+    TRADE_SECRETS = "trade_secrets", "営業秘密"
+    IP_LANDSCAPE = "ip_landscape", "IPランドスケープ"
+    OTHER = "other", "その他"
+
+
+class CaseIssue(models.Model):
+    """An issue extracted at the hearing (抽出した課題), tagged with a category."""
+
+    case = models.ForeignKey(SupportCase, verbose_name="案件", on_delete=models.CASCADE, related_name="issues")
+    category = models.CharField("分類", max_length=20, choices=IssueCategory.choices)
+    description = models.TextField("内容")
+
+    class Meta:
+        verbose_name = "抽出した課題"
+        verbose_name_plural = "抽出した課題"
+        ordering = ["case", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.description[:30]}"
+
+
+class ExpertSupportKind(models.TextChoices):
+    DISPATCH = "dispatch", "INPIT専門家派遣"
+    ACCELERATED = "accelerated", "加速的支援"
+
+
+class ExpertSupportStatus(models.TextChoices):
+    PLANNED = "planned", "予定"
+    IN_PROGRESS = "in_progress", "実施中"
+    DONE = "done", "完了"
+    CANCELLED = "cancelled", "中止"
+
+
+class ExpertSupport(models.Model):
+    """An INPIT expert dispatch or accelerated support (専門家派遣・加速的支援) within a case."""
+
+    case = models.ForeignKey(SupportCase, verbose_name="案件", on_delete=models.CASCADE, related_name="expert_supports")
+    kind = models.CharField("種類", max_length=12, choices=ExpertSupportKind.choices)
+    expert_type = models.CharField("専門家の種類", max_length=50, help_text="弁理士、弁護士、中小企業診断士など")
+    hours = models.DecimalField("時間", max_digits=6, decimal_places=1, null=True, blank=True)
+    start_date = models.DateField("開始日", null=True, blank=True)
+    end_date = models.DateField("終了日", null=True, blank=True)
+    status = models.CharField(
+        "状況", max_length=12, choices=ExpertSupportStatus.choices, default=ExpertSupportStatus.PLANNED
+    )
+
+    class Meta:
+        verbose_name = "専門家支援"
+        verbose_name_plural = "専門家支援"
+        ordering = ["case", "start_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.expert_type}）"
+
+
+class ModelCaseStatus(models.TextChoices):
+    DRAFT = "draft", "作成中"
+    SUBMITTED = "submitted", "承認待ち"
+    APPROVED = "approved", "承認済み"
+    PUBLISHED = "published", "公開中"
+    WITHDRAWN = "withdrawn", "公開停止"
+
+
+class ModelCase(models.Model):
+    """A model case (モデル的な事例) written from a closed case and, once JPO approves it, published."""
+
+    case = models.OneToOneField(SupportCase, verbose_name="案件", on_delete=models.PROTECT, related_name="model_case")
+    title = models.CharField("タイトル", max_length=200)
+    summary = models.TextField("概要（公開用）")
+    industry = models.CharField("業種（公開用）", max_length=100)
+    region = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="地域（都道府県）",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "prefecture"},
+    )
+    issue_categories = models.JSONField("課題の分類", default=list)
+    consent_recorded = models.BooleanField("企業の公開同意", default=False)
+    consent_date = models.DateField("同意日", null=True, blank=True)
+    consent_note = models.CharField("同意の記録", max_length=200, blank=True)
+    status = models.CharField(
+        "状態", max_length=10, choices=ModelCaseStatus.choices, default=ModelCaseStatus.DRAFT, db_index=True
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    published_at = models.DateTimeField("公開日時", null=True, blank=True)
+    search_text = models.TextField("検索用テキスト", blank=True, editable=False)
+    version = models.PositiveIntegerField("版", default=1)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "モデル事例"
+        verbose_name_plural = "モデル事例"
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
