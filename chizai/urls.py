@@ -11,5 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("pdca/", include("chizai.pdca.urls")),
     path("meetings/", include("chizai.meetings.urls")),
+    path("cases/", include("chizai.cases.urls")),
+    path("model-cases/", include("chizai.cases.public_urls")),
     path("", include("chizai.kpis.urls")),
 ]

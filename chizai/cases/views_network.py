@@ -1,0 +1,7 @@
+"""Referral network page (being written)."""
+
+from django.http import HttpRequest, HttpResponse
+
+
+def network(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=501)
