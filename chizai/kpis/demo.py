@@ -230,30 +230,14 @@ class DemoKpi:
     actuals: list[Figure] = field(default_factory=list)
 
 
-# The 3rd plan's central KPIs: FY figures as int, ratio figures as (numerator, denominator),
-# and FY2025 of the core indicators by half. Core is written before its subset (attached ≤ core).
+# The 3rd plan's central KPIs typed in: FY figures as int. The core, attached and effect indicators are not
+# here: they are counted from the demo hands-on support cases (chizai.cases.demo), which are built to give
+# core 63 / 61 / 62, regional discovery 6 / 9 / 16 and the effect 11/18, 40/61, 41/62.
 CENTRAL_ACTUALS: dict[str, list[Figure]] = {
-    "core-model-case-support": [
-        Figure(2023, FY, 63),
-        Figure(2024, FY, 61),
-        Figure(2025, H1, 27),
-        Figure(2025, H2, 35),
-    ],
-    "core-regional-discovery": [
-        Figure(2023, FY, 6),
-        Figure(2024, FY, 9),
-        Figure(2025, H1, 7),
-        Figure(2025, H2, 9),
-    ],
     "agency-window-consultations": [Figure(2023, FY, 108_236)],
     "agency-window-collaborations": [Figure(2023, FY, 12_547)],
     "agency-ip-finance-institutions": [Figure(2023, FY, 95)],
     "agency-new-sme-applicants": [Figure(2023, FY, 14_312)],
-    "effect-ip-in-strategy": [
-        Figure(2023, FY, numerator=38, denominator=63),
-        Figure(2024, FY, numerator=40, denominator=61),
-        Figure(2025, FY, numerator=41, denominator=62),
-    ],
 }
 
 # (KPI code, year, half, text). Regional codes are resolved against the generated KPIs.
@@ -436,6 +420,7 @@ class DemoSummary:
     users_kept_password: list[str] = field(default_factory=list)
     dataset_created: bool = False
     items_met: dict[int, ItemsMet] = field(default_factory=dict)
+    cases: Any = None  # chizai.cases.demo.CasesDemoSummary: the demo hands-on support cases
     pdca: Any = None  # chizai.pdca.demo.PdcaDemoSummary: the demo self-evaluations
     meetings: int = 0  # demo liaison meetings created
 
@@ -607,6 +592,11 @@ def load_demo(*, reset_passwords: bool = False) -> DemoSummary:
     if not DemoDataset.objects.filter(description=DEMO_DESCRIPTION).exists():
         DemoDataset.objects.create(description=DEMO_DESCRIPTION)
         summary.dataset_created = True
+
+    # The hands-on support cases, from which the core, attached and effect indicators are counted.
+    from chizai.cases.demo import load_cases_demo  # the cases app builds on the KPIs, not the other way round
+
+    summary.cases = load_cases_demo(plan, timezone.localdate())
 
     # The self-evaluations come last: accepting one snapshots and locks the actuals written above.
     from chizai.pdca.demo import load_pdca_demo  # the PDCA app builds on the KPIs, not the other way round

@@ -198,6 +198,7 @@ class Kpi(models.Model):
             baseline_value=self.baseline_value,
             baseline_year=self.baseline_year,
             measurable=self.measurable,
+            counting_rule=self.counting_rule,
         )
         return data
 

@@ -2,7 +2,8 @@
 
 Loading is idempotent: a second load of the same file changes nothing and writes no audit entry.
 Figures that came from a plan file and are no longer in it are removed; figures entered in the system
-(regional KPIs, actuals typed in by a prefecture) are never touched.
+(regional KPIs, actuals typed in by a prefecture) are never touched, nor are actuals counted from hands-on
+support cases (source computed) for a KPI with a `counting_rule:`.
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ class _Parser:
                 fields["baseline_year"] = baseline.get("year")
         if fields["shape"] == Shape.BASELINE_TARGET and fields["baseline_value"] is None:
             self.error(where, "基準値→目標値（baseline_target）の指標には baseline が必要です。")
+        fields["counting_rule"] = self.counting_rule(where, raw.get("counting_rule"), fields["shape"])
         entry = KpiEntry(
             code=str(raw["code"]),
             fields=fields,
@@ -172,6 +174,22 @@ class _Parser:
         entry.actuals = self.figures(f"{where} actuals", raw.get("actuals"), allow_half=True)
         entry.evaluations = self.texts(f"{where} evaluations", raw.get("evaluations"))
         return entry
+
+    def counting_rule(self, where: str, raw: Any, shape: str) -> str:
+        """A rule of chizai.cases.counting that counts the KPI's actuals from hands-on support cases."""
+        from chizai.cases.counting import RULES
+
+        if raw is None or raw == "":
+            return ""
+        rule = RULES.get(str(raw))
+        if rule is None:
+            allowed = "、".join(RULES)
+            self.error(where, f"集計ルール（counting_rule）「{raw}」はありません（使えるもの: {allowed}）。")
+            return ""
+        if rule.is_ratio != (shape == Shape.RATIO):
+            kind = "割合（ratio）の指標にだけ" if rule.is_ratio else "割合（ratio）以外の指標にだけ"
+            self.error(where, f"集計ルール「{raw}」は{kind}使えます。")
+        return rule.name
 
     def number(self, where: str, raw: Any) -> Decimal | None:
         try:
@@ -307,13 +325,21 @@ def _write_plan(data: PlanData, *, actor: Any, label: str) -> LoadSummary:
     for entry in data.kpis:
         values = dict(entry.fields, owner=owners[entry.owner_code])
         values["parent"] = kpis.get(entry.parent_code or "")
-        kpis[entry.code] = writer.upsert(
-            existing_kpis.get(entry.code), Kpi, {"plan": plan, "code": entry.code}, values, "kpi", None
-        )
-        if entry.code not in existing_kpis:
+        existing = existing_kpis.get(entry.code)
+        old_rule = existing.counting_rule if existing is not None else None
+        kpis[entry.code] = writer.upsert(existing, Kpi, {"plan": plan, "code": entry.code}, values, "kpi", None)
+        if existing is None:
             kpis[entry.code].refresh_from_db()
+        elif old_rule != existing.counting_rule:
+            _audit_counting_rule(writer, existing, old_rule)
     _write_figures(writer, data, kpis)
     return summary
+
+
+def _audit_counting_rule(writer: AuditedUpserter, kpi: Kpi, old_rule: str) -> None:
+    """Kpi.snapshot() does not carry the counting rule, so the upsert's own entry would not show its change."""
+    if "counting_rule" not in kpi.snapshot():
+        writer.audit("kpi.updated", kpi, {"counting_rule": old_rule}, {"counting_rule": kpi.counting_rule})
 
 
 def _write_figures(writer: AuditedUpserter, data: PlanData, kpis: dict[str, Kpi]) -> None:
@@ -342,6 +368,8 @@ def _write_figures(writer: AuditedUpserter, data: PlanData, kpis: dict[str, Kpi]
         for f in entry.actuals:
             key = (kpi.pk, f.start_year, f.end_year, f.half)
             seen.add(("actual", key))
+            if key in actuals and actuals[key].source == ActualSource.COMPUTED:
+                continue  # counted from hands-on support cases (chizai.cases.counting): the cases own it
             values = {
                 "value": f.value,
                 "numerator": f.numerator,

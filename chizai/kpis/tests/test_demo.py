@@ -101,14 +101,19 @@ def test_it_marks_every_demo_actual_as_demo(plan3: Plan) -> None:
     assert regional.count() > 100
     assert set(regional.values_list("source", flat=True)) == {ActualSource.DEMO}
     central = Actual.objects.filter(kpi__plan=plan3).exclude(kpi__code__startswith="demo-")
-    assert central.filter(kpi__code="core-model-case-support").exists()
-    assert set(central.values_list("source", "source_note")) == {(ActualSource.DEMO, SOURCE_NOTE)}
-    assert not Actual.objects.filter(kpi__plan=plan3).exclude(source=ActualSource.DEMO).exists()
+    typed = central.filter(kpi__counting_rule="")
+    assert typed.filter(kpi__code="agency-window-consultations").exists()
+    assert set(typed.values_list("source", "source_note")) == {(ActualSource.DEMO, SOURCE_NOTE)}
+    # The KPIs with a counting rule are computed from the (demo) support cases, never typed in.
+    counted = central.exclude(kpi__counting_rule="")
+    assert counted.filter(kpi__code="core-model-case-support").exists()
+    assert set(counted.values_list("source", flat=True)) == {ActualSource.COMPUTED}
     texts = list(Evaluation.objects.filter(kpi__plan=plan3).values_list("text", flat=True))
     assert texts and all(text.startswith("【デモ】") for text in texts)
     entries = AuditEntry.objects.filter(plan_id=plan3.pk, actor_label=ACTOR_LABEL)
     assert entries.filter(action="kpi.created").count() == demo_kpis(plan3).count()
-    assert entries.filter(action="kpi.actual.created").count() == Actual.objects.filter(kpi__plan=plan3).count()
+    demo_actuals = Actual.objects.filter(kpi__plan=plan3, source=ActualSource.DEMO).count()
+    assert entries.filter(action="kpi.actual.created").count() == demo_actuals
     assert not entries.exclude(actor=None).exists()
 
 

@@ -66,6 +66,7 @@ class Command(BaseCommand):
             f"{year}年度 {m.met}/{m.total}項目（{format_percent(m.rate, 1)}）" for year, m in summary.items_met.items()
         )
         out(f"  地域KPIの達成項目数（デモ）: {rates}")
+        out(f"  {summary.cases.line()}")
         out(f"  {summary.pdca.line()}")
         out(f"  地域連絡会議（デモ）: 追加 {summary.meetings}件")
         out("")

@@ -1,0 +1,451 @@
+"""Model cases (モデル事例): written from a closed case, checked for anonymity, approved by JPO, published.
+
+The workflow: 作成中 → (consent recorded, no anonymisation flags) 承認待ち → (JPO) 承認済み → (JPO) 公開中;
+公開停止 takes a submitted, approved or published model case back, to be corrected and submitted again.
+Every write is one transactional, audited function. `search_published` and `similar_model_cases` read only
+published model cases.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from chizai.audit.log import log
+from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, Stage, SupportCase
+from chizai.kpis.actions import ConflictError
+from chizai.lib.textsim import normalize, rank
+from chizai.organizations.models import Organization, OrganizationKind
+from chizai.pdca.rules import is_jpo_reviewer
+
+EDITABLE_STATUSES = (ModelCaseStatus.DRAFT, ModelCaseStatus.WITHDRAWN)
+WITHDRAWABLE_STATUSES = (ModelCaseStatus.SUBMITTED, ModelCaseStatus.APPROVED, ModelCaseStatus.PUBLISHED)
+
+# --- the anonymisation check (匿名化チェック) -------------------------------------------------------------
+
+
+class FlagKind:
+    COMPANY = "企業名"
+    PERSON = "人名"
+    AMOUNT = "金額"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A piece of text that may identify the company: its words, what it looks like, and where it is."""
+
+    text: str
+    kind: str
+    start: int
+    end: int
+
+
+_LEGAL_FORMS = re.compile(r"株式会社|有限会社|合同会社|合資会社|合名会社|\((?:株|有)\)")
+_KANJI = r"[\u4e00-\u9fff々〆ヶ]"
+_KATAKANA = r"[\u30a1-\u30fa\u30fc・]"
+_HONORIFIC = r"氏(?!名)|様(?![々式子態相])|さん|社長|代表(?!取締役)|部長|課長"
+_PERSON_PATTERNS = (
+    re.compile(rf"代表取締役(?:社長|会長)?(?P<name>{_KANJI}{{2,6}}|{_KATAKANA}{{2,15}})"),
+    re.compile(rf"(?P<name>{_KANJI}{{2,8}})(?:{_HONORIFIC})"),
+    re.compile(rf"(?P<name>{_KATAKANA}{{2,15}})(?:氏(?!名)|様(?!々)|さん|社長|代表(?!取締役))"),
+    re.compile(r"(?<![a-z])(?P<name>[a-z][a-z.]{1,30})(?:氏(?!名)|様|さん)"),
+)
+# Words before 社長・部長… that are titles, departments or companies, not people (営業部長, 同社社長).
+_NOT_NAMES = re.compile(
+    "代表|取締|社長|会長|部長|課長|専務|常務|執行|役員|担当|同社|当社|弊社|貴社|御社|各社|会社|企業|営業|技術|開発|"
+    "総務|経理|製造|企画|人事|財務|広報|知財|法務|品質|管理|事業|販売|研究|生産|海外|工場|支店|本部|部門|推進|戦略|"
+    "設計|購買|調達|業務|情報|経営|支援|専門|創業|代目|女性|若手|現在|当時|前任|後任|社員|本社|地域|自治|県庁|市役|"
+    "マーケティング|サービス|デザイン|システム|ブランド|プロジェクト|チーム|グループ|センター"
+)
+_NOT_NAME_ENDINGS = ("仕", "同", "多", "模", "異", "一", "有", "各", "皆", "王")
+_AMOUNT = re.compile(r"(?:(?:\d[\d,]*(?:\.\d+)?|[〇一二三四五六七八九十百千]+)[兆億万千]?)+円")
+
+
+def _normalized_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+    """NFKC, lower-cased, without spaces; with each normalised character's start and end in `text`.
+
+    A half-width katakana and its following ﾞ/ﾟ are normalised together (ﾌﾞ → ブ).
+    """
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        if j < len(text) and text[j] in "\uff9e\uff9f":
+            j += 1
+        for ch in unicodedata.normalize("NFKC", text[i:j]).lower():
+            if not ch.isspace():
+                chars.append(ch)
+                starts.append(i)
+                ends.append(j)
+        i = j
+    return "".join(chars), starts, ends
+
+
+def _company_names(company_name: str) -> list[str]:
+    """The company's name as it may appear: in full, and without 株式会社・有限会社・（株）…"""
+    full = _normalized_with_offsets(company_name)[0]
+    core = _LEGAL_FORMS.sub("", full)
+    names = [full, core] if len(core) >= 2 else [full]
+    return sorted({name for name in names if name}, key=len, reverse=True)
+
+
+def _name_offset(word: str) -> int | None:
+    """Where a person's name starts in the word before an honorific (同社山田 → 2), or None if it is no name."""
+    titles = list(_NOT_NAMES.finditer(word))
+    offset = titles[-1].end() if titles else 0
+    name = word[offset:]
+    if len(name) < 2 or name.endswith(_NOT_NAME_ENDINGS):
+        return None
+    return offset
+
+
+def _spans(normalized: str, company_name: str) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    for name in _company_names(company_name):
+        spans += [(m.start(), m.end(), FlagKind.COMPANY) for m in re.finditer(re.escape(name), normalized)]
+    for pattern in _PERSON_PATTERNS:
+        for match in pattern.finditer(normalized):
+            offset = _name_offset(match.group("name"))
+            if offset is not None:
+                spans.append((match.start("name") + offset, match.end("name"), FlagKind.PERSON))
+    spans += [(m.start(), m.end(), FlagKind.AMOUNT) for m in _AMOUNT.finditer(normalized)]
+    return spans
+
+
+def anonymisation_flags(text: str, case: SupportCase) -> list[Flag]:
+    """What in `text` may identify the company: its name, people's names and amounts of money, in text order.
+
+    Matching is on the NFKC form (full-width digits, ㈱, half-width katakana all count); positions refer to
+    `text` as given, so the spans can be highlighted. Overlapping findings are reported once (company first).
+    """
+    normalized, starts, ends = _normalized_with_offsets(text or "")
+    flags: list[Flag] = []
+    taken: list[tuple[int, int]] = []
+    for start, end, kind in _spans(normalized, case.company.name):
+        if any(start < other_end and other_start < end for other_start, other_end in taken):
+            continue
+        taken.append((start, end))
+        first, last = starts[start], ends[end - 1]
+        flags.append(Flag(text=text[first:last], kind=kind, start=first, end=last))
+    return sorted(flags, key=lambda flag: flag.start)
+
+
+def model_case_flags(model_case: ModelCase) -> dict[str, list[Flag]]:
+    """The flags of the published texts, by field label (タイトル, 概要)."""
+    return {
+        "タイトル": anonymisation_flags(model_case.title, model_case.case),
+        "概要": anonymisation_flags(model_case.summary, model_case.case),
+    }
+
+
+def flag_messages(model_case: ModelCase) -> list[str]:
+    """One Japanese sentence per unresolved flag, for the refusal of submission or publication."""
+    return [
+        f"{field}の「{flag.text}」は{flag.kind}の可能性があります。伏せるか一般的な表現に書き換えてください。"
+        for field, flags in model_case_flags(model_case).items()
+        for flag in flags
+    ]
+
+
+# --- who may do what ---------------------------------------------------------------------------------------
+
+
+def can_write(user: Any, case: SupportCase) -> bool:
+    """The support team: editors and administrators (of JPO or of the case's team) who see the case in full."""
+    from chizai.cases.access import can_write_case, case_access
+
+    return case_access(user, case) == "full" and can_write_case(user, case)
+
+
+def can_submit(user: Any, model_case: ModelCase) -> bool:
+    return model_case.status in EDITABLE_STATUSES and can_write(user, model_case.case)
+
+
+def can_approve(user: Any, model_case: ModelCase) -> bool:
+    return model_case.status == ModelCaseStatus.SUBMITTED and is_jpo_reviewer(user)
+
+
+def can_publish(user: Any, model_case: ModelCase) -> bool:
+    return model_case.status == ModelCaseStatus.APPROVED and is_jpo_reviewer(user)
+
+
+def can_withdraw(user: Any, model_case: ModelCase) -> bool:
+    """JPO's reviewers, and the support team (e.g. when the company takes its consent back)."""
+    if model_case.status not in WITHDRAWABLE_STATUSES:
+        return False
+    return is_jpo_reviewer(user) or can_write(user, model_case.case)
+
+
+def model_cases_visible_to(user: Any) -> QuerySet[ModelCase]:
+    """Model cases of the cases the user sees in full (the support team, JPO), in any status."""
+    from chizai.cases.access import cases_fully_visible_to
+
+    return ModelCase.objects.filter(case__in=cases_fully_visible_to(user))
+
+
+def get_model_case_for_user(user: Any, pk: int) -> ModelCase:
+    """The model case (internal side) if the user sees its case in full; 404 otherwise."""
+    model_case = (
+        model_cases_visible_to(user)
+        .select_related("case", "case__company", "case__support_team", "region", "approved_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if model_case is None:
+        raise Http404("モデル事例が見つかりません。")
+    return model_case
+
+
+# --- the writes ----------------------------------------------------------------------------------------------
+
+
+def snapshot(model_case: ModelCase) -> dict[str, Any]:
+    return {
+        "title": model_case.title,
+        "summary": model_case.summary,
+        "industry": model_case.industry,
+        "region": model_case.region.name if model_case.region_id else None,
+        "issue_categories": list(model_case.issue_categories),
+        "consent_recorded": model_case.consent_recorded,
+        "consent_date": model_case.consent_date,
+        "consent_note": model_case.consent_note,
+        "status": model_case.status,
+    }
+
+
+def _audit(actor: Any, action: str, model_case: ModelCase, before: Any, reason: str = "") -> None:
+    log(actor, action, model_case, before, snapshot(model_case), reason=reason)
+
+
+def _locked(model_case: ModelCase) -> ModelCase:
+    return (
+        ModelCase.objects.select_for_update()
+        .select_related("case", "case__company", "case__support_team", "region")
+        .get(pk=model_case.pk)
+    )
+
+
+def category_labels(values: list[str]) -> list[str]:
+    return [str(IssueCategory(value).label) for value in values if value in IssueCategory.values]
+
+
+def case_categories(case: SupportCase) -> list[str]:
+    """The categories of the case's extracted issues, in the order of IssueCategory, each once."""
+    found = set(case.issues.values_list("category", flat=True))
+    return [value for value in IssueCategory.values if value in found]
+
+
+def default_title(case: SupportCase) -> str:
+    """A first title that names no one: 「東京都・製造業：海外展開・ブランディングの取組」."""
+    labels = "・".join(category_labels(case_categories(case))) or "知財"
+    return f"{case.company.prefecture.name}・{case.company.industry}：{labels}の取組"[:200]
+
+
+@transaction.atomic
+def create_model_case(*, case: SupportCase, actor: Any) -> ModelCase:
+    """Start the model case of a closed case (or return the one already started), prefilled from the case."""
+    if not can_write(actor, case):
+        raise PermissionDenied("この案件のモデル事例を作成できるのは支援チームの編集者・管理者です。")
+    existing = ModelCase.objects.filter(case=case).first()
+    if existing is not None:
+        return existing
+    if case.stage != Stage.CLOSED:
+        raise ValidationError("モデル事例は終了した案件からのみ作成できます。")
+    try:
+        with transaction.atomic():
+            model_case = ModelCase.objects.create(
+                case=case,
+                title=default_title(case),
+                summary="",
+                industry=case.company.industry,
+                region=case.company.prefecture,
+                issue_categories=case_categories(case),
+            )
+    except IntegrityError:
+        return ModelCase.objects.get(case=case)  # someone else pressed 「作成する」 at the same moment
+    _audit(actor, "cases.model_case.created", model_case, None)
+    return model_case
+
+
+@transaction.atomic
+def save_model_case(
+    *,
+    model_case: ModelCase,
+    title: str,
+    summary: str,
+    industry: str,
+    region: Organization,
+    issue_categories: list[str],
+    expected_version: int,
+    actor: Any,
+) -> ModelCase:
+    """Save the texts to be published; only while the model case is being written (作成中・公開停止)."""
+    current = _locked(model_case)
+    if not can_write(actor, current.case):
+        raise PermissionDenied("このモデル事例を編集する権限がありません。")
+    if current.status not in EDITABLE_STATUSES:
+        raise ValidationError(f"このモデル事例は「{current.get_status_display()}」のため編集できません。")
+    if current.version != expected_version:
+        raise ConflictError()
+    if region.kind != OrganizationKind.PREFECTURE:
+        raise ValidationError("地域には都道府県を選んでください。")
+    unknown = set(issue_categories) - set(IssueCategory.values)
+    if unknown:
+        raise ValidationError("課題の分類が正しくありません。")
+    before = snapshot(current)
+    current.title, current.summary, current.industry = title.strip(), summary.strip(), industry.strip()
+    current.region = region
+    current.issue_categories = [value for value in IssueCategory.values if value in issue_categories]
+    current.version += 1
+    current.save()
+    _audit(actor, "cases.model_case.updated", current, before)
+    return current
+
+
+@transaction.atomic
+def record_consent(*, model_case: ModelCase, consent_date: datetime.date, note: str, actor: Any) -> ModelCase:
+    """Record the company's consent to publication (公開同意): when, and how it was given."""
+    current = _locked(model_case)
+    if not can_write(actor, current.case):
+        raise PermissionDenied("公開同意を記録する権限がありません。")
+    if current.status not in EDITABLE_STATUSES:
+        raise ValidationError(f"このモデル事例は「{current.get_status_display()}」のため変更できません。")
+    before = snapshot(current)
+    current.consent_recorded, current.consent_date, current.consent_note = True, consent_date, note.strip()
+    current.version += 1
+    current.save()
+    _audit(actor, "cases.model_case.consent_recorded", current, before)
+    return current
+
+
+def _move(model_case: ModelCase, to: str, actor: Any, action: str, reason: str = "") -> ModelCase:
+    before = snapshot(model_case)
+    model_case.status = to
+    model_case.version += 1
+    model_case.save()
+    _audit(actor, action, model_case, before, reason=reason)
+    return model_case
+
+
+def missing_for_submission(model_case: ModelCase) -> list[str]:
+    """Why the model case cannot be submitted yet, in Japanese; empty when it can."""
+    problems = []
+    if not model_case.title.strip():
+        problems.append("タイトルを記入してください。")
+    if not model_case.summary.strip():
+        problems.append("概要（公開用）を記入してください。")
+    if not model_case.consent_recorded:
+        problems.append("企業の公開同意を記録してください。")
+    return problems + flag_messages(model_case)
+
+
+@transaction.atomic
+def submit_model_case(*, model_case: ModelCase, actor: Any) -> ModelCase:
+    current = _locked(model_case)
+    if not can_submit(actor, current):
+        raise PermissionDenied("このモデル事例は提出できません。")
+    problems = missing_for_submission(current)
+    if problems:
+        raise ValidationError(problems)
+    return _move(current, ModelCaseStatus.SUBMITTED, actor, "cases.model_case.submitted")
+
+
+@transaction.atomic
+def approve_model_case(*, model_case: ModelCase, actor: Any) -> ModelCase:
+    current = _locked(model_case)
+    if not can_approve(actor, current):
+        raise PermissionDenied("モデル事例を承認できるのは特許庁の審査者・管理者です。")
+    current.approved_by = actor
+    current.approved_at = timezone.now()
+    return _move(current, ModelCaseStatus.APPROVED, actor, "cases.model_case.approved")
+
+
+def build_search_text(model_case: ModelCase) -> str:
+    """What the public search looks in: the published texts and labels, normalised like the query."""
+    labels = category_labels(model_case.issue_categories)
+    parts = [model_case.title, model_case.summary, model_case.industry, model_case.region.name, *labels]
+    return normalize(" ".join(parts))
+
+
+@transaction.atomic
+def publish_model_case(*, model_case: ModelCase, actor: Any) -> ModelCase:
+    current = _locked(model_case)
+    if not can_publish(actor, current):
+        raise PermissionDenied("モデル事例を公開できるのは特許庁の審査者・管理者です。")
+    problems = flag_messages(current)  # the company's name may have changed since the submission
+    if problems:
+        raise ValidationError(problems)
+    current.published_at = timezone.now()
+    current.search_text = build_search_text(current)
+    return _move(current, ModelCaseStatus.PUBLISHED, actor, "cases.model_case.published")
+
+
+@transaction.atomic
+def withdraw_model_case(*, model_case: ModelCase, actor: Any, reason: str = "") -> ModelCase:
+    """Take the model case back (公開停止): off the public pages, editable again."""
+    current = _locked(model_case)
+    if not can_withdraw(actor, current):
+        raise PermissionDenied("このモデル事例を取り下げる権限がありません。")
+    return _move(current, ModelCaseStatus.WITHDRAWN, actor, "cases.model_case.withdrawn", reason=reason.strip())
+
+
+# --- reading published model cases ------------------------------------------------------------------------
+
+
+def published() -> QuerySet[ModelCase]:
+    """The only model cases the public ever sees."""
+    return ModelCase.objects.filter(status=ModelCaseStatus.PUBLISHED).select_related("region", "case")
+
+
+def _bigrams(term: str) -> set[str]:
+    return {term[i : i + 2] for i in range(len(term) - 1)} or {term}
+
+
+def search_published(
+    query: str = "", industry: str | None = None, region: str | None = None, category: str | None = None
+) -> list[ModelCase]:
+    """Published model cases matching every space-separated term of the query (after NFKC), and the filters.
+
+    `region` is a prefecture's code (pref-13), `category` an IssueCategory value. The best matches come first:
+    those sharing the most bigrams with the query, then the newest.
+    """
+    terms = [term for term in (normalize(raw) for raw in query.split()) if term]
+    results = published()
+    for term in terms:
+        results = results.filter(search_text__icontains=term)
+    if industry:
+        results = results.filter(industry=industry)
+    if region:
+        results = results.filter(region__code=region)
+    found = [mc for mc in results if not category or category in mc.issue_categories]
+    if terms:
+        wanted = set().union(*(_bigrams(term) for term in terms))
+        found.sort(key=lambda mc: -sum(1 for gram in wanted if gram in mc.search_text))  # stable: newest first
+    return found
+
+
+def _document(model_case: ModelCase) -> str:
+    return " ".join([model_case.title, model_case.summary, *category_labels(model_case.issue_categories)])
+
+
+def _case_text(case: SupportCase) -> str:
+    issues = [f"{issue.get_category_display()} {issue.description}" for issue in case.issues.all()]
+    return " ".join([*issues, case.hearing_notes])
+
+
+def similar_model_cases(case: SupportCase, limit: int = 5) -> list[tuple[ModelCase, float]]:
+    """The published model cases most similar to the case's extracted issues and hearing notes, best first."""
+    candidates = list(published().exclude(case=case))
+    ranked = rank(_case_text(case), [_document(mc) for mc in candidates], limit=limit)
+    return [(candidates[index], score) for index, score in ranked]
