@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from chizai.cases.actions import CompanyData
+from chizai.cases.actions import RECORD_FIELDS, CompanyData
 from chizai.cases.models import (
     ALLOWED_STAGE_MOVES,
     Company,
@@ -216,17 +216,7 @@ class CaseRecordForm(forms.ModelForm):
 
     class Meta:
         model = SupportCase
-        fields = [
-            "hearing_notes",
-            "actions_agreed",
-            "follow_up_results",
-            "followed_up_on",
-            "outcome_ip_in_strategy",
-            "outcome_acted_on",
-            "outcome_business_growth",
-            "outcome_ip_acquired_or_used",
-            "stage_due_date",
-        ]
+        fields = list(RECORD_FIELDS)
         widgets = {
             "hearing_notes": forms.Textarea(attrs={"rows": 6}),
             "actions_agreed": forms.Textarea(attrs={"rows": 4}),
