@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from chizai.audit.admin_base import AuditedModelAdmin
 from chizai.audit.log import log
 from chizai.cases.models import (
     CaseIssue,
@@ -54,21 +55,23 @@ def _recompute(case: SupportCase, actor: Any) -> None:
     recompute_for_case(case, actor=actor)
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(AuditedModelAdmin):
     """Logs old → new for each save and delete, after the many-to-many fields and inlines are saved.
 
     Django runs the whole change form in one transaction, so the object, its inlines and the audit entries
     are written together.
     """
 
-    audit_code = ""
+    def audit_values(self, obj: Any) -> dict[str, Any]:
+        return snapshot(obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Logged in save_related instead, once the many-to-many fields and inlines are saved too.
         fresh = _fresh(obj) if change else None
         obj._audit_before = snapshot(fresh) if fresh is not None else None
         if change and hasattr(obj, "version"):
             obj.version += 1
-        super().save_model(request, obj, form, change)
+        admin.ModelAdmin.save_model(self, request, obj, form, change)  # not the base's: it would log now
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -88,15 +91,6 @@ class AuditedAdmin(admin.ModelAdmin):
             obj.save()
             log(request.user, f"{code}.{'updated' if before else 'created'}", obj, before, snapshot(obj), reason=REASON)
         formset.save_m2m()
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        with transaction.atomic():
-            log(request.user, f"{self.audit_code}.deleted", obj, snapshot(obj), None, reason=REASON)
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
 
 
 class AuditedInline(admin.TabularInline):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
 from django.http import HttpRequest
 
-from chizai.audit.log import log
+from chizai.audit.admin_base import AuditedModelAdmin
 from chizai.kpis.models import Actual, DemoDataset, Evaluation, Kpi, Plan, Target
 
 
@@ -27,46 +26,11 @@ def _plan_id(obj: Any) -> int | None:
     return kpi.plan_id if kpi else None
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    """Records who changed what (old → new) for every save and delete made in the admin."""
+class AuditedAdmin(AuditedModelAdmin):
+    """Plan data edited in the admin is recorded against its KPI and plan, like any other change."""
 
-    audit_code = ""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            before = type(obj).objects.get(pk=obj.pk).snapshot() if change and obj.pk else None
-            if change and hasattr(obj, "version"):
-                obj.version += 1
-            super().save_model(request, obj, form, change)
-            verb = "updated" if change else "created"
-            log(
-                request.user,
-                f"{self.audit_code}.{verb}",
-                obj,
-                before,
-                obj.snapshot(),
-                kpi_id=_kpi_id(obj),
-                plan_id=_plan_id(obj),
-                reason="管理画面",
-            )
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        with transaction.atomic():
-            log(
-                request.user,
-                f"{self.audit_code}.deleted",
-                obj,
-                obj.snapshot(),
-                None,
-                kpi_id=_kpi_id(obj),
-                plan_id=_plan_id(obj),
-                reason="管理画面",
-            )
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def audit_links(self, obj: Any) -> dict[str, int | None]:
+        return {"kpi_id": _kpi_id(obj), "plan_id": _plan_id(obj)}
 
 
 class TargetInline(admin.TabularInline):

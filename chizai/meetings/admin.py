@@ -10,58 +10,23 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.db import models, transaction
 from django.http import HttpRequest
 
-from chizai.audit.log import log
+from chizai.audit.admin_base import AuditedModelAdmin
 from chizai.meetings.actions import attendance_snapshot, decision_snapshot, meeting_snapshot
 from chizai.meetings.models import Attendance, Decision, LiaisonMeeting
 
 
-class AuditedMeetingAdmin(admin.ModelAdmin):
+class AuditedMeetingAdmin(AuditedModelAdmin):
     """Records who changed what (old → new) for every save and delete made in the admin."""
 
-    audit_code = ""
     snapshot: Callable[[Any], dict[str, Any]] = staticmethod(lambda obj: {})
 
-    def plan_id(self, obj: Any) -> int | None:
-        return getattr(obj, "plan_id", None) or obj.meeting.plan_id
+    def audit_values(self, obj: Any) -> dict[str, Any]:
+        return self.snapshot(obj)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            before = self.snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
-            if change and hasattr(obj, "version"):
-                obj.version += 1
-            super().save_model(request, obj, form, change)
-            verb = "updated" if change else "created"
-            after = self.snapshot(obj)
-            log(
-                request.user,
-                f"{self.audit_code}.{verb}",
-                obj,
-                before,
-                after,
-                plan_id=self.plan_id(obj),
-                reason="管理画面",
-            )
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        with transaction.atomic():
-            before = self.snapshot(obj)
-            log(
-                request.user,
-                f"{self.audit_code}.deleted",
-                obj,
-                before,
-                None,
-                plan_id=self.plan_id(obj),
-                reason="管理画面",
-            )
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def audit_links(self, obj: Any) -> dict[str, int | None]:
+        return {"plan_id": getattr(obj, "plan_id", None) or obj.meeting.plan_id}
 
 
 class ReadOnlyInline(admin.TabularInline):

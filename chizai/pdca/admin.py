@@ -5,39 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import models, transaction
+from django.db import models
 from django.http import HttpRequest
 
-from chizai.audit.log import log
+from chizai.audit.admin_base import AuditedModelAdmin
 from chizai.pdca.models import RatingScale, ReminderLog, ReportingPeriod, SelfEvaluation, Transition
 
 
-class AuditedSettingAdmin(admin.ModelAdmin):
+class AuditedSettingAdmin(AuditedModelAdmin):
     """Records who changed a setting (old → new), as every change of plan data is recorded."""
 
-    audit_code = ""
     audited_fields: tuple[str, ...] = ()
 
-    def _values(self, obj: models.Model) -> dict[str, Any]:
+    def audit_values(self, obj: models.Model) -> dict[str, Any]:
         return {name: getattr(obj, name) for name in self.audited_fields}
 
-    def _plan_id(self, obj: Any) -> int | None:
-        return getattr(obj, "plan_id", None)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            before = self._values(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
-            super().save_model(request, obj, form, change)
-            verb = "updated" if change else "created"
-            log(
-                request.user,
-                f"{self.audit_code}.{verb}",
-                obj,
-                before,
-                self._values(obj),
-                plan_id=self._plan_id(obj),
-                reason="管理画面",
-            )
+    def audit_links(self, obj: Any) -> dict[str, int | None]:
+        return {"plan_id": getattr(obj, "plan_id", None)}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
