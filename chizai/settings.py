@@ -29,12 +29,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "chizai.audit",
     "chizai.organizations",
     "chizai.kpis",
     "chizai.pdca",
     "chizai.meetings",
     "chizai.cases",
+    "chizai.exchange",
+    "chizai.api",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +120,49 @@ STORAGES = {
         if not DEBUG and env_bool("CHIZAI_MANIFEST_STATIC", False)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# Uploaded import files (kept with their import job for the audit trail) live under var/uploads.
+MEDIA_ROOT = VAR_DIR / "uploads"
+MEDIA_URL = "/media/"  # never served: uploads are read by the importer only
+# Progress of long-running imports, shared by the web workers and the importing thread.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+}
+# Import limits: bigger files are refused with a Japanese message before they are parsed.
+CHIZAI_IMPORT_MAX_BYTES = int(env_str("CHIZAI_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+CHIZAI_IMPORT_MAX_ROWS = int(env_str("CHIZAI_IMPORT_MAX_ROWS", "200000"))
+# Files up to this size are checked within the request; larger ones in a background thread with progress.
+CHIZAI_IMPORT_INLINE_BYTES = int(env_str("CHIZAI_IMPORT_INLINE_BYTES", str(512 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "chizai.api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "chizai API",
+    "DESCRIPTION": "第3次地域知財活性化行動計画の計画・KPI・目標・実績・評価・ハンズオン支援案件を読み書きするAPI。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chizai@localhost")

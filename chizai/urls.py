@@ -13,5 +13,7 @@ urlpatterns = [
     path("meetings/", include("chizai.meetings.urls")),
     path("cases/", include("chizai.cases.urls")),
     path("model-cases/", include("chizai.cases.public_urls")),
+    path("api/", include("chizai.api.urls")),
+    path("", include("chizai.exchange.urls")),
     path("", include("chizai.kpis.urls")),
 ]

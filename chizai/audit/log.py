@@ -49,12 +49,36 @@ def log(
     actor_label: str = "",
 ) -> AuditEntry | None:
     """Record a change; returns None (and records nothing) when nothing changed."""
+    entry = build_entry(
+        actor, action, obj, before, after, kpi_id=kpi_id, plan_id=plan_id, reason=reason, actor_label=actor_label
+    )
+    if entry is not None:
+        entry.save()
+    return entry
+
+
+def build_entry(
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    *,
+    kpi_id: int | None = None,
+    plan_id: int | None = None,
+    reason: str = "",
+    actor_label: str = "",
+) -> AuditEntry | None:
+    """The unsaved entry `log` would write (None when nothing changed), for bulk writers such as imports.
+
+    Save the entries with `AuditEntry.objects.bulk_create` inside the same transaction as the change.
+    """
     changes = diff(before, after)
     if not changes:
         return None
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = actor_label or (user.get_username() if user else "システム")
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         actor_label=label,
         action=action,

@@ -1,0 +1,63 @@
+"""Import jobs: an uploaded file, its dry-run report and, once applied, what it changed."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class JobStatus(models.TextChoices):
+    UPLOADED = "uploaded", "受付"
+    CHECKING = "checking", "確認中"
+    CHECKED = "checked", "確認済み（未反映）"
+    APPLYING = "applying", "反映中"
+    APPLIED = "applied", "反映済み"
+    FAILED = "failed", "エラー"
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way in: checked first (dry run), then applied in one transaction.
+
+    The file is kept with the job so the audit trail can name it (file name and SHA-256), and the two
+    reports are stored as JSON (see `chizai.exchange.report.ImportReport.as_json`).
+    """
+
+    token = models.UUIDField("識別子", default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="取込者", on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    plan = models.ForeignKey("kpis.Plan", verbose_name="計画", on_delete=models.PROTECT, related_name="import_jobs")
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="取込先の関係主体",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+        help_text="指定した場合、ファイルの都道府県欄が空の行はこの関係主体のものとして扱い、他の関係主体の行は取り込みません。",
+    )
+    file = models.FileField("ファイル", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("ファイル名", max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField("サイズ（バイト）")
+    status = models.CharField("状態", max_length=10, choices=JobStatus.choices, default=JobStatus.UPLOADED)
+    check_report = models.JSONField("確認結果", null=True, blank=True)
+    apply_report = models.JSONField("反映結果", null=True, blank=True)
+    failure = models.TextField("エラー内容", blank=True)
+    created_at = models.DateTimeField("受付日時", auto_now_add=True)
+    checked_at = models.DateTimeField("確認日時", null=True, blank=True)
+    applied_at = models.DateTimeField("反映日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "取込"
+        verbose_name_plural = "取込"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def progress_key(self) -> str:
+        return f"chizai:import-progress:{self.token}"
