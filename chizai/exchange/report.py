@@ -62,6 +62,9 @@ class ImportReport:
     changes: list[Change] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)  # e.g. "KPI 新規", "実績 更新", "変更なし"
     applied: bool = False
+    # A digest of the (row, version) of every existing row the import touches: an apply whose digest
+    # differs from its dry run's means someone changed the data in between, and it is refused.
+    fingerprint: str = ""
 
     @property
     def ok(self) -> bool:
@@ -92,6 +95,7 @@ class ImportReport:
             "changes": [c.__dict__ for c in self.changes],
             "counts": dict(self.counts),
             "applied": self.applied,
+            "fingerprint": self.fingerprint,
         }
 
     @classmethod
@@ -106,6 +110,7 @@ class ImportReport:
             changes=[Change(**c) for c in data.get("changes", [])],
             counts=Counter(data.get("counts", {})),
             applied=data.get("applied", False),
+            fingerprint=data.get("fingerprint", ""),
         )
 
 
