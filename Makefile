@@ -21,7 +21,7 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint bench clean
+.PHONY: help install run test test-sqlite test-postgres lint bench bench-import clean
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -30,6 +30,7 @@ help:
 	@echo "make test-postgres  pytest on the throwaway PostgreSQL only"
 	@echo "make lint           ruff check + ruff format --check"
 	@echo "make bench          scale benchmark: 10 fiscal years x every prefecture (benchmarks/)"
+	@echo "make bench-import   import benchmark: dry run and apply of 10k and 100k actual rows (benchmarks/IMPORT.md)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
 	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
 
@@ -83,8 +84,16 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The committed OpenAPI schema; a test fails until it matches the code (chizai/api/tests/test_schema.py).
+.PHONY: openapi
+openapi: install
+	$(BIN)/chizai spectacular --file openapi.yaml --validate --fail-on-warn
+
 bench: install
 	$(BIN)/python benchmarks/scale.py
+
+bench-import: install
+	$(BIN)/python benchmarks/bench_import.py
 
 clean:
 	@if [ -d var/pgtest ]; then scripts/pg-test-server.sh destroy; fi

@@ -1,0 +1,150 @@
+"""Import benchmark: time and peak memory of a dry run and an apply of 10,000 and 100,000 actual rows.
+
+Usage: .venv/bin/python benchmarks/bench_import.py [ROWS …] [--xlsx]   (default: 10000 100000, CP932 CSV)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+workdir = tempfile.mkdtemp(prefix="chizai-bench-import-")
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+os.environ["CHIZAI_VAR_DIR"] = workdir
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chizai.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from chizai.exchange.importing import run_import  # noqa: E402
+from chizai.kpis.models import Actual, Kpi, KpiKind, Plan  # noqa: E402
+from chizai.organizations.models import Organization  # noqa: E402
+from chizai.testing import create_cast  # noqa: E402
+
+FIRST_YEAR, YEARS = 2023, 10
+PERIODS = [(year, half) for year in range(FIRST_YEAR, FIRST_YEAR + YEARS) for half in ("上期", "下期", "通期")]
+HEADER = ["都道府県", "KPI名", "年度", "期", "実績", "評価コメント"]
+
+
+def build_plan(rows: int) -> tuple[Plan, list[Kpi]]:
+    """A plan with enough synthetic regional KPIs (spread over every prefecture) for `rows` actual rows."""
+    plan = Plan.objects.create(
+        number=90, name="ベンチマーク用計画（架空）", first_fiscal_year=FIRST_YEAR, last_fiscal_year=FIRST_YEAR + 9
+    )
+    prefectures = list(Organization.objects.prefectures())
+    needed = -(-rows // len(PERIODS))
+    kpis = [
+        Kpi(
+            plan=plan,
+            code=f"bench-{n}",
+            kind=KpiKind.REGIONAL,
+            name=f"地域KPI {n + 1}（架空）",
+            owner=prefectures[n % len(prefectures)],
+            unit="件",
+            sort_order=n,
+        )
+        for n in range(needed)
+    ]
+    Kpi.objects.bulk_create(kpis)
+    return plan, list(Kpi.objects.filter(plan=plan).select_related("owner").order_by("pk"))
+
+
+def data_rows(kpis: list[Kpi], rows: int):  # type: ignore[no-untyped-def]
+    count = 0
+    for kpi in kpis:
+        for year, half in PERIODS:
+            if count == rows:
+                return
+            comment = "順調" if count % 10 == 0 else ""
+            yield [kpi.owner.name, kpi.name, f"{year}年度", half, f"{(count * 7) % 500:,}件", comment]
+            count += 1
+
+
+def write_file(kpis: list[Kpi], rows: int, xlsx: bool) -> Path:
+    if xlsx:
+        path = Path(workdir) / f"actuals-{rows}.xlsx"
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("実績")
+        sheet.append(HEADER)
+        for row in data_rows(kpis, rows):
+            sheet.append(row)
+        workbook.save(path)
+        return path
+    path = Path(workdir) / f"actuals-{rows}.csv"
+    with path.open("w", encoding="cp932", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        writer.writerows(data_rows(kpis, rows))
+    return path
+
+
+def run(path: Path, plan: Plan, *, apply: bool, traced: bool) -> tuple[float, float, object]:
+    user = get_user_model().objects.get(username="jpo_admin")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if traced:
+        tracemalloc.start()
+    started = time.perf_counter()
+    report = run_import(path=path, file_name=path.name, sha256=digest, plan=plan, user=user, apply=apply)
+    elapsed = time.perf_counter() - started
+    peak = 0.0
+    if traced:
+        peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+        tracemalloc.stop()
+    assert report.ok, report.problems[:5]
+    return elapsed, peak, report
+
+
+def bench(rows: int, xlsx: bool) -> None:
+    Plan.objects.filter(number=90).delete()
+    plan, kpis = build_plan(rows)
+    path = write_file(kpis, rows, xlsx)
+    size = path.stat().st_size / 1024 / 1024
+    dry, _, report = run(path, plan, apply=False, traced=False)
+    _, dry_peak, _ = run(path, plan, apply=False, traced=True)
+    applied, _, _ = run(path, plan, apply=True, traced=False)
+    assert Actual.objects.filter(kpi__plan=plan).count() == rows
+    again, again_peak, again_report = run(path, plan, apply=True, traced=True)
+    assert again_report.counts["変更なし"] == rows  # type: ignore[attr-defined]
+    kind = "xlsx" if xlsx else "CSV (CP932)"
+    print(
+        f"{rows:>8,} {kind:12} {size:7.1f} {len(kpis):6,} {dry:9.1f} {applied:9.1f} {again:10.1f} "
+        f"{dry_peak:12.1f} {again_peak:12.1f}",
+        flush=True,
+    )
+    del report
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    xlsx = "--xlsx" in sys.argv
+    sizes = [int(a) for a in args] or [10_000, 100_000]
+    settings.CHIZAI_IMPORT_MAX_ROWS = max(settings.CHIZAI_IMPORT_MAX_ROWS, max(sizes) + 10)
+    call_command("migrate", verbosity=0)
+    call_command("setup_reference", verbosity=0, stdout=open(os.devnull, "w"))
+    create_cast()
+    print(f"database: {connection.vendor}; times in seconds, peak Python memory (tracemalloc) in MiB")
+    print(
+        f"{'rows':>8} {'file':12} {'MiB':>7} {'KPIs':>6} {'dry run':>9} {'apply':>9} {'re-import':>10} "
+        f"{'peak dry':>12} {'peak re-imp':>12}"
+    )
+    for rows in sizes:
+        bench(rows, xlsx)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+"""Actuals rows (実績): one figure and/or 評価コメント per KPI and period, written in chunks.
+
+Rows are validated as they are read (the rules of the entry form, `chizai.kpis.forms.ActualForm`), then
+written ~1,000 at a time: the chunk's existing actuals and evaluations are loaded in one query each,
+new rows are bulk-created, changed rows bulk-updated (version + 1), and their audit entries bulk-created.
+Memory stays bounded except for one small integer pair per row, kept to spot the same KPI and period twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from chizai.audit.log import build_entry
+from chizai.audit.models import AuditEntry
+from chizai.exchange.importing import ImportContext, Row
+from chizai.exchange.normalize import parse_period
+from chizai.exchange.report import Change
+from chizai.kpis.actions import check_subset
+from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi, Shape
+from chizai.lib.fiscal import Half
+from chizai.lib.numbers import format_quantity
+from chizai.pdca.locks import period_of_actual
+
+CHUNK_ROWS = 1000
+MAX_COMMENT = 4000
+HALF_INDEX = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
+ACTUAL_FIELDS = ["value", "numerator", "denominator", "source", "source_note", "version", "updated_at"]
+COMPUTED_MESSAGE = "この指標の実績はハンズオン支援案件から自動集計されるため、取り込めません。"
+UNKNOWN_KPI_MESSAGE = (
+    "登録されていないKPIです。先にKPI一覧を取り込むか、KPI名・KPIコードを画面の表示どおりに入力してください。"
+)
+
+
+@dataclass(slots=True)
+class ActualRow:
+    """A validated actuals row waiting for its chunk to be written."""
+
+    sheet: str
+    number: int
+    kpi: Kpi
+    year: int
+    half: str
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    comment: str
+    figure_heading: str
+
+    @property
+    def has_figure(self) -> bool:
+        return self.value is not None or self.numerator is not None
+
+    @property
+    def what(self) -> str:
+        half = "" if self.half == HalfChoice.FULL else Half(self.half).label
+        return f"{self.kpi.owner.name} {self.kpi.short_name} {self.kpi.label_period(self.year, self.year)}{half}"
+
+
+class ActualsImporter:
+    """Collects validated rows, writes them chunk by chunk, and checks subsets once everything is written."""
+
+    def __init__(self, context: ImportContext) -> None:
+        self.context = context
+        self.pending: list[ActualRow] = []
+        self.seen: dict[int, int] = {}  # packed (kpi, year, half) -> the row that named it first
+        self.subset_rows: list[ActualRow] = []
+        self._locked: set[tuple[int, int, str]] | None = None
+        self._target_years: dict[int, set[int]] | None = None
+        self.source_note = context.report.file_name[: Actual._meta.get_field("source_note").max_length or 200]
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def add(self, row: Row) -> None:
+        parsed = self._read(row)
+        if parsed is None or row.failed:
+            return
+        if self.context.kpis.is_in_subset_pair(parsed.kpi) and parsed.has_figure:
+            self.subset_rows.append(parsed)
+        self.pending.append(parsed)
+        if len(self.pending) >= CHUNK_ROWS:
+            self.flush()
+
+    def _read(self, row: Row) -> ActualRow | None:
+        kpi = self._kpi(row)
+        period = self._period(row, kpi)
+        value, numerator, denominator = self._figures(row, kpi)
+        comment = _comment(row)
+        if kpi is None or period is None or row.failed:
+            return None
+        if kpi.shape == Shape.QUALITATIVE and (value is not None or numerator is not None):
+            row.problem("定性のKPIには数値の実績は入力できません。評価コメントのみ取り込めます。", "value")
+        elif kpi.counting_rule and (value is not None or numerator is not None):
+            row.problem(COMPUTED_MESSAGE, "value")
+        elif value is None and numerator is None and not comment:
+            row.problem("実績が空欄です。", "value")
+        if row.failed or not self._first_occurrence(row, kpi, *period):
+            return None
+        heading = row.heading("value") if numerator is None else row.heading("numerator")
+        return ActualRow(row.sheet, row.number, kpi, *period, value, numerator, denominator, comment, heading)
+
+    def _kpi(self, row: Row) -> Kpi | None:
+        organization = self.context.organization_of(row)
+        name, code = row.text("name"), row.text("code")
+        if not name and not code:
+            row.problem("KPI名を入力してください。", "name")
+        if organization is None or row.failed:
+            return None
+        kpi = self.context.kpis.find(organization, code, name)
+        if kpi is None:
+            row.problem(UNKNOWN_KPI_MESSAGE, "code" if code else "name")
+        return kpi
+
+    def _period(self, row: Row, kpi: Kpi | None) -> tuple[int, str] | None:
+        try:
+            year, half = _parse_period(row)
+        except ValueError as error:
+            row.problem(str(error), "period" if row.text("period") else "year")
+            return None
+        if kpi is not None and year not in self.context.plan.fiscal_years and year not in self._years_of(kpi):
+            plan = self.context.plan
+            row.problem(
+                f"{year}年度は計画期間（{plan.period_label}）の外です。", "year" if row.text("year") else "period"
+            )
+            return None
+        return year, half
+
+    def _years_of(self, kpi: Kpi) -> set[int]:
+        """Single years with a target, which the entry form also accepts outside the plan period."""
+        if self._target_years is None:
+            self._target_years = {}
+            for kpi_id, start, end in self.context.kpis.targets:
+                if start == end:
+                    self._target_years.setdefault(kpi_id, set()).add(end)
+        return self._target_years.get(kpi.pk, set())
+
+    def _figures(self, row: Row, kpi: Kpi | None) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        maximum = Decimal(100) if kpi is not None and kpi.unit == "%" else None
+        value = row.figure("value", maximum=maximum)
+        numerator, denominator = row.figure("numerator"), row.figure("denominator")
+        if numerator is None and denominator is None:
+            return value, None, None
+        if kpi is not None and kpi.shape != Shape.RATIO:
+            row.problem("該当数・対象数は、割合のKPIでのみ入力できます。", "numerator")
+        elif (numerator is None) != (denominator is None):
+            row.problem("該当数（分子）と対象数（分母）は両方入力してください。", "numerator")
+        elif denominator == 0:
+            row.problem("対象数（分母）に0は入力できません。", "denominator")
+        elif numerator is not None and denominator is not None and numerator > denominator:
+            row.problem("該当数が対象数を超えています。", "numerator")
+        elif value is not None:
+            row.problem("割合と、該当数・対象数のどちらか一方だけを入力してください。", "value")
+        return value, numerator, denominator
+
+    def _first_occurrence(self, row: Row, kpi: Kpi, year: int, half: str) -> bool:
+        key = (kpi.pk * 10_000 + year) * 3 + HALF_INDEX[half]
+        earlier = self.seen.get(key)
+        if earlier is not None:
+            row.problem(f"同じKPI・期間の行が{earlier}行目にもあります。", "name")
+            return False
+        self.seen[key] = row.number
+        return True
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the pending rows: one query each for their existing actuals and evaluations."""
+        if not self.pending:
+            return
+        rows, self.pending = self.pending, []
+        kpi_ids = {r.kpi.pk for r in rows}
+        years = {r.year for r in rows}
+        actuals = self._existing(Actual, kpi_ids, years, any(r.has_figure for r in rows))
+        evaluations = self._existing(Evaluation, kpi_ids, years, any(r.comment for r in rows))
+        batch = _Batch()
+        for row in rows:
+            key = (row.kpi.pk, row.year, row.half)
+            changed = False
+            if row.has_figure:
+                changed |= self._actual(row, actuals.get(key), batch)
+            if row.comment:
+                changed |= self._evaluation(row, evaluations.get(key), batch)
+            if not changed:
+                self.context.report.counts["変更なし"] += 1
+        batch.write(self.context)
+
+    def _existing(
+        self, model: Any, kpi_ids: set[int], years: set[int], needed: bool
+    ) -> dict[tuple[int, int, str], Any]:
+        if not needed:
+            return {}
+        rows = model.objects.filter(kpi_id__in=kpi_ids, start_year__in=years, end_year__in=years)
+        if self.context.apply:
+            rows = rows.select_for_update()
+        return {(r.kpi_id, r.start_year, r.half): r for r in rows if r.start_year == r.end_year}
+
+    def _actual(self, row: ActualRow, existing: Actual | None, batch: _Batch) -> bool:
+        context = self.context
+        if existing is not None:
+            existing.kpi = row.kpi
+            context.read_for_update("actual", existing.pk, existing.version)
+            same = (existing.value, existing.numerator, existing.denominator)
+            if same == (row.value, row.numerator, row.denominator):
+                return False
+        if self._is_locked(row):
+            context.report.add_problem(
+                "この値は特許庁が受理した自己評価で確定しているため、変更できません。"
+                "変更するには、特許庁に自己評価の再開を依頼してください。",
+                sheet=row.sheet,
+                row=row.number,
+                column=row.figure_heading,
+            )
+            return False
+        fields = {
+            "value": row.value,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "source": ActualSource.IMPORTED,
+            "source_note": self.source_note,
+        }
+        if existing is None:
+            actual = Actual(kpi=row.kpi, start_year=row.year, end_year=row.year, half=row.half, **fields)
+            batch.created_actuals.append(actual)
+            context.report.add_change(
+                Change("新規", f"{row.what} 実績", new=_figure_text(actual), sheet=row.sheet, row=row.number),
+                "実績 新規",
+            )
+            return True
+        before = existing.snapshot()
+        old = _figure_text(existing)
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.version += 1
+        existing.updated_at = timezone.now()
+        batch.updated_actuals.append((existing, before))
+        context.report.add_change(
+            Change("更新", f"{row.what} 実績", old=old, new=_figure_text(existing), sheet=row.sheet, row=row.number),
+            "実績 更新",
+        )
+        return True
+
+    def _evaluation(self, row: ActualRow, existing: Evaluation | None, batch: _Batch) -> bool:
+        context = self.context
+        what = f"{row.what} 評価"
+        if existing is None:
+            evaluation = Evaluation(
+                kpi=row.kpi, start_year=row.year, end_year=row.year, half=row.half, text=row.comment
+            )
+            batch.created_evaluations.append(evaluation)
+            change = Change("新規", what, new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
+            context.report.add_change(change, "評価 新規")
+            return True
+        context.read_for_update("evaluation", existing.pk, existing.version)
+        if existing.text == row.comment:
+            return False
+        before = existing.snapshot()
+        old = existing.text
+        existing.text = row.comment
+        existing.version += 1
+        existing.updated_at = timezone.now()
+        existing.kpi = row.kpi
+        batch.updated_evaluations.append((existing, before))
+        change = Change("更新", what, old=_excerpt(old), new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
+        context.report.add_change(change, "評価 更新")
+        return True
+
+    def _is_locked(self, row: ActualRow) -> bool:
+        if self._locked is None:
+            self._locked = _locked_periods(self.context)
+        fiscal_year, half = period_of_actual(row.year, row.year, row.half)
+        return (row.kpi.owner_id, fiscal_year, half) in self._locked
+
+    # --- the end ---------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Check subsets (内数) against the final state of every actual, now that all are written."""
+        self.flush()
+        for row in self.subset_rows:
+            actual = Actual.objects.filter(kpi=row.kpi, start_year=row.year, end_year=row.year, half=row.half).first()
+            if actual is None:
+                continue
+            try:
+                check_subset(row.kpi, start_year=row.year, end_year=row.year, half=row.half, figure=actual.figure)
+            except ValidationError as error:
+                message = " ".join(error.messages)
+                self.context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
+
+
+def _locked_periods(context: ImportContext) -> set[tuple[int, int, str]]:
+    """(organisation, fiscal year, half) of every accepted self-evaluation of the plan: one query."""
+    from chizai.pdca.models import SelfEvaluation, Status
+
+    rows = SelfEvaluation.objects.filter(period__plan=context.plan, status=Status.ACCEPTED).values_list(
+        "organization_id", "period__fiscal_year", "period__half"
+    )
+    return set(rows)
+
+
+class _Batch:
+    """The writes of one chunk, done with a handful of queries."""
+
+    def __init__(self) -> None:
+        self.created_actuals: list[Actual] = []
+        self.updated_actuals: list[tuple[Actual, dict[str, Any]]] = []
+        self.created_evaluations: list[Evaluation] = []
+        self.updated_evaluations: list[tuple[Evaluation, dict[str, Any]]] = []
+
+    def write(self, context: ImportContext) -> None:
+        Actual.objects.bulk_create(self.created_actuals)
+        Evaluation.objects.bulk_create(self.created_evaluations)
+        if self.updated_actuals:
+            Actual.objects.bulk_update([a for a, _ in self.updated_actuals], ACTUAL_FIELDS)
+        if self.updated_evaluations:
+            Evaluation.objects.bulk_update([e for e, _ in self.updated_evaluations], ["text", "version", "updated_at"])
+        entries = [
+            *(_entry(context, "kpi.actual.created", a, None) for a in self.created_actuals),
+            *(_entry(context, "kpi.actual.updated", a, before) for a, before in self.updated_actuals),
+            *(_entry(context, "kpi.evaluation.created", e, None) for e in self.created_evaluations),
+            *(_entry(context, "kpi.evaluation.updated", e, before) for e, before in self.updated_evaluations),
+        ]
+        AuditEntry.objects.bulk_create([e for e in entries if e is not None])
+
+
+def _entry(context: ImportContext, action: str, obj: Actual | Evaluation, before: dict[str, Any] | None) -> Any:
+    kpi = obj.kpi
+    return build_entry(
+        context.user,
+        action,
+        obj,
+        before,
+        obj.snapshot(),
+        kpi_id=kpi.pk,
+        plan_id=kpi.plan_id,
+        reason=context.reason,
+    )
+
+
+def _parse_period(row: Row) -> tuple[int, str]:
+    """年度 and 期 as typed; a half written into the 年度 cell ("2023上期") counts when 期 is blank."""
+    try:
+        return parse_period(row.raw("year"), row.raw("period"))
+    except ValueError:
+        if row.text("period") or not row.text("year"):
+            raise
+        try:
+            return parse_period(None, row.raw("year"))
+        except ValueError:
+            pass
+        raise
+
+
+def _comment(row: Row) -> str:
+    raw = row.raw("comment")
+    text = "" if raw is None else str(raw).strip(" \t\r\n\u3000")
+    if len(text) > MAX_COMMENT:
+        row.problem(f"評価コメントは{MAX_COMMENT:,}文字以内で入力してください。", "comment")
+    return text
+
+
+def _figure_text(actual: Actual) -> str:
+    text = format_quantity(actual.figure, actual.kpi.unit)
+    if actual.numerator is not None and actual.denominator is not None:
+        text += f"（{format_quantity(actual.numerator, '')}／{format_quantity(actual.denominator, '')}）"
+    return text
+
+
+def _excerpt(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -1,0 +1,295 @@
+"""Register rows (KPI一覧): one regional KPI per row, with its baseline and targets.
+
+A KPI is found by its KPIコード, else by (prefecture, name); a new one gets the next free code
+`r<jis>-<n>`. Targets named in the file are created or updated; targets not in the file are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from chizai.audit.log import diff, log
+from chizai.exchange.columns import SHAPE_LABELS
+from chizai.exchange.importing import Row, name_key
+from chizai.exchange.normalize import clean_text, parse_fiscal_year, parse_shape
+from chizai.exchange.report import Change
+from chizai.kpis.models import Kpi, KpiKind, Shape, Target
+from chizai.lib.numbers import format_quantity
+from chizai.organizations.models import Organization, OrganizationKind
+
+QUALITATIVE_PREFIX = "目標（定性）"
+MAX_UNIT = Kpi._meta.get_field("unit").max_length or 10
+MAX_SOURCE = Kpi._meta.get_field("target_source").max_length or 200
+
+
+@dataclass
+class RegisterEntry:
+    """What one valid register row says about its KPI."""
+
+    organization: Organization
+    code: str
+    name: str
+    unit: str
+    shape: str
+    baseline_year: int | None
+    baseline_value: Decimal | None
+    vision: str
+    targets: dict[int, Decimal]
+    qualitative_aims: list[str]
+
+
+def import_register_row(row: Row) -> None:
+    entry = _read(row)
+    if entry is None or row.failed:
+        return
+    context = row.context
+    kpi = context.kpis.find(entry.organization, entry.code, entry.name)
+    if entry.code and kpi is None:
+        row.problem(
+            f"KPIコード「{entry.code}」は、{entry.organization.name}の{context.plan.name}のKPIとして登録されていません。",
+            "code",
+        )
+        return
+    if kpi is not None and kpi.kind != KpiKind.REGIONAL:
+        row.problem("地域KPI以外のKPIは、このファイルでは取り込めません。", "name")
+        return
+    if kpi is not None and kpi.shape != Shape.BASELINE_TARGET and entry.shape == Shape.BASELINE_TARGET:
+        _require_baseline(row, entry, kpi)
+    if row.failed or not _first_occurrence(row, entry):
+        return
+    if kpi is None:
+        kpi, changed = _create(row, entry), True
+    else:
+        changed = _update(row, entry, kpi)
+    target_changed = _write_targets(row, entry, kpi)
+    if not (changed or target_changed):
+        context.report.counts["変更なし"] += 1
+
+
+def _first_occurrence(row: Row, entry: RegisterEntry) -> bool:
+    key = (entry.organization.pk, entry.code or name_key(entry.name))
+    earlier = row.context.register_rows.get(key)
+    if earlier is not None:
+        row.problem(f"同じKPIの行が{earlier}行目にもあります。", "name")
+        return False
+    row.context.register_rows[key] = row.number
+    return True
+
+
+def _read(row: Row) -> RegisterEntry | None:
+    organization = row.context.organization_of(row)
+    if organization is not None and organization.kind != OrganizationKind.PREFECTURE:
+        row.problem("地域KPIは都道府県ごとに登録します。都道府県名を入力してください。", "organization")
+    name = row.text("name")
+    if not name:
+        row.problem("KPI名を入力してください。", "name")
+    shape = _shape(row)
+    unit = row.text("unit").replace("％", "%")
+    if not unit and shape != Shape.QUALITATIVE:
+        row.problem("単位を入力してください（件、社、%など）。", "unit")
+    elif len(unit) > MAX_UNIT:
+        row.problem(f"単位は{MAX_UNIT}文字以内で入力してください。", "unit")
+    if shape == Shape.RATIO and unit and unit != "%":
+        row.problem("割合の形式では、単位を「%」にしてください。", "unit")
+        unit = "%"
+    vision = row.text("vision")
+    if len(vision) > MAX_SOURCE:
+        row.problem(f"産業振興ビジョンは{MAX_SOURCE}文字以内で入力してください。", "vision")
+    baseline_year = _year(row, "baseline_year")
+    baseline_value = row.figure("baseline_value")
+    targets, aims = _targets(row, shape)
+    if organization is None or not name or shape is None:
+        return None
+    entry = RegisterEntry(
+        organization, row.text("code"), name, unit, shape, baseline_year, baseline_value, vision, targets, aims
+    )
+    if shape == Shape.BASELINE_TARGET:
+        _require_baseline(row, entry, None)
+    return entry
+
+
+def _require_baseline(row: Row, entry: RegisterEntry, kpi: Kpi | None) -> None:
+    has_year = entry.baseline_year is not None or (kpi is not None and kpi.baseline_year is not None)
+    has_value = entry.baseline_value is not None or (kpi is not None and kpi.baseline_value is not None)
+    if not (has_year and has_value):
+        row.problem("基準値→目標値の形式では、基準年度と基準値を入力してください。", "baseline_value")
+
+
+def _shape(row: Row) -> str | None:
+    if not row.text("shape"):
+        row.problem(f"形式を入力してください（{' / '.join(SHAPE_LABELS.values())}）。", "shape")
+        return None
+    try:
+        return parse_shape(row.raw("shape"))
+    except ValueError as error:
+        row.problem(str(error), "shape")
+        return None
+
+
+def _year(row: Row, key: str, *, index: int | None = None) -> int | None:
+    raw = row.cell(index) if index is not None else row.raw(key)
+    if clean_text(raw) == "":
+        return None
+    try:
+        return parse_fiscal_year(raw)
+    except ValueError as error:
+        row.problem(str(error), key, index=index)
+        return None
+
+
+def _targets(row: Row, shape: str | None) -> tuple[dict[int, Decimal], list[str]]:
+    """Targets by fiscal year (numbers), or the qualitative aims (text) of a qualitative KPI."""
+    targets: dict[int, Decimal] = {}
+    aims: list[str] = []
+    maximum = Decimal(100) if shape == Shape.RATIO else None
+    plan = row.context.plan
+    cells: list[tuple[int | None, str, int | None]] = []  # (year, key, column index)
+    if row.text("target_value") or row.text("target_year"):
+        year = _year(row, "target_year")
+        if year is None and not row.failed and shape != Shape.QUALITATIVE:
+            row.problem("目標年度を入力してください。", "target_year")
+        cells.append((year, "target_value", None))
+    cells += [(year, "", index) for year, index in row.header.year_targets.items() if clean_text(row.cell(index))]
+    for year, key, index in cells:
+        if shape == Shape.QUALITATIVE:
+            text = clean_text(row.cell(index) if index is not None else row.raw(key))
+            aims.append(f"{year}年度: {text}" if year is not None and index is not None else text)
+            continue
+        value = row.figure(key, index=index, maximum=maximum)
+        if key and value is None and not row.failed:
+            row.problem("目標値を入力してください。", key)
+        if year is None or value is None:
+            continue
+        if year not in plan.fiscal_years:
+            message = f"目標年度（{year}年度）が計画期間（{plan.period_label}）の外です。"
+            row.problem(message, "target_year" if key else "", index=index)
+        elif year in targets and targets[year] != value:
+            row.problem(f"{year}年度の目標が2か所に異なる値で入力されています。", key, index=index)
+        targets[year] = value
+    return targets, aims
+
+
+def _snapshot(kpi: Kpi) -> dict[str, Any]:
+    return {**kpi.snapshot(), "target_source": kpi.target_source, "description": kpi.description}
+
+
+def _describe(entry: RegisterEntry, description: str) -> str:
+    """The KPI's description with its qualitative aim (目標（定性）: …) replaced or added."""
+    if not entry.qualitative_aims:
+        return description
+    aim = f"{QUALITATIVE_PREFIX}: {' / '.join(entry.qualitative_aims)}"
+    lines = [line for line in description.splitlines() if not line.startswith(QUALITATIVE_PREFIX)]
+    return "\n".join([*lines, aim]) if any(lines) else aim
+
+
+def _create(row: Row, entry: RegisterEntry) -> Kpi:
+    context = row.context
+    kpi = Kpi(
+        plan=context.plan,
+        code=context.kpis.next_regional_code(entry.organization),
+        sort_order=context.kpis.max_sort_order + 1,
+        kind=KpiKind.REGIONAL,
+        name=entry.name,
+        owner=entry.organization,
+        unit=entry.unit,
+        shape=entry.shape,
+        baseline_year=entry.baseline_year,
+        baseline_value=entry.baseline_value,
+        target_source=entry.vision,
+        description=_describe(entry, ""),
+    )
+    kpi.save()
+    context.kpis.add(kpi)
+    log(context.user, "kpi.created", kpi, None, _snapshot(kpi), **_audit(row, kpi))
+    change = Change(
+        "新規",
+        f"{entry.organization.name} {kpi.short_name}（KPI）",
+        new=f"{SHAPE_LABELS[entry.shape]}・{entry.unit or '—'}",
+        sheet=row.sheet,
+        row=row.number,
+    )
+    context.report.add_change(change, "KPI 新規")
+    return kpi
+
+
+def _update(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
+    context = row.context
+    context.read_for_update("kpi", kpi.pk, kpi.version)
+    before = _snapshot(kpi)
+    old_name = kpi.name
+    if name_key(kpi.name) != name_key(entry.name):
+        kpi.name = entry.name  # the same name up to spaces and width keeps its stored spelling
+    kpi.shape = entry.shape
+    kpi.unit = entry.unit or kpi.unit
+    if entry.baseline_year is not None:
+        kpi.baseline_year = entry.baseline_year
+    if entry.baseline_value is not None:
+        kpi.baseline_value = entry.baseline_value
+    kpi.target_source = entry.vision or kpi.target_source
+    kpi.description = _describe(entry, kpi.description)
+    changes = diff(before, _snapshot(kpi))
+    if not changes:
+        return False
+    kpi.version += 1
+    kpi.save()
+    context.kpis.renamed(kpi, old_name)
+    log(context.user, "kpi.updated", kpi, before, _snapshot(kpi), **_audit(row, kpi))
+    fields = "、".join(Kpi._meta.get_field(f).verbose_name for f in changes if _is_field(f))
+    change = Change(
+        "更新", f"{entry.organization.name} {kpi.short_name}（KPI）", new=fields, sheet=row.sheet, row=row.number
+    )
+    context.report.add_change(change, "KPI 更新")
+    return True
+
+
+def _is_field(name: str) -> bool:
+    return any(f.name == name for f in Kpi._meta.get_fields())
+
+
+def _audit(row: Row, kpi: Kpi) -> dict[str, Any]:
+    return {"kpi_id": kpi.pk, "plan_id": kpi.plan_id, "reason": row.context.reason}
+
+
+def _write_targets(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
+    changed = False
+    for year, value in sorted(entry.targets.items()):
+        start = row.context.plan.first_fiscal_year if entry.shape == Shape.CUMULATIVE else year
+        note = "以上" if entry.shape == Shape.RATIO else None
+        changed |= _write_target(row, kpi, start, year, value, note)
+    return changed
+
+
+def _write_target(row: Row, kpi: Kpi, start: int, end: int, value: Decimal, note: str | None) -> bool:
+    context = row.context
+    targets = context.kpis.targets
+    existing = targets.get((kpi.pk, start, end))
+    what = f"{kpi.owner.name} {kpi.short_name} {kpi.label_period(start, end)} 目標"
+    if existing is None:
+        target = Target.objects.create(kpi=kpi, start_year=start, end_year=end, value=value, note=note or "")
+        targets[(kpi.pk, start, end)] = target
+        log(context.user, "kpi.target.created", target, None, target.snapshot(), **_audit(row, kpi))
+        change = Change("新規", what, new=format_quantity(value, kpi.unit), sheet=row.sheet, row=row.number)
+        context.report.add_change(change, "目標 新規")
+        return True
+    context.read_for_update("target", existing.pk, existing.version)
+    before = existing.snapshot()
+    if existing.value == value and (note is None or existing.note == note):
+        return False
+    old_value = existing.value
+    existing.value = value
+    existing.note = existing.note if note is None else note
+    existing.version += 1
+    existing.save()
+    log(context.user, "kpi.target.updated", existing, before, existing.snapshot(), **_audit(row, kpi))
+    change = Change(
+        "更新",
+        what,
+        old=format_quantity(old_value, kpi.unit),
+        new=format_quantity(value, kpi.unit),
+        sheet=row.sheet,
+        row=row.number,
+    )
+    context.report.add_change(change, "目標 更新")
+    return True

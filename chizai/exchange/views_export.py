@@ -1,0 +1,106 @@
+"""Export downloads: every table the app shows, as .xlsx or CSV, and the blank import templates.
+
+Each view fetches exactly what its page fetches, through the same permission lookups, so an export never
+shows more than the page (and refuses with the page's status: 404 for an organisation out of scope).
+CSV is CP932 unless ?encoding=utf-8 (UTF-8 with a BOM); a CSV holds one table, ?sheet=<key> picks it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+
+from chizai.cases.forms import CaseFilterForm
+from chizai.cases.models import SupportCase
+from chizai.exchange import blank_forms, tables
+from chizai.exchange.exports import Table, table_response
+from chizai.kpis.access import get_organization_for_user
+from chizai.kpis.models import Plan
+from chizai.pdca import actions as pdca_actions
+from chizai.pdca.models import SelfEvaluation
+from chizai.pdca.views import _own_lines, _own_organizations, _selected_period
+from chizai.pdca.views import _plan as _evaluation_plan
+
+Download = HttpResponse | StreamingHttpResponse
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _plan(number: int | None) -> Plan:
+    """The plan asked for, else the latest (as the KPI pages choose it)."""
+    plans = Plan.objects.order_by("-number")
+    plan = plans.filter(number=number).first() if number is not None else plans.first()
+    if plan is None:
+        raise Http404("計画が登録されていません。")
+    return plan
+
+
+def _plan_param(request: HttpRequest) -> int | None:
+    raw = request.GET.get("plan", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _download(request: HttpRequest, found: list[Table], name: list[str], fmt: str) -> Download:
+    encoding = "utf-8-sig" if request.GET.get("encoding", "").lower() in ("utf-8", "utf8") else "cp932"
+    return table_response(found, name, fmt, sheet=request.GET.get("sheet", ""), encoding=encoding)
+
+
+@login_required
+def export_dashboard(request: HttpRequest, number: str, fmt: str) -> Download:
+    plan = _plan(int(number))
+    found = tables.dashboard_tables(request.user, plan, _today())
+    return _download(request, found, ["ダッシュボード", f"第{plan.number}次"], fmt)
+
+
+@login_required
+def export_organization(request: HttpRequest, code: str, fmt: str) -> Download:
+    organization = get_organization_for_user(request.user, code)
+    plan = _plan(_plan_param(request))
+    found = tables.organization_tables(organization, plan, _today())
+    return _download(request, found, ["KPI", organization.name], fmt)
+
+
+@login_required
+def export_evaluations(request: HttpRequest, fmt: str) -> Download:
+    today = _today()
+    plan = _evaluation_plan(list(Plan.objects.order_by("-number")), request.GET.get("plan"))
+    periods = pdca_actions.ensure_periods(plan)
+    period = _selected_period(periods, request.GET.get("period"), today)
+    organizations = _own_organizations(request.user)
+    others = list(
+        SelfEvaluation.objects.visible_to(request.user)
+        .filter(period=period)
+        .exclude(organization__in=organizations)
+        .select_related("organization")
+    )
+    own = _own_lines(request.user, periods, organizations, today)
+    found = tables.evaluation_tables(own, others, period)
+    return _download(request, found, ["自己評価", period.short_label], fmt)
+
+
+@login_required
+def export_cases(request: HttpRequest, fmt: str) -> Download:
+    years = sorted(set(SupportCase.objects.values_list("fiscal_year", flat=True)), reverse=True)
+    filter_form = CaseFilterForm(request.GET or None, years=years)
+    lookup = {{"year": "fiscal_year"}.get(k, k): v for k, v in filter_form.values().items()}
+    found = tables.case_tables(request.user, lookup, _today())
+    return _download(request, found, ["支援案件"], fmt)
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str, fmt: str) -> Download:
+    plan = _plan(_plan_param(request))
+    organization = blank_forms.template_organization(request.user)
+    name = ["取込ひな形", "KPI一覧" if kind == "register" else "実績", organization.name if organization else ""]
+    if kind == "register":
+        found = blank_forms.register_template(request.user, plan)
+    else:
+        found = blank_forms.actuals_template(request.user, plan, _today())
+    if fmt == "csv":
+        found = found[:1]  # the sheet to fill in; 記入方法 is for the workbook
+    return _download(request, found, name, fmt)
