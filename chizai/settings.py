@@ -147,7 +147,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "chizai.api.pagination.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -156,13 +156,24 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "chizai API",
-    "DESCRIPTION": "第3次地域知財活性化行動計画の計画・KPI・目標・実績・評価・ハンズオン支援案件を読み書きするAPI。",
+    "DESCRIPTION": (
+        "第3次地域知財活性化行動計画の計画・KPI・目標・実績・評価・ハンズオン支援案件を読み書きするAPI。"
+        "権限と監査記録は画面と同じです。\n\n"
+        "**認証**: [APIトークンの画面（/api/token/）](/api/token/)でトークンを発行し、"
+        "HTTP ヘッダー `Authorization: Token <トークン>` を付けて要求してください。"
+        "ログイン中のブラウザーからは、この画面でそのまま試せます。\n\n"
+        '**数値**: 実績・目標の値は文字列でも受け付けます（例: "1,234"、"１２３４"、"1234件"）。\n\n'
+        "**同時更新**: 更新には取得したときの版（version、まだ無い値は 0）を添えます。"
+        "他の利用者が先に更新していると 409 を返します。\n\n"
+        '**エラー**: `{"detail": "日本語のメッセージ", "errors": {"項目": ["メッセージ"]}}` の形で返します。'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "chizai.cases.models.Stage"},
 }
 
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chizai@localhost")

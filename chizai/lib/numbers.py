@@ -122,6 +122,9 @@ def format_percent(value: Decimal | None, decimals: int = 0) -> str:
 _NEGATIVE_MARKS = "△▲−‐－"
 """Marks read as a minus sign besides ``-``: Japanese 三角 marks and Unicode minus/hyphen forms."""
 
+_MULTIPLIERS = {"千": Decimal(1000), "万": Decimal(10) ** 4, "億": Decimal(10) ** 8, "兆": Decimal(10) ** 12}
+"""Japanese magnitude words at the start of a unit: 3千社, 3,000万円, 1.5億円."""
+
 _NUMBER = re.compile(
     r"""
     (?P<sign>[-+])?\s*
@@ -142,7 +145,8 @@ def parse_number(text: str) -> Decimal:
     * thousands separators in groups of three: ``"1,234"``, ``"1,234,567.5"``;
     * full-width characters: ``"１２３４"``, ``"１，２３４．５"``;
     * a negative mark: ``"-5"``, ``"△5"`` or ``"▲5"`` (and a leading ``"+"``);
-    * a trailing unit written in Japanese, or a percent sign: ``"1234件"``, ``"60%"``, ``"60％"``, ``"3 社"``.
+    * a trailing unit written in Japanese, or a percent sign: ``"1234件"``, ``"60%"``, ``"60％"``, ``"3 社"``;
+      a unit that starts with 千, 万, 億 or 兆 multiplies: ``"3,000万円"`` is 30,000,000 and ``"1.5億"`` 150,000,000.
 
     Anything else raises ``ValueError`` with the message ``"数値として読み取れません: …"``:
     an empty string, a bare ``"."`` fraction such as ``".5"`` or ``"5."``, misplaced
@@ -157,6 +161,9 @@ def parse_number(text: str) -> Decimal:
     if match is None:
         raise ValueError(f"数値として読み取れません: {text!r}")
     number = Decimal(match["integer"].replace(",", "") + (match["fraction"] or ""))
+    unit = match["unit"] or ""
+    if unit[:1] in _MULTIPLIERS:
+        number *= _MULTIPLIERS[unit[0]]  # "3,000万円" is thirty million, never 3,000
     if match["sign"] == "-" and number != 0:
         return number.copy_negate()
     return number

@@ -410,3 +410,18 @@ def test_it_refuses_to_parse_a_non_string():
 def test_it_parses_back_what_it_formats(value):
     assert parse_number(format_number(value)) == value
     assert parse_number(format_quantity(value, "件")) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3,000万円", Decimal(30_000_000)),
+        ("1.5億", Decimal(150_000_000)),
+        ("3千社", Decimal(3000)),
+        ("２兆円", Decimal(2) * Decimal(10) ** 12),
+        ("△5万円", Decimal(-50_000)),
+        ("120件", Decimal(120)),
+    ],
+)
+def test_parse_number_multiplies_japanese_magnitude_words(text, expected):
+    assert parse_number(text) == expected

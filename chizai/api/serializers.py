@@ -1,0 +1,450 @@
+"""What the API reads and writes. Validation rules are the pages' (chizai.kpis.forms) wherever they exist."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from chizai.cases.access import FULL
+from chizai.cases.models import CaseIssue, Company, SmeCategory, Stage, SupportCase
+from chizai.kpis.achievement import PeriodResult, Status
+from chizai.kpis.forms import ActualForm, EvaluationForm, JapaneseNumberField
+from chizai.kpis.models import (
+    Actual,
+    Direction,
+    Evaluation,
+    HalfChoice,
+    Kpi,
+    KpiKind,
+    PeriodBasis,
+    Plan,
+    Shape,
+    Target,
+)
+from chizai.organizations.models import Organization, OrganizationKind
+
+# Years as the plans count them; anything else is a typing error, not a year.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+NUMBER_HELP = '数値。文字列でも可（例: "1,234"、"１２３４"、"1234件"）。'
+
+
+def form_errors(form: forms.Form) -> dict[str, list[str]]:
+    return {
+        "non_field_errors" if field == "__all__" else field: [str(m) for m in messages]
+        for field, messages in form.errors.items()
+    }
+
+
+@extend_schema_field({"type": "string", "nullable": True, "description": NUMBER_HELP, "example": "1,234"})
+class JapaneseNumber(serializers.CharField):
+    """A number as Japanese offices type it (chizai.kpis.forms.JapaneseNumberField); null or "" for none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        if len(text) > 40 or "\x00" in text:
+            raise serializers.ValidationError("数値を入力してください（例: 1,234）。")
+        try:
+            return JapaneseNumberField().clean(text)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
+    def to_representation(self, value: Any) -> str:
+        return format(value, "f")
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """An object named by its code or number (never a NUL character: PostgreSQL refuses them)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, str | int) or "\x00" in str(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def figure(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True, read_only=True, **kwargs)
+
+
+def year_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=MIN_YEAR, max_value=MAX_YEAR, **kwargs)
+
+
+# Plans
+
+
+class PlanSerializer(serializers.ModelSerializer[Plan]):
+    class Meta:
+        model = Plan
+        fields = ["number", "name", "first_fiscal_year", "last_fiscal_year", "published", "source", "description"]
+        read_only_fields = ["number", "first_fiscal_year", "last_fiscal_year", "published", "source"]
+        extra_kwargs = {"name": {"allow_blank": False}}
+
+
+# KPIs
+
+
+class PeriodResultSerializer(serializers.Serializer[PeriodResult]):
+    """The computed result of one target period: never stored, always from the current figures."""
+
+    start_year = serializers.IntegerField()
+    end_year = serializers.IntegerField()
+    label = serializers.CharField()
+    target = figure()
+    actual = figure()
+    first_half = figure()
+    second_half = figure()
+    complete = serializers.BooleanField(help_text="年間（期間）の実績がそろっているか")
+    achievement = figure(help_text="達成率（%）")
+    progress = figure(help_text="進捗率（%、基準値→目標値の指標のみ）")
+    forecast = figure(help_text="上期実績からの年度末見込み")
+    forecast_achievement = figure(help_text="見込みの達成率（%）")
+    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in Status])
+    status_label = serializers.SerializerMethodField()
+
+    def get_status_label(self, result: PeriodResult) -> str:
+        return result.status.label
+
+
+class KpiSerializer(serializers.ModelSerializer[Kpi]):
+    plan = serializers.IntegerField(source="plan.number", read_only=True)
+    owner = serializers.CharField(source="owner.code", read_only=True)
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
+    computed = serializers.SerializerMethodField(help_text="実績がハンズオン支援案件から自動集計される指標か")
+    results = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Kpi
+        fields = [
+            "id",
+            "plan",
+            "code",
+            "numbering",
+            "kind",
+            "name",
+            "description",
+            "owner",
+            "owner_name",
+            "unit",
+            "period_basis",
+            "shape",
+            "direction",
+            "parent",
+            "decimals",
+            "baseline_value",
+            "baseline_year",
+            "measurable",
+            "target_source",
+            "computed",
+            "version",
+            "results",
+        ]
+        read_only_fields = fields
+
+    def get_computed(self, kpi: Kpi) -> bool:
+        return bool(kpi.counting_rule)
+
+    @extend_schema_field(PeriodResultSerializer(many=True))
+    def get_results(self, kpi: Kpi) -> list[dict[str, Any]]:
+        from chizai.kpis.achievement import results
+
+        return PeriodResultSerializer(results(kpi, self.context["today"]), many=True).data
+
+
+class KpiWriteSerializer(serializers.ModelSerializer[Kpi]):
+    """A regional KPI (地域KPI) as a prefecture defines it; the kind is always regional."""
+
+    plan = CodeRelatedField(slug_field="number", queryset=Plan.objects.all(), help_text="計画の次（例: 3）")
+    owner = CodeRelatedField(
+        slug_field="code",
+        queryset=Organization.objects.filter(kind=OrganizationKind.PREFECTURE),
+        help_text="都道府県のコード（例: pref-13）",
+    )
+    code = serializers.SlugField(max_length=64)
+    unit = serializers.CharField(max_length=10)
+    period_basis = serializers.ChoiceField(choices=PeriodBasis.choices, required=False)
+    shape = serializers.ChoiceField(choices=Shape.choices, required=False)
+    direction = serializers.ChoiceField(choices=Direction.choices, required=False)
+    decimals = serializers.IntegerField(min_value=0, max_value=2, required=False)
+    baseline_value = JapaneseNumber()
+    baseline_year = year_field(required=False, allow_null=True)
+    version = serializers.IntegerField(min_value=1, write_only=True, help_text="取得したときの版（更新時に必須）")
+
+    class Meta:
+        model = Kpi
+        fields = [
+            "plan",
+            "code",
+            "numbering",
+            "name",
+            "description",
+            "owner",
+            "unit",
+            "period_basis",
+            "shape",
+            "direction",
+            "decimals",
+            "baseline_value",
+            "baseline_year",
+            "measurable",
+            "version",
+        ]
+        extra_kwargs = {"name": {"max_length": 2000}, "description": {"max_length": 4000}}
+        # The plan and code pair is checked in validate(), with a message that names the code.
+        validators: list[Any] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance is None:
+            self.fields.pop("version")
+        else:
+            # The plan and the code identify the KPI; they do not change.
+            self.fields.pop("plan")
+            self.fields.pop("code")
+            self.fields["version"].required = True
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None and Kpi.objects.filter(plan=attrs["plan"], code=attrs["code"]).exists():
+            raise serializers.ValidationError({"code": ["この計画には同じコードのKPIがすでにあります。"]})
+        return attrs
+
+
+# Targets, actuals, evaluations
+
+
+class TargetSerializer(serializers.ModelSerializer[Target]):
+    class Meta:
+        model = Target
+        fields = ["id", "kpi", "start_year", "end_year", "value", "note", "version"]
+        read_only_fields = fields
+
+
+class TargetCreateSerializer(serializers.Serializer[Target]):
+    start_year = year_field()
+    end_year = year_field()
+    value = JapaneseNumber(required=True, allow_null=False, allow_blank=False)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end_year"] < attrs["start_year"]:
+            raise serializers.ValidationError({"end_year": ["終了年は開始年以降にしてください。"]})
+        if attrs["value"] is None:
+            raise serializers.ValidationError({"value": ["目標値を入力してください。"]})
+        return attrs
+
+
+class TargetUpdateSerializer(serializers.Serializer[Target]):
+    value = JapaneseNumber(allow_null=False, allow_blank=False)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    version = serializers.IntegerField(min_value=1, help_text="取得したときの版")
+
+
+class ActualSerializer(serializers.ModelSerializer[Actual]):
+    figure = figure(help_text="目標と比べる値（割合は該当数÷対象数から計算）")
+
+    class Meta:
+        model = Actual
+        fields = [
+            "id",
+            "start_year",
+            "end_year",
+            "half",
+            "value",
+            "numerator",
+            "denominator",
+            "figure",
+            "source",
+            "source_note",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ActualWriteSerializer(serializers.Serializer[Actual]):
+    """One year's (or half's) actual, checked by the entry form of the pages (ActualForm)."""
+
+    year = serializers.IntegerField(help_text="年度（暦年の指標は年）")
+    half = serializers.ChoiceField(choices=HalfChoice.choices, default=HalfChoice.FULL)
+    value = JapaneseNumber(help_text="実績値。空にすると、その期間の実績を削除します。")
+    numerator = JapaneseNumber(help_text="該当数（分子、割合の指標のみ）")
+    denominator = JapaneseNumber(help_text="対象数（分母、割合の指標のみ）")
+    version = serializers.IntegerField(min_value=0, help_text="取得したときの版（まだ無い場合は 0）")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        raw = {name: self.initial_data.get(name) for name in ("value", "numerator", "denominator")}
+        data = {
+            "year": attrs["year"],
+            "half": attrs["half"],
+            "version": attrs["version"],
+            **{name: "" if value is None else value for name, value in raw.items()},
+        }
+        form = ActualForm(data, kpi=self.context["kpi"])
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        return form.cleaned_data
+
+
+class EvaluationSerializer(serializers.ModelSerializer[Evaluation]):
+    class Meta:
+        model = Evaluation
+        fields = ["id", "start_year", "end_year", "half", "text", "version", "updated_at"]
+        read_only_fields = fields
+
+
+class EvaluationWriteSerializer(serializers.Serializer[Evaluation]):
+    """A written evaluation for a year or the whole plan period, checked by the pages' EvaluationForm."""
+
+    start_year = year_field()
+    end_year = year_field()
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="空にすると評価を削除します。")
+    version = serializers.IntegerField(min_value=0, help_text="取得したときの版（まだ無い場合は 0）")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        period = f"{attrs['start_year']}-{attrs['end_year']}"
+        form = EvaluationForm(
+            {"period": period, "text": attrs["text"], "version": attrs["version"]}, kpi=self.context["kpi"]
+        )
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        return {**attrs, "text": form.cleaned_data["text"]}
+
+
+# Cases
+
+
+class CaseIssueSerializer(serializers.ModelSerializer[CaseIssue]):
+    class Meta:
+        model = CaseIssue
+        fields = ["category", "description"]
+
+
+class CompanySerializer(serializers.ModelSerializer[Company]):
+    prefecture = serializers.CharField(source="prefecture.code")
+
+    class Meta:
+        model = Company
+        fields = ["corporate_number", "name", "prefecture", "industry", "sme_category", "employees", "capital"]
+
+
+class CaseRecordSerializer(serializers.ModelSerializer[SupportCase]):
+    """What only the support team and JPO see: company details, notes, issues and outcomes."""
+
+    company = CompanySerializer()
+    issues = CaseIssueSerializer(many=True)
+
+    class Meta:
+        model = SupportCase
+        fields = [
+            "company",
+            "hearing_notes",
+            "actions_agreed",
+            "follow_up_results",
+            "followed_up_on",
+            "outcome_ip_in_strategy",
+            "outcome_acted_on",
+            "outcome_business_growth",
+            "outcome_ip_acquired_or_used",
+            "issues",
+        ]
+
+
+class CaseSerializer(serializers.ModelSerializer[SupportCase]):
+    """A case as the user may see it: `record` is null for a referrer, who sees the status only."""
+
+    company_name = serializers.CharField(source="company.name")
+    referred_by = serializers.CharField(source="referred_by.code", allow_null=True, default=None)
+    support_team = serializers.CharField(source="support_team.code")
+    stage_label = serializers.CharField(source="get_stage_display")
+    access = serializers.SerializerMethodField()
+    record = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SupportCase
+        fields = [
+            "id",
+            "company_name",
+            "fiscal_year",
+            "origin",
+            "referred_by",
+            "support_team",
+            "stage",
+            "stage_label",
+            "stage_entered_at",
+            "stage_due_date",
+            "opened_on",
+            "closed_on",
+            "version",
+            "access",
+            "record",
+        ]
+        read_only_fields = fields
+
+    def _access(self, case: SupportCase) -> str | None:
+        from chizai.cases.access import case_access
+
+        return case_access(self.context["request"].user, case)
+
+    @extend_schema_field(serializers.ChoiceField(choices=[("full", "全体"), ("status", "状況のみ")]))
+    def get_access(self, case: SupportCase) -> str | None:
+        return self._access(case)
+
+    @extend_schema_field(CaseRecordSerializer(allow_null=True))
+    def get_record(self, case: SupportCase) -> dict[str, Any] | None:
+        if self._access(case) != FULL:
+            return None
+        return CaseRecordSerializer(case).data
+
+
+class NewCompanySerializer(serializers.Serializer[Company]):
+    corporate_number = serializers.CharField(max_length=20, help_text="法人番号（13桁）")
+    name = serializers.CharField(max_length=200)
+    prefecture = CodeRelatedField(
+        slug_field="code", queryset=Organization.objects.filter(kind=OrganizationKind.PREFECTURE)
+    )
+    industry = serializers.CharField(max_length=100)
+    sme_category = serializers.ChoiceField(choices=SmeCategory.choices)
+    employees = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, allow_null=True)
+    capital = JapaneseNumber(help_text="資本金（円）")
+
+
+class CaseReferralSerializer(serializers.Serializer[SupportCase]):
+    """A referral (地域掘り起こし型): an existing company by id, or a new one described in `new_company`."""
+
+    referred_by = CodeRelatedField(
+        slug_field="code", queryset=Organization.objects.all(), help_text="紹介元の関係主体のコード"
+    )
+    company = serializers.IntegerField(min_value=1, required=False, help_text="登録済みの企業のID")
+    new_company = NewCompanySerializer(required=False)
+    opened_on = serializers.DateField(required=False, help_text="受付日（省略時は今日）")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("company" in attrs) == ("new_company" in attrs):
+            raise serializers.ValidationError(
+                "company（登録済みの企業）か new_company（新しい企業）のどちらか一方を指定してください。"
+            )
+        return attrs
+
+
+class StageMoveSerializer(serializers.Serializer[SupportCase]):
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    due_date = serializers.DateField(required=False, allow_null=True, help_text="新しい段階の期限")
+    version = serializers.IntegerField(min_value=1, required=False, help_text="取得したときの版")
+
+
+class KpiFilterSerializer(serializers.Serializer[Any]):
+    plan = serializers.IntegerField(min_value=1, max_value=32767, required=False, help_text="計画の次（例: 3）")
+    organization = serializers.CharField(max_length=64, required=False, help_text="関係主体のコード（例: pref-13）")
+    kind = serializers.ChoiceField(choices=KpiKind.choices, required=False)
