@@ -72,6 +72,11 @@ class CodeRelatedField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 32767})
+class PlanNumberField(CodeRelatedField):
+    """A plan named by its number; the schema states the range itself, the same on SQLite and PostgreSQL."""
+
+
 def figure(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True, read_only=True, **kwargs)
 
@@ -164,7 +169,7 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
 class KpiWriteSerializer(serializers.ModelSerializer[Kpi]):
     """A regional KPI (地域KPI) as a prefecture defines it; the kind is always regional."""
 
-    plan = CodeRelatedField(slug_field="number", queryset=Plan.objects.all(), help_text="計画の次（例: 3）")
+    plan = PlanNumberField(slug_field="number", queryset=Plan.objects.all(), help_text="計画の次（例: 3）")
     owner = CodeRelatedField(
         slug_field="code",
         queryset=Organization.objects.filter(kind=OrganizationKind.PREFECTURE),
@@ -335,6 +340,8 @@ class CompanySerializer(serializers.ModelSerializer[Company]):
     class Meta:
         model = Company
         fields = ["corporate_number", "name", "prefecture", "industry", "sme_category", "employees", "capital"]
+        # Explicit, so the schema does not depend on the database's integer range (SQLite vs PostgreSQL).
+        extra_kwargs = {"employees": {"max_value": 10_000_000}}
 
 
 class CaseRecordSerializer(serializers.ModelSerializer[SupportCase]):

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.conf import settings
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
@@ -31,6 +33,18 @@ APP = get_wsgi_application()
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 cases_data = fx.cases_data
 cases_today = fx.cases_today
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Any:
+    """The WSGI handler closes "obsolete" connections after each request, and inside the test's transaction
+    PostgreSQL's connection looks obsolete (autocommit off). Django's test client disconnects the same
+    handler for the same reason; the fuzzer calls the WSGI app directly, so it is done here."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
