@@ -42,6 +42,13 @@ UNEXPECTED_FAILURE = (
     "解決しない場合は、ファイル名と受付日時を添えて管理者にお問い合わせください。"
 )
 
+# A running job whose heartbeat is older than this was cut off (its process ended, e.g. a server restart).
+STALE_AFTER = 15 * 60  # seconds; a running import beats at least every 1,000 rows
+INTERRUPTED = (
+    "処理が途中で中断されました（サーバーの再起動など）。データは何も変更されていません。"
+    "お手数ですが、もう一度ファイルを取り込んでください。"
+)
+
 _threads: dict[int, threading.Thread] = {}
 _threads_lock = threading.Lock()
 
@@ -61,6 +68,29 @@ def rows_done(job: ImportJob) -> int:
     return int(cache.get(job.progress_key) or 0)
 
 
+def interrupt_if_stale(job: ImportJob) -> bool:
+    """Mark a CHECKING/APPLYING job whose run stopped beating as FAILED; True if it was.
+
+    Its transaction died with its process, so nothing was written; the user is told to upload again
+    rather than watching a progress bar that will never move.
+    """
+    if job.status not in (JobStatus.CHECKING, JobStatus.APPLYING):
+        return False
+    last_beat = cache.get(_beat_key(job))
+    if last_beat is not None and time.time() - last_beat < STALE_AFTER:
+        return False
+    if last_beat is None and (timezone.now() - job.created_at).total_seconds() < STALE_AFTER:
+        return False  # the cache was cleared; give a just-started job the benefit of the doubt
+    marked = ImportJob.objects.filter(pk=job.pk, status=job.status).update(status=JobStatus.FAILED, failure=INTERRUPTED)
+    if marked:
+        job.status, job.failure = JobStatus.FAILED, INTERRUPTED
+    return bool(marked)
+
+
+def _beat_key(job: ImportJob) -> str:
+    return f"{job.progress_key}:beat"
+
+
 def wait_for(job: ImportJob, timeout: float | None = None) -> None:
     """Wait for the job's background thread, if any (tests, and the command line)."""
     with _threads_lock:
@@ -76,6 +106,7 @@ def _start(job: ImportJob, *, apply: bool, from_status: str, to_status: str) -> 
         return False
     job.status, job.failure = to_status, ""
     cache.set(job.progress_key, 0, PROGRESS_TIMEOUT)
+    cache.set(_beat_key(job), time.time(), PROGRESS_TIMEOUT)
     if job.size <= settings.CHIZAI_IMPORT_INLINE_BYTES:
         _run(job, apply=apply)
         return True
@@ -136,7 +167,7 @@ def _progress_writer(job: ImportJob) -> Callable[[int], None]:
         nonlocal last_write
         now = time.monotonic()
         if now - last_write >= PROGRESS_INTERVAL:
-            cache.set(job.progress_key, rows, PROGRESS_TIMEOUT)
+            cache.set_many({job.progress_key: rows, _beat_key(job): time.time()}, PROGRESS_TIMEOUT)
             last_write = now
 
     return progress

@@ -37,6 +37,7 @@ def _job_for_user(user: Any, pk: int) -> ImportJob:
     job = _jobs_visible_to(user).filter(pk=pk).first()
     if job is None:
         raise Http404("取込が見つかりません。")
+    jobs.interrupt_if_stale(job)
     return job
 
 

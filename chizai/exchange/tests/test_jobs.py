@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import time
 from typing import Any
 
 import openpyxl
@@ -230,3 +231,30 @@ def test_a_big_file_is_checked_and_applied_in_a_background_thread(settings, medi
     assert job.status == JobStatus.APPLIED
     assert tokyo_kpis(plan) == ["知財セミナーの開催回数", "知財相談の件数"]
     assert jobs.rows_done(job) == 2
+
+
+def test_a_run_that_stopped_beating_is_reported_as_interrupted_not_left_polling(tokyo_editor, plan, client):
+    """A server restart kills the importing thread; its page must say so instead of showing progress forever."""
+    job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CHECKING)
+    job.refresh_from_db()
+    cache.set(f"{job.progress_key}:beat", 0)  # the last heartbeat was long ago
+
+    client.force_login(tokyo_editor)
+    response = client.get(f"/imports/{job.pk}/")
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "中断されました" in response.content.decode()
+    assert tokyo_kpis(plan) == []
+
+
+def test_a_running_job_with_a_recent_heartbeat_is_left_alone(tokyo_editor, plan):
+    job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLYING)
+    job.refresh_from_db()
+    cache.set(f"{job.progress_key}:beat", time.time())
+
+    assert not jobs.interrupt_if_stale(job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.APPLYING
