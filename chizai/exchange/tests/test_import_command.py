@@ -111,3 +111,37 @@ def test_a_register_made_by_libreoffice_imports(name, make_plan, tokyo_editor, i
         ("r13-3", "知財戦略を策定した企業の割合", "%", "ratio", None, None, [(2024, 2024, Decimal(15), "以上")]),
         ("r13-4", "特許出願件数", "件", "baseline_target", 2022, Decimal(1000), [(2025, 2025, Decimal(1200), "")]),
     ]
+
+
+@pytest.mark.parametrize("name", ["actuals_libreoffice.xlsx", "actuals_libreoffice_sjis.csv"])
+def test_actuals_made_by_libreoffice_give_the_achievement_computed_from_them(
+    name, make_plan, tokyo_editor, import_file
+):
+    """Register and actuals typed in LibreOffice: after both imports the KPIs show the plan's achievement rates."""
+    import datetime
+
+    from chizai.kpis.achievement import results
+
+    plan = make_plan()
+    assert import_file(FIXTURES / "register_libreoffice.xlsx", user=tokyo_editor, plan=plan).ok
+
+    dry_run = import_file(FIXTURES / name, user=tokyo_editor, plan=plan, apply=False)
+    assert dry_run.ok, dry_run.problems
+    assert dry_run.counts["実績 新規"] == 5 and dry_run.counts["評価 新規"] == 2
+    assert not Actual.objects.filter(kpi__plan=plan).exists()  # the dry run wrote nothing
+
+    report = import_file(FIXTURES / name, user=tokyo_editor, plan=plan)
+
+    assert report.ok and report.applied
+    today = datetime.date(2026, 11, 24)
+    by_name = {k.name: k for k in Kpi.objects.with_values().filter(plan=plan)}
+
+    def period(kpi_name: str, start: int, end: int):
+        return next(r for r in results(by_name[kpi_name], today) if (r.start_year, r.end_year) == (start, end))
+
+    seminars = period("知財セミナーの開催回数", 2024, 2024)  # 上期 22 + 下期 26 = 48 of 40
+    assert (seminars.actual, seminars.achievement) == (Decimal(48), Decimal(120))
+    ratio = period("知財戦略を策定した企業の割合", 2024, 2024)  # 12% against 15% 以上
+    assert (ratio.actual, ratio.achievement) == (Decimal(12), Decimal(80))
+    products = period("知財を活用した新商品の数", 2023, 2025)  # 400 + 1,000 so far of 1,234 over three years
+    assert products.actual == Decimal(1400)
