@@ -1,6 +1,6 @@
 """Importing regional KPI registers and actuals from .xlsx / .csv: dry run first, then all-or-nothing.
 
-`run_import` is the one entry point (the import pages, the API and `chizai import` call it). Every sheet
+`run_import` is the one entry point (the import pages and `chizai import` call it). Every sheet
 is read as a stream; each row is validated and written inside one transaction, which is rolled back at
 the end of a dry run or whenever any row has a problem, so the dry run reports exactly what the apply
 would do and nothing is ever half-written. Sheet-specific rules live in `import_register` and

@@ -21,8 +21,8 @@ from chizai.kpis.access import get_organization_for_user
 from chizai.kpis.models import Plan
 from chizai.pdca import actions as pdca_actions
 from chizai.pdca.models import SelfEvaluation
-from chizai.pdca.views import _own_lines, _own_organizations, _selected_period
-from chizai.pdca.views import _plan as _evaluation_plan
+from chizai.pdca.views import own_lines, own_organizations, selected_period
+from chizai.pdca.views import selected_plan as _evaluation_plan
 
 Download = HttpResponse | StreamingHttpResponse
 
@@ -70,15 +70,15 @@ def export_evaluations(request: HttpRequest, fmt: str) -> Download:
     today = _today()
     plan = _evaluation_plan(list(Plan.objects.order_by("-number")), request.GET.get("plan"))
     periods = pdca_actions.ensure_periods(plan)
-    period = _selected_period(periods, request.GET.get("period"), today)
-    organizations = _own_organizations(request.user)
+    period = selected_period(periods, request.GET.get("period"), today)
+    organizations = own_organizations(request.user)
     others = list(
         SelfEvaluation.objects.visible_to(request.user)
         .filter(period=period)
         .exclude(organization__in=organizations)
         .select_related("organization")
     )
-    own = _own_lines(request.user, periods, organizations, today)
+    own = own_lines(request.user, periods, organizations, today)
     found = tables.evaluation_tables(own, others, period)
     return _download(request, found, ["自己評価", period.short_label], fmt)
 

@@ -39,11 +39,11 @@ def _plan(number: int | None) -> Plan:
     return plan
 
 
-def _rows(kpis: list[Kpi], today: datetime.date, computed: dict[int, list[Any]]) -> list[dict[str, Any]]:
+def kpi_rows(kpis: list[Kpi], today: datetime.date, computed: dict[int, list[Any]]) -> list[dict[str, Any]]:
     return [{"kpi": kpi, "result": achievement.latest_result(kpi, today, computed[kpi.pk])} for kpi in kpis]
 
 
-def _regional_summary(
+def regional_summary(
     kpis: list[Kpi], plan: Plan, today: datetime.date, computed: dict[int, list[Any]]
 ) -> dict[str, Any]:
     """Regional KPI items met / total per fiscal year, up the tree: prefecture → block → national."""
@@ -60,7 +60,7 @@ def _regional_summary(
     return {"years": years, "count": len(regional)}
 
 
-def _compute(kpis: list[Kpi], today: datetime.date) -> dict[int, list[Any]]:
+def compute_achievements(kpis: list[Kpi], today: datetime.date) -> dict[int, list[Any]]:
     """Each KPI's results, computed once per request."""
     return {kpi.pk: achievement.results(kpi, today) for kpi in kpis}
 
@@ -71,15 +71,15 @@ def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
     today = _today()
     kpis = list(Kpi.objects.for_plan(plan).visible_to(request.user).with_values().order_by("sort_order", "pk"))
     central = [k for k in kpis if k.kind not in (KpiKind.REGIONAL,)]
-    computed = _compute(kpis, today)
+    computed = compute_achievements(kpis, today)
     home = primary_organization(request.user)
     own = [k for k in kpis if home is not None and k.owner_id == home.pk and not home.is_central]
     context = {
         "plan": plan,
         "plans": Plan.objects.order_by("-number"),
-        "rows": _rows(central, today, computed),
-        "own_rows": _rows(own, today, computed),
-        "regional": _regional_summary(kpis, plan, today, computed),
+        "rows": kpi_rows(central, today, computed),
+        "own_rows": kpi_rows(own, today, computed),
+        "regional": regional_summary(kpis, plan, today, computed),
         "home": home,
         "sees_everything": sees_everything(request.user),
         "today": today,
@@ -128,7 +128,7 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
     today = _today()
     kpis = list(Kpi.objects.for_plan(plan).filter(owner=organization).with_values().order_by("sort_order", "pk"))
-    rows = _rows(kpis, today, _compute(kpis, today))
+    rows = kpi_rows(kpis, today, compute_achievements(kpis, today))
     context = {
         "organization": organization,
         "plan": plan,

@@ -87,7 +87,7 @@ class EvaluationLine:
         return self.evaluation is None or self.evaluation.is_editable
 
 
-def _plan(plans: list[Plan], raw: str | None) -> Plan:
+def selected_plan(plans: list[Plan], raw: str | None) -> Plan:
     """The plan asked for by its number (第N次), else the latest."""
     chosen = [p for p in plans if str(p.number) == raw] if raw else plans[:1]
     if not chosen:
@@ -95,7 +95,7 @@ def _plan(plans: list[Plan], raw: str | None) -> Plan:
     return chosen[0]
 
 
-def _selected_period(periods: list[ReportingPeriod], raw: str | None, today: datetime.date) -> ReportingPeriod:
+def selected_period(periods: list[ReportingPeriod], raw: str | None, today: datetime.date) -> ReportingPeriod:
     """The requested half year; by default the latest one that has ended (the one being reported on)."""
     by_id = {str(p.pk): p for p in periods}
     if raw in by_id:
@@ -104,7 +104,7 @@ def _selected_period(periods: list[ReportingPeriod], raw: str | None, today: dat
     return ended[-1] if ended else periods[0]
 
 
-def _own_organizations(user: Any) -> list[Organization]:
+def own_organizations(user: Any) -> list[Organization]:
     return list({m.organization_id: m.organization for m in memberships(user)}.values())
 
 
@@ -116,7 +116,7 @@ def _is_reviewer(user: Any) -> bool:
     return any(m.role in REVIEW_ROLES and m.organization.kind in reviewing_kinds for m in memberships(user))
 
 
-def _own_lines(
+def own_lines(
     user: Any, periods: list[ReportingPeriod], organizations: list[Organization], today: datetime.date
 ) -> list[tuple[Organization, list[EvaluationLine]]]:
     evaluations = {
@@ -145,10 +145,10 @@ def _own_lines(
 def evaluation_list(request: HttpRequest) -> HttpResponse:
     today = _today()
     plans = list(Plan.objects.order_by("-number"))
-    plan = _plan(plans, request.GET.get("plan"))
+    plan = selected_plan(plans, request.GET.get("plan"))
     periods = actions.ensure_periods(plan)
-    period = _selected_period(periods, request.GET.get("period"), today)
-    organizations = _own_organizations(request.user)
+    period = selected_period(periods, request.GET.get("period"), today)
+    organizations = own_organizations(request.user)
     others = (
         SelfEvaluation.objects.visible_to(request.user)
         .filter(period=period)
@@ -160,7 +160,7 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
         "plans": plans,
         "periods": periods,
         "period": period,
-        "groups": _own_lines(request.user, periods, organizations, today),
+        "groups": own_lines(request.user, periods, organizations, today),
         "others": others,
         "is_reviewer": _is_reviewer(request.user),
         "today": today,
