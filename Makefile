@@ -58,6 +58,7 @@ run: install
 	$(BIN)/chizai load_demo
 	@echo
 	@echo "chizai is running at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@echo "  Excel/CSV import: http://127.0.0.1:$(PORT)/imports/   API docs: http://127.0.0.1:$(PORT)/api/docs/"
 	@echo
 	exec $(BIN)/chizai runserver 127.0.0.1:$(PORT)
 
