@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from chizai.cases.forms import CaseFilterForm
@@ -19,6 +19,7 @@ from chizai.exchange import blank_forms, tables
 from chizai.exchange.exports import Table, table_response
 from chizai.kpis.access import get_organization_for_user
 from chizai.kpis.models import Plan
+from chizai.kpis.views import plan_or_404
 from chizai.pdca import actions as pdca_actions
 from chizai.pdca.models import SelfEvaluation
 from chizai.pdca.views import own_lines, own_organizations, selected_period
@@ -29,15 +30,6 @@ Download = HttpResponse | StreamingHttpResponse
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def _plan(number: int | None) -> Plan:
-    """The plan asked for, else the latest (as the KPI pages choose it)."""
-    plans = Plan.objects.order_by("-number")
-    plan = plans.filter(number=number).first() if number is not None else plans.first()
-    if plan is None:
-        raise Http404("計画が登録されていません。")
-    return plan
 
 
 def _plan_param(request: HttpRequest) -> int | None:
@@ -52,7 +44,7 @@ def _download(request: HttpRequest, found: list[Table], name: list[str], fmt: st
 
 @login_required
 def export_dashboard(request: HttpRequest, number: str, fmt: str) -> Download:
-    plan = _plan(int(number))
+    plan = plan_or_404(int(number))
     found = tables.dashboard_tables(request.user, plan, _today())
     return _download(request, found, ["ダッシュボード", f"第{plan.number}次"], fmt)
 
@@ -60,7 +52,7 @@ def export_dashboard(request: HttpRequest, number: str, fmt: str) -> Download:
 @login_required
 def export_organization(request: HttpRequest, code: str, fmt: str) -> Download:
     organization = get_organization_for_user(request.user, code)
-    plan = _plan(_plan_param(request))
+    plan = plan_or_404(_plan_param(request))
     found = tables.organization_tables(organization, plan, _today())
     return _download(request, found, ["KPI", organization.name], fmt)
 
@@ -94,7 +86,7 @@ def export_cases(request: HttpRequest, fmt: str) -> Download:
 
 @login_required
 def import_template(request: HttpRequest, kind: str, fmt: str) -> Download:
-    plan = _plan(_plan_param(request))
+    plan = plan_or_404(_plan_param(request))
     organization = blank_forms.template_organization(request.user)
     name = ["取込ひな形", "KPI一覧" if kind == "register" else "実績", organization.name if organization else ""]
     if kind == "register":

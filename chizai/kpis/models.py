@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def numbered_or_latest(self, number: int | None) -> Plan | None:
+        """The plan with this number (第N次), or the latest plan when no number is asked for."""
+        plans = self.order_by("-number")
+        return plans.filter(number=number).first() if number is not None else plans.first()
+
+
 class Plan(models.Model):
     """An action plan (地域知財活性化行動計画), e.g. the 3rd plan for FY2023–2025 (第3次)."""
 
@@ -26,6 +33,8 @@ class Plan(models.Model):
     published = models.CharField("策定", max_length=100, blank=True)
     source = models.CharField("出典", max_length=300, blank=True)
     description = models.TextField("概要", blank=True)
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = "計画"

@@ -31,9 +31,9 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _plan(number: int | None) -> Plan:
-    plans = Plan.objects.order_by("-number")
-    plan = plans.filter(number=number).first() if number is not None else plans.first()
+def plan_or_404(number: int | None) -> Plan:
+    """The plan asked for, else the latest (how every KPI page and export chooses it)."""
+    plan = Plan.objects.numbered_or_latest(number)
     if plan is None:
         raise Http404("計画が登録されていません。")
     return plan
@@ -67,7 +67,7 @@ def compute_achievements(kpis: list[Kpi], today: datetime.date) -> dict[int, lis
 
 @login_required
 def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
-    plan = _plan(number)
+    plan = plan_or_404(number)
     today = _today()
     kpis = list(Kpi.objects.for_plan(plan).visible_to(request.user).with_values().order_by("sort_order", "pk"))
     central = [k for k in kpis if k.kind not in (KpiKind.REGIONAL,)]
@@ -89,7 +89,7 @@ def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
 
 @login_required
 def plan_report(request: HttpRequest, number: int) -> HttpResponse:
-    plan = _plan(number)
+    plan = plan_or_404(number)
     text = plan_report_markdown(plan, today=_today())
     if request.GET.get("format") == "md":
         response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
@@ -125,7 +125,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code)
-    plan = _plan(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
+    plan = plan_or_404(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
     today = _today()
     kpis = list(Kpi.objects.for_plan(plan).filter(owner=organization).with_values().order_by("sort_order", "pk"))
     rows = kpi_rows(kpis, today, compute_achievements(kpis, today))

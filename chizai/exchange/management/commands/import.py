@@ -77,8 +77,7 @@ class Command(BaseCommand):
         return user
 
     def _plan(self, number: int | None) -> Plan:
-        plans = Plan.objects.order_by("-number")
-        plan = plans.filter(number=number).first() if number is not None else plans.first()
+        plan = Plan.objects.numbered_or_latest(number)
         if plan is None:
             raise CommandError(
                 f"計画が見つかりません: 第{number}次" if number is not None else "計画が登録されていません"
