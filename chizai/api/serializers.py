@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chizai.cases.access import FULL
+from chizai.cases.actions import RECORD_FIELDS
 from chizai.cases.models import CaseIssue, Company, SmeCategory, Stage, SupportCase
 from chizai.kpis.achievement import PeriodResult, Status
 from chizai.kpis.forms import ActualForm, EvaluationForm, JapaneseNumberField
@@ -352,18 +353,8 @@ class CaseRecordSerializer(serializers.ModelSerializer[SupportCase]):
 
     class Meta:
         model = SupportCase
-        fields = [
-            "company",
-            "hearing_notes",
-            "actions_agreed",
-            "follow_up_results",
-            "followed_up_on",
-            "outcome_ip_in_strategy",
-            "outcome_acted_on",
-            "outcome_business_growth",
-            "outcome_ip_acquired_or_used",
-            "issues",
-        ]
+        # The case record as the record form edits it; its due date is shown with the stage, to everyone.
+        fields = ["company", *(name for name in RECORD_FIELDS if name != "stage_due_date"), "issues"]
 
 
 class CaseSerializer(serializers.ModelSerializer[SupportCase]):
