@@ -1,4 +1,4 @@
-"""The one audited ModelAdmin: every save and delete made in the Django admin is logged (old → new)."""
+"""The admin bases: the audited ModelAdmin (every save and delete logged, old → new) and the read-only one."""
 
 from __future__ import annotations
 
@@ -59,3 +59,16 @@ class AuditedModelAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened (audit entries, transitions, import jobs): shown, never changed by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from chizai.audit.admin_base import ReadOnlyAdmin
 from chizai.exchange.models import ImportJob
 
 
+# Jobs are created and moved on by the import pages only, so that every step is checked and audited.
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "original_name", "user", "plan", "organization", "status", "size"]
     list_filter = ["status", "plan"]
     search_fields = ["original_name", "sha256", "user__username"]
     list_select_related = ["user", "plan", "organization"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
-
-    # Jobs are created and moved on by the import pages only, so that every step is checked and audited.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

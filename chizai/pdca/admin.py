@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from chizai.audit.admin_base import AuditedModelAdmin
+from chizai.audit.admin_base import AuditedModelAdmin, ReadOnlyAdmin
 from chizai.pdca.models import RatingScale, ReminderLog, ReportingPeriod, SelfEvaluation, Transition
 
 
@@ -22,19 +22,6 @@ class AuditedSettingAdmin(AuditedModelAdmin):
 
     def audit_links(self, obj: Any) -> dict[str, int | None]:
         return {"plan_id": getattr(obj, "plan_id", None)}
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: shown, never changed by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(RatingScale)
