@@ -21,6 +21,7 @@ from chizai.exchange.importing import ImportContext, Row
 from chizai.exchange.normalize import parse_period
 from chizai.exchange.report import Change
 from chizai.kpis.actions import check_subset
+from chizai.kpis.forms import figure_errors
 from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi, Shape
 from chizai.lib.fiscal import Half
 from chizai.lib.numbers import format_quantity
@@ -139,21 +140,12 @@ class ActualsImporter:
         return self._target_years.get(kpi.pk, set())
 
     def _figures(self, row: Row, kpi: Kpi | None) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
-        maximum = Decimal(100) if kpi is not None and kpi.unit == "%" else None
-        value = row.figure("value", maximum=maximum)
-        numerator, denominator = row.figure("numerator"), row.figure("denominator")
-        if numerator is None and denominator is None:
-            return value, None, None
-        if kpi is not None and kpi.shape != Shape.RATIO:
-            row.problem("該当数・対象数は、割合のKPIでのみ入力できます。", "numerator")
-        elif (numerator is None) != (denominator is None):
-            row.problem("該当数（分子）と対象数（分母）は両方入力してください。", "numerator")
-        elif denominator == 0:
-            row.problem("対象数（分母）に0は入力できません。", "denominator")
-        elif numerator is not None and denominator is not None and numerator > denominator:
-            row.problem("該当数が対象数を超えています。", "numerator")
-        elif value is not None:
-            row.problem("割合と、該当数・対象数のどちらか一方だけを入力してください。", "value")
+        value, numerator, denominator = row.figure("value"), row.figure("numerator"), row.figure("denominator")
+        if kpi is not None:
+            # An error about the combination (field None) is shown on 実績 if it was filled in, else on 該当数.
+            combination = "value" if value is not None else "numerator"
+            for field, message in figure_errors(kpi, value, numerator, denominator):
+                row.problem(message, field or combination)
         return value, numerator, denominator
 
     def _first_occurrence(self, row: Row, kpi: Kpi, year: int, half: str) -> bool:

@@ -70,18 +70,34 @@ class ActualForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        numerator, denominator = data.get("numerator"), data.get("denominator")
-        if (numerator is None) != (denominator is None):
-            raise forms.ValidationError("該当数（分子）と対象数（分母）は両方入力してください。")
-        if denominator == 0:
-            self.add_error("denominator", "対象数（分母）に0は入力できません。")
-        if numerator is not None and denominator and numerator > denominator:
-            self.add_error("numerator", "該当数が対象数を超えています。")
-        if numerator is not None and data.get("value") is not None:
-            raise forms.ValidationError("割合と、該当数・対象数のどちらか一方だけを入力してください。")
-        if self.kpi.unit == "%" and data.get("value") is not None and data["value"] > 100:
-            self.add_error("value", "割合は100%以下で入力してください。")
+        for field, message in figure_errors(
+            self.kpi, data.get("value"), data.get("numerator"), data.get("denominator")
+        ):
+            self.add_error(field, message)
         return data
+
+
+def figure_errors(
+    kpi: Kpi, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None
+) -> list[tuple[str | None, str]]:
+    """The rules an actual's figures obey wherever they are entered (form, import): (field or None, message).
+
+    A figure is a value, or for a ratio a numerator with its denominator; a percentage is at most 100.
+    """
+    if (numerator is None) != (denominator is None):
+        return [(None, "該当数（分子）と対象数（分母）は両方入力してください。")]
+    errors: list[tuple[str | None, str]] = []
+    if numerator is not None and kpi.shape != Shape.RATIO:
+        errors.append(("numerator", "該当数・対象数は、割合のKPIでのみ入力できます。"))
+    if denominator == 0:
+        errors.append(("denominator", "対象数（分母）に0は入力できません。"))
+    if numerator is not None and denominator and numerator > denominator:
+        errors.append(("numerator", "該当数が対象数を超えています。"))
+    if numerator is not None and value is not None:
+        return [*errors, (None, "割合と、該当数・対象数のどちらか一方だけを入力してください。")]
+    if kpi.unit == "%" and value is not None and value > 100:
+        errors.append(("value", "割合は100%以下で入力してください。"))
+    return errors
 
 
 class EvaluationForm(forms.Form):

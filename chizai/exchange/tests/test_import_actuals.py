@@ -193,6 +193,13 @@ def test_ratio_rules_of_the_entry_form(make_plan, make_kpi, tokyo_editor, write_
 
     found = [(p.row, p.column) for p in report.problems]
     assert found == [(3, "該当数"), (4, "該当数"), (5, "実績"), (6, "実績"), (7, "対象数")]
+    assert [p.message for p in report.problems] == [  # word for word what the entry form says
+        "該当数が対象数を超えています。",
+        "該当数（分子）と対象数（分母）は両方入力してください。",
+        "割合は100%以下で入力してください。",
+        "割合と、該当数・対象数のどちらか一方だけを入力してください。",
+        "対象数（分母）に0は入力できません。",
+    ]
 
 
 def test_subsets_never_exceed_their_parent(make_plan, make_kpi, tokyo_editor, write_xlsx, import_file):
