@@ -9,21 +9,13 @@ import csv
 import hashlib
 import os
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-workdir = tempfile.mkdtemp(prefix="chizai-bench-import-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-os.environ["CHIZAI_VAR_DIR"] = workdir
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chizai.settings")
+import scratch  # first: it sets up the scratch database and Django
 
-import django  # noqa: E402
-
-django.setup()
+workdir = scratch.start("chizai-bench-import-")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

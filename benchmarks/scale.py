@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
-import tempfile
 import time
 import tracemalloc
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-workdir = tempfile.mkdtemp(prefix="chizai-bench-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-os.environ["CHIZAI_VAR_DIR"] = workdir
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chizai.settings")
+import scratch  # first: it sets up the scratch database and Django
 
-import django  # noqa: E402
-
-django.setup()
+workdir = scratch.start("chizai-bench-")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
