@@ -9,9 +9,8 @@ from urllib.parse import urlparse
 import pytest
 from django.test import Client
 
-from chizai.exchange.tests.test_browser_import import _log_in
 from chizai.exchange.tests.test_browser_round_trip import _tokyo_kpi
-from chizai.testing_browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, ensure_cast
+from chizai.testing_browser import ARTIFACTS, BROWSER_MARKS, chromium_page, ensure_cast, log_in
 
 pytestmark = BROWSER_MARKS
 
@@ -22,38 +21,31 @@ def test_an_editor_issues_a_token_reads_the_docs_and_uses_the_token(live_server,
     ensure_cast()
     kpi = _tokyo_kpi()
     expect = sync_api.expect
-    expect.set_options(timeout=TIMEOUT_MS)
     ARTIFACTS.mkdir(exist_ok=True)
     foreign_requests: list[str] = []
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-            page.set_default_timeout(TIMEOUT_MS)
-            local_host = urlparse(live_server.url).hostname
-            page.on(
-                "request",
-                lambda request: (
-                    foreign_requests.append(request.url)
-                    if urlparse(request.url).hostname not in (local_host, None)
-                    else None
-                ),
-            )
-            _log_in(page, expect, live_server.url)
+    with chromium_page() as page:
+        local_host = urlparse(live_server.url).hostname
+        page.on(
+            "request",
+            lambda request: (
+                foreign_requests.append(request.url)
+                if urlparse(request.url).hostname not in (local_host, None)
+                else None
+            ),
+        )
+        log_in(page, live_server.url, "tokyo_editor")
 
-            page.goto(f"{live_server.url}/api/token/")
-            page.get_by_role("button", name="トークンを発行する").click()
-            key = page.get_by_role("textbox", name="トークン").input_value()
-            assert len(key) == 40
-            page.screenshot(path=str(ARTIFACTS / "api_1_token.png"), full_page=True)
+        page.goto(f"{live_server.url}/api/token/")
+        page.get_by_role("button", name="トークンを発行する").click()
+        key = page.get_by_role("textbox", name="トークン").input_value()
+        assert len(key) == 40
+        page.screenshot(path=str(ARTIFACTS / "api_1_token.png"), full_page=True)
 
-            page.get_by_role("link", name="API の説明（対話型ドキュメント）").click()
-            expect(page.locator(".swagger-ui .title")).to_contain_text("chizai API")
-            expect(page.locator(".opblock-summary-path", has_text="/api/kpis/").first).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "api_2_docs.png"), full_page=False)
-        finally:
-            browser.close()
+        page.get_by_role("link", name="API の説明（対話型ドキュメント）").click()
+        expect(page.locator(".swagger-ui .title")).to_contain_text("chizai API")
+        expect(page.locator(".opblock-summary-path", has_text="/api/kpis/").first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "api_2_docs.png"), full_page=False)
 
     assert foreign_requests == []  # LGWAN: every asset came from the app itself
     response = Client().get(f"/api/kpis/?plan=3&organization={kpi.owner.code}", HTTP_AUTHORIZATION=f"Token {key}")

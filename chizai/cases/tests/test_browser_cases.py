@@ -8,7 +8,6 @@ FY2025, the last year of the 3rd plan. Screenshots of every step go to test-arti
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,7 @@ from chizai.cases.tests.fixtures_cases import corporate_number
 from chizai.kpis.models import Actual, ActualSource, HalfChoice
 from chizai.kpis.planfile import load_plan_file
 from chizai.kpis.tests.fixtures_views import PLAN3_FILE
-from chizai.testing import CAST_PASSWORD
-from chizai.testing_browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, ensure_cast
+from chizai.testing_browser import BROWSER_MARKS, Shots, chromium_page, ensure_cast, log_in
 
 pytestmark = BROWSER_MARKS
 
@@ -30,20 +28,6 @@ ATTACHED = "基幹指標のうち、地域から掘り起こして実施する�
 EFFECT = "ハンズオン支援を通じて、経営戦略の一要素として知財の取組を位置づけ"
 
 
-class Shots:
-    """Numbered full-page screenshots: test-artifacts/cases_01_referral_form.png, …"""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.paths: list[Path] = []
-        ARTIFACTS.mkdir(exist_ok=True)
-
-    def take(self, name: str) -> None:
-        path = ARTIFACTS / f"cases_{len(self.paths) + 1:02d}_{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        self.paths.append(path)
-
-
 class Journey:
     """The steps a user takes, by labels and roles as a person reads them."""
 
@@ -51,11 +35,7 @@ class Journey:
         self.page, self.expect, self.base_url = page, expect, base_url
 
     def log_in(self, username: str) -> None:
-        self.page.goto(f"{self.base_url}/login/")
-        self.page.get_by_label("ユーザー名").fill(username)
-        self.page.get_by_label("パスワード").fill(CAST_PASSWORD)
-        self.page.get_by_role("button", name="ログイン").click()
-        self.expect(self.page.locator(".user-name")).to_have_text(username)
+        log_in(self.page, self.base_url, username)
 
     def log_out(self) -> None:
         self.page.get_by_role("button", name="ログアウト").click()
@@ -97,105 +77,96 @@ def test_it_runs_a_referred_case_to_follow_up_and_the_plans_kpis_follow(live_ser
     ensure_cast()
     load_plan_file(PLAN3_FILE)
     expect = sync_api.expect
-    expect.set_options(timeout=TIMEOUT_MS)
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-            page.set_default_timeout(TIMEOUT_MS)
-            shots, go = Shots(page), Journey(page, expect, live_server.url)
+    with chromium_page() as page:
+        shots, go = Shots(page, "cases"), Journey(page, expect, live_server.url)
 
-            # 東京都's editor refers a company not registered yet.
-            go.log_in("tokyo_editor")
-            go.menu("ハンズオン支援")
-            expect(page.get_by_role("heading", level=1)).to_have_text("ハンズオン支援")
-            page.get_by_role("link", name="企業を紹介する").click()
-            page.get_by_label("受付日").fill("2025-10-01")
-            page.get_by_label("法人番号").fill("1000020130001")  # a typo in the check digit first
-            page.get_by_label("企業名").fill(COMPANY)
-            page.get_by_label("所在都道府県").select_option(label="東京都")
-            page.get_by_label("業種", exact=True).fill("精密部品製造")
-            page.get_by_label("中小企業基本法の業種区分").select_option(label="製造業・建設業・運輸業その他")
-            page.get_by_label("従業員数（人）").fill("８５")
-            page.get_by_label("資本金（円）").fill("30,000,000")
-            page.get_by_label("変革期").check()
-            page.get_by_label("紹介の経緯・メモ").fill("事業承継を機に知財の活用を考えている企業です。")
-            shots.take("referral_form")
-            page.get_by_role("button", name="紹介する").click()
-            expect(page.locator("#id_corporate_number_error")).to_have_text(
-                "法人番号のチェックデジットが一致しません。"
-            )
-            shots.take("referral_error")
-            page.get_by_label("法人番号").fill(NUMBER)
-            page.get_by_role("button", name="紹介する").click()
-            expect(page.locator(".messages")).to_contain_text(f"「{COMPANY}」の支援案件を登録しました。")
-            expect(page.get_by_role("heading", level=1)).to_contain_text(COMPANY)
-            expect(page.locator(".lead")).to_contain_text("状況のみ")
-            expect(page.locator("body")).not_to_contain_text("事業承継を機に")  # the note is for the team only
-            shots.take("referral_status")
-            go.log_out()
+        # 東京都's editor refers a company not registered yet.
+        go.log_in("tokyo_editor")
+        go.menu("ハンズオン支援")
+        expect(page.get_by_role("heading", level=1)).to_have_text("ハンズオン支援")
+        page.get_by_role("link", name="企業を紹介する").click()
+        page.get_by_label("受付日").fill("2025-10-01")
+        page.get_by_label("法人番号").fill("1000020130001")  # a typo in the check digit first
+        page.get_by_label("企業名").fill(COMPANY)
+        page.get_by_label("所在都道府県").select_option(label="東京都")
+        page.get_by_label("業種", exact=True).fill("精密部品製造")
+        page.get_by_label("中小企業基本法の業種区分").select_option(label="製造業・建設業・運輸業その他")
+        page.get_by_label("従業員数（人）").fill("８５")
+        page.get_by_label("資本金（円）").fill("30,000,000")
+        page.get_by_label("変革期").check()
+        page.get_by_label("紹介の経緯・メモ").fill("事業承継を機に知財の活用を考えている企業です。")
+        shots.take("referral_form")
+        page.get_by_role("button", name="紹介する").click()
+        expect(page.locator("#id_corporate_number_error")).to_have_text("法人番号のチェックデジットが一致しません。")
+        shots.take("referral_error")
+        page.get_by_label("法人番号").fill(NUMBER)
+        page.get_by_role("button", name="紹介する").click()
+        expect(page.locator(".messages")).to_contain_text(f"「{COMPANY}」の支援案件を登録しました。")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(COMPANY)
+        expect(page.locator(".lead")).to_contain_text("状況のみ")
+        expect(page.locator("body")).not_to_contain_text("事業承継を機に")  # the note is for the team only
+        shots.take("referral_status")
+        go.log_out()
 
-            # The JPO team runs it through every stage.
-            go.log_in("jpo_admin")
-            go.menu("ハンズオン支援")
-            page.get_by_role("link", name=COMPANY).click()
-            expect(page.locator("#history")).to_contain_text("事業承継を機に")
-            go.move_to(Stage.HEARING)
-            go.edit_record({"ヒアリング記録": "社長と面談。主力の精密部品に独自の加工技術がある。"})
-            go.move_to(Stage.ISSUE_EXTRACTION)
-            issue_form = page.locator("#issue-form")
-            issue_form.get_by_label("分類").select_option(label="営業秘密")
-            issue_form.get_by_label("課題の内容").fill("加工条件のノウハウが文書化されず、管理されていない。")
-            issue_form.get_by_role("button", name="課題を追加").click()
-            expect(page.locator("#issues")).to_contain_text("加工条件のノウハウ")
-            go.move_to(Stage.AGREED)
-            go.move_to(Stage.EXPERT_SUPPORT)
-            expert_form = page.locator("#expert-form")
-            expert_form.get_by_label(re.compile(r"^種類")).select_option(label="INPIT専門家派遣")
-            expert_form.get_by_label("専門家の種類").fill("弁理士")
-            expert_form.get_by_label("時間").fill("6")
-            expert_form.get_by_label("開始日").fill("2025-11-10")
-            expert_form.get_by_label("状況").select_option(label="完了")
-            expert_form.get_by_role("button", name="専門家支援を追加").click()
-            expect(page.locator("#expert-support table")).to_contain_text("弁理士")
-            go.move_to(Stage.ACTIONS)
-            go.edit_record({"合意したアクション": "営業秘密管理規程を作り、加工技術の特許出願を検討する。"})
-            go.move_to(Stage.FOLLOW_UP)
-            shots.take("case_in_follow_up")
-            go.edit_record(
-                {"フォローアップ実施日": "2026-02-16", "フォローアップ結果": "規程を施行し、特許を1件出願した。"},
-                {"知財を経営戦略に位置づけた": "はい", "知財の取組を実行に移した": "はい"},
-            )
-            expect(page.locator("#follow-up")).to_contain_text("規程を施行し")
-            shots.take("case_followed_up")
+        # The JPO team runs it through every stage.
+        go.log_in("jpo_admin")
+        go.menu("ハンズオン支援")
+        page.get_by_role("link", name=COMPANY).click()
+        expect(page.locator("#history")).to_contain_text("事業承継を機に")
+        go.move_to(Stage.HEARING)
+        go.edit_record({"ヒアリング記録": "社長と面談。主力の精密部品に独自の加工技術がある。"})
+        go.move_to(Stage.ISSUE_EXTRACTION)
+        issue_form = page.locator("#issue-form")
+        issue_form.get_by_label("分類").select_option(label="営業秘密")
+        issue_form.get_by_label("課題の内容").fill("加工条件のノウハウが文書化されず、管理されていない。")
+        issue_form.get_by_role("button", name="課題を追加").click()
+        expect(page.locator("#issues")).to_contain_text("加工条件のノウハウ")
+        go.move_to(Stage.AGREED)
+        go.move_to(Stage.EXPERT_SUPPORT)
+        expert_form = page.locator("#expert-form")
+        expert_form.get_by_label(re.compile(r"^種類")).select_option(label="INPIT専門家派遣")
+        expert_form.get_by_label("専門家の種類").fill("弁理士")
+        expert_form.get_by_label("時間").fill("6")
+        expert_form.get_by_label("開始日").fill("2025-11-10")
+        expert_form.get_by_label("状況").select_option(label="完了")
+        expert_form.get_by_role("button", name="専門家支援を追加").click()
+        expect(page.locator("#expert-support table")).to_contain_text("弁理士")
+        go.move_to(Stage.ACTIONS)
+        go.edit_record({"合意したアクション": "営業秘密管理規程を作り、加工技術の特許出願を検討する。"})
+        go.move_to(Stage.FOLLOW_UP)
+        shots.take("case_in_follow_up")
+        go.edit_record(
+            {"フォローアップ実施日": "2026-02-16", "フォローアップ結果": "規程を施行し、特許を1件出願した。"},
+            {"知財を経営戦略に位置づけた": "はい", "知財の取組を実行に移した": "はい"},
+        )
+        expect(page.locator("#follow-up")).to_contain_text("規程を施行し")
+        shots.take("case_followed_up")
 
-            # The 3rd plan's dashboard: the core, attached and effect KPIs count this case for FY2025.
-            page.goto(f"{live_server.url}/plans/3/")
-            for name, figure in ((CORE, "1件"), (ATTACHED, "1件"), (EFFECT, "100%")):
-                row = go.kpi_row(name)
-                expect(row).to_contain_text("2025年度")
-                expect(row.locator("td.num").nth(1)).to_have_text(figure)
-            shots.take("dashboard")
+        # The 3rd plan's dashboard: the core, attached and effect KPIs count this case for FY2025.
+        page.goto(f"{live_server.url}/plans/3/")
+        for name, figure in ((CORE, "1件"), (ATTACHED, "1件"), (EFFECT, "100%")):
+            row = go.kpi_row(name)
+            expect(row).to_contain_text("2025年度")
+            expect(row.locator("td.num").nth(1)).to_have_text(figure)
+        shots.take("dashboard")
 
-            # The number drills through to the cases behind it.
-            go.kpi_row(ATTACHED).get_by_role("link").first.click()
-            page.locator("#results tr", has_text="2025年度").get_by_role("link", name="1件").click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text("2025年度")
-            expect(page.locator("table.drill-table")).to_contain_text(COMPANY)
-            shots.take("drill_attached")
-            page.goto(f"{live_server.url}/plans/3/")
-            go.kpi_row(EFFECT).get_by_role("link").first.click()
-            page.locator("#results tr", has_text="2025年度").get_by_role("link", name="100%").click()
-            expect(page.locator("table.drill-table tr", has_text=COMPANY)).to_contain_text("該当")
-            shots.take("drill_effect")
-            page.locator("table.drill-table").get_by_role("link", name=COMPANY).click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text(COMPANY)
-            go.menu("ハンズオン支援")
-            expect(page.locator("table.case-table tr", has_text=COMPANY)).to_contain_text("フォローアップ")
-            shots.take("case_list")
-        finally:
-            browser.close()
+        # The number drills through to the cases behind it.
+        go.kpi_row(ATTACHED).get_by_role("link").first.click()
+        page.locator("#results tr", has_text="2025年度").get_by_role("link", name="1件").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("2025年度")
+        expect(page.locator("table.drill-table")).to_contain_text(COMPANY)
+        shots.take("drill_attached")
+        page.goto(f"{live_server.url}/plans/3/")
+        go.kpi_row(EFFECT).get_by_role("link").first.click()
+        page.locator("#results tr", has_text="2025年度").get_by_role("link", name="100%").click()
+        expect(page.locator("table.drill-table tr", has_text=COMPANY)).to_contain_text("該当")
+        shots.take("drill_effect")
+        page.locator("table.drill-table").get_by_role("link", name=COMPANY).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(COMPANY)
+        go.menu("ハンズオン支援")
+        expect(page.locator("table.case-table tr", has_text=COMPANY)).to_contain_text("フォローアップ")
+        shots.take("case_list")
 
     case = SupportCase.objects.get(company__corporate_number=NUMBER)
     assert (case.origin, case.referred_by.code, case.fiscal_year, case.stage) == (

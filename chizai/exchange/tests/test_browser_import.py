@@ -17,23 +17,12 @@ import pytest
 from chizai.exchange import importing
 from chizai.exchange.models import ImportJob, JobStatus
 from chizai.exchange.tests.test_jobs import BAD_SHAPE, SEMINARS, register_xlsx, third_plan
-from chizai.testing import CAST_PASSWORD
-from chizai.testing_browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, ensure_cast
+from chizai.testing_browser import BROWSER_MARKS, Shots, chromium_page, ensure_cast, log_in
 
 pytestmark = BROWSER_MARKS
 
 # Target 10 in FY2024 and 12 achieved: 120%, 達成 (FY2024 is the latest year with a figure).
 SEMINAR_ACTUAL = ["東京都", "知財セミナーの開催回数", "令和6年度", "12回", "中小企業向けに追加開催"]
-
-
-class Shots:
-    def __init__(self, page: Any) -> None:
-        self.page, self.count = page, 0
-        ARTIFACTS.mkdir(exist_ok=True)
-
-    def take(self, name: str) -> None:
-        self.count += 1
-        self.page.screenshot(path=str(ARTIFACTS / f"import_{self.count:02d}_{name}.png"), full_page=True)
 
 
 def test_it_imports_a_register_fixing_a_bad_row_first(live_server, monkeypatch, settings, tmp_path):
@@ -46,57 +35,50 @@ def test_it_imports_a_register_fixing_a_bad_row_first(live_server, monkeypatch, 
     bad.write_bytes(register_xlsx(SEMINARS, BAD_SHAPE))
     fixed.write_bytes(register_xlsx(SEMINARS, actuals=[SEMINAR_ACTUAL]))
     expect = sync_api.expect
-    expect.set_options(timeout=TIMEOUT_MS)
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-            page.set_default_timeout(TIMEOUT_MS)
-            shots = Shots(page)
-            _log_in(page, expect, live_server.url)
+    with chromium_page() as page:
+        shots = Shots(page, "import")
+        log_in(page, live_server.url, "tokyo_editor")
 
-            page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="取込").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("取込")
-            expect(page.get_by_label("取込先")).to_have_value(str(_tokyo_pk()))
-            shots.take("upload_form")
+        page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="取込").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("取込")
+        expect(page.get_by_label("取込先")).to_have_value(str(_tokyo_pk()))
+        shots.take("upload_form")
 
-            _upload(page, bad)
-            expect(page.get_by_role("heading", level=1)).to_have_text(f"取込：{bad.name}")
-            problem = page.locator("table.import-problems tbody tr")
-            expect(problem).to_have_count(1)
-            expect(problem).to_contain_text("3行目")
-            expect(problem).to_contain_text("形式")
-            expect(problem).to_contain_text("週ごと")
-            expect(page.get_by_role("button", name="この内容で反映する")).to_have_count(0)
-            shots.take("problem_located")
+        _upload(page, bad)
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"取込：{bad.name}")
+        problem = page.locator("table.import-problems tbody tr")
+        expect(problem).to_have_count(1)
+        expect(problem).to_contain_text("3行目")
+        expect(problem).to_contain_text("形式")
+        expect(problem).to_contain_text("週ごと")
+        expect(page.get_by_role("button", name="この内容で反映する")).to_have_count(0)
+        shots.take("problem_located")
 
-            settings.CHIZAI_IMPORT_INLINE_BYTES = 0  # the corrected file goes through the background thread
-            monkeypatch.setattr(importing, "run_import", _slow_dry_run(importing.run_import))
-            page.get_by_role("link", name="直したファイルを取り込む").click()
-            _upload(page, fixed)
-            expect(page.get_by_role("status").filter(has_text="処理済み")).to_contain_text("1,000行 処理済み")
-            expect(page.locator("#import-progress progress")).to_be_visible()
-            shots.take("progress")
-            expect(page.get_by_role("heading", name="確認結果（まだ反映していません）")).to_be_visible()
-            changes = page.locator("table.import-changes")
-            expect(changes).to_contain_text("知財セミナーの開催回数")
-            expect(changes).to_contain_text("12回")
-            expect(page.locator("table.import-problems")).to_have_count(0)
-            shots.take("dry_run")
+        settings.CHIZAI_IMPORT_INLINE_BYTES = 0  # the corrected file goes through the background thread
+        monkeypatch.setattr(importing, "run_import", _slow_dry_run(importing.run_import))
+        page.get_by_role("link", name="直したファイルを取り込む").click()
+        _upload(page, fixed)
+        expect(page.get_by_role("status").filter(has_text="処理済み")).to_contain_text("1,000行 処理済み")
+        expect(page.locator("#import-progress progress")).to_be_visible()
+        shots.take("progress")
+        expect(page.get_by_role("heading", name="確認結果（まだ反映していません）")).to_be_visible()
+        changes = page.locator("table.import-changes")
+        expect(changes).to_contain_text("知財セミナーの開催回数")
+        expect(changes).to_contain_text("12回")
+        expect(page.locator("table.import-problems")).to_have_count(0)
+        shots.take("dry_run")
 
-            page.get_by_role("button", name="この内容で反映する").click()
-            expect(page.get_by_role("heading", name="反映しました")).to_be_visible()
-            assert ImportJob.objects.filter(status=JobStatus.APPLIED).count() == 1
-            shots.take("applied")
+        page.get_by_role("button", name="この内容で反映する").click()
+        expect(page.get_by_role("heading", name="反映しました")).to_be_visible()
+        assert ImportJob.objects.filter(status=JobStatus.APPLIED).count() == 1
+        shots.take("applied")
 
-            page.get_by_role("link", name="東京都のKPIを見る").click()
-            row = page.locator("table.kpi-table tr", has_text="知財セミナーの開催回数")
-            expect(row).to_contain_text("120%")
-            expect(row).to_contain_text("達成")
-            shots.take("organization_page")
-        finally:
-            browser.close()
+        page.get_by_role("link", name="東京都のKPIを見る").click()
+        row = page.locator("table.kpi-table tr", has_text="知財セミナーの開催回数")
+        expect(row).to_contain_text("120%")
+        expect(row).to_contain_text("達成")
+        shots.take("organization_page")
 
 
 def _slow_dry_run(run_import: Any) -> Any:
@@ -109,14 +91,6 @@ def _slow_dry_run(run_import: Any) -> Any:
         return run_import(**kwargs)
 
     return slow
-
-
-def _log_in(page: Any, expect: Any, base_url: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("ユーザー名").fill("tokyo_editor")
-    page.get_by_label("パスワード").fill(CAST_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.locator(".user-name")).to_have_text("tokyo_editor")
 
 
 def _upload(page: Any, path: Path) -> None:

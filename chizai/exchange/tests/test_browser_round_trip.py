@@ -9,11 +9,11 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from chizai.exchange.tests.test_browser_import import _log_in, _upload
+from chizai.exchange.tests.test_browser_import import _upload
 from chizai.exchange.tests.test_jobs import third_plan
 from chizai.kpis.models import Actual, Kpi, KpiKind, Shape, Target
 from chizai.organizations.models import Organization
-from chizai.testing_browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, ensure_cast
+from chizai.testing_browser import ARTIFACTS, BROWSER_MARKS, chromium_page, ensure_cast, log_in
 
 pytestmark = BROWSER_MARKS
 
@@ -48,38 +48,31 @@ def test_an_exported_organisation_page_imports_back_with_nothing_to_change(
     ensure_cast()
     _tokyo_kpi()
     expect = sync_api.expect
-    expect.set_options(timeout=TIMEOUT_MS)
     ARTIFACTS.mkdir(exist_ok=True)
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP", accept_downloads=True)
-            page.set_default_timeout(TIMEOUT_MS)
-            _log_in(page, expect, live_server.url)
-            page.goto(f"{live_server.url}/organizations/pref-13/?plan=3")
-            expect(page.get_by_role("heading", level=1)).to_contain_text("東京都")
-            page.screenshot(path=str(ARTIFACTS / "round_trip_1_organization.png"), full_page=True)
+    with chromium_page(accept_downloads=True) as page:
+        log_in(page, live_server.url, "tokyo_editor")
+        page.goto(f"{live_server.url}/organizations/pref-13/?plan=3")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("東京都")
+        page.screenshot(path=str(ARTIFACTS / "round_trip_1_organization.png"), full_page=True)
 
-            with page.expect_download() as download_info:
-                page.get_by_role("group", name="KPI一覧の出力").get_by_role("link", name="Excel（.xlsx）で出力").click()
-            download = download_info.value
-            assert download.suggested_filename.endswith(".xlsx") and "東京都" in download.suggested_filename
-            exported = tmp_path / download.suggested_filename
-            download.save_as(exported)
-            workbook = openpyxl.load_workbook(exported)
-            assert workbook.sheetnames[:2] == ["KPI一覧", "実績"]
-            assert workbook["KPI一覧"]["C2"].value == "'=知財セミナーの開催回数"  # neutralised, not a formula
+        with page.expect_download() as download_info:
+            page.get_by_role("group", name="KPI一覧の出力").get_by_role("link", name="Excel（.xlsx）で出力").click()
+        download = download_info.value
+        assert download.suggested_filename.endswith(".xlsx") and "東京都" in download.suggested_filename
+        exported = tmp_path / download.suggested_filename
+        download.save_as(exported)
+        workbook = openpyxl.load_workbook(exported)
+        assert workbook.sheetnames[:2] == ["KPI一覧", "実績"]
+        assert workbook["KPI一覧"]["C2"].value == "'=知財セミナーの開催回数"  # neutralised, not a formula
 
-            page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="取込").click()
-            _upload(page, exported)
-            expect(page.get_by_role("heading", level=1)).to_have_text(f"取込：{exported.name}")
-            expect(page.locator("table.import-problems")).to_have_count(0)
-            expect(page.locator("table.import-changes")).to_have_count(0)
-            expect(page.get_by_text("変更なし").first).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "round_trip_2_dry_run.png"), full_page=True)
-        finally:
-            browser.close()
+        page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="取込").click()
+        _upload(page, exported)
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"取込：{exported.name}")
+        expect(page.locator("table.import-problems")).to_have_count(0)
+        expect(page.locator("table.import-changes")).to_have_count(0)
+        expect(page.get_by_text("変更なし").first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "round_trip_2_dry_run.png"), full_page=True)
 
     kpi = Kpi.objects.get(code="r13-1")
     assert (kpi.name, kpi.version) == ("=知財セミナーの開催回数", 1)

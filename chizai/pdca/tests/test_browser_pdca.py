@@ -8,7 +8,6 @@ restores the session's reference organisations and cast. Screenshots go to test-
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,7 @@ from chizai.kpis.planfile import load_plan_file
 from chizai.organizations.models import Organization
 from chizai.pdca.models import SelfEvaluation, Status
 from chizai.pdca.tests import fixtures_pdca as fx
-from chizai.testing import CAST_PASSWORD
-from chizai.testing_browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, ensure_cast
+from chizai.testing_browser import BROWSER_MARKS, Shots, chromium_page, ensure_cast, log_in
 
 LOCK_MESSAGE = "この値は特許庁が受理した自己評価（2023年度上期）で確定しています。"
 
@@ -33,20 +31,13 @@ class Journey:
         self.page = page
         self.base_url = base_url
         self.expect = expect
-        self.paths: list[Path] = []
-        ARTIFACTS.mkdir(exist_ok=True)
+        self.shots = Shots(page, "pdca")
 
     def shot(self, name: str) -> None:
-        path = ARTIFACTS / f"pdca_{len(self.paths) + 1:02d}_{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        self.paths.append(path)
+        self.shots.take(name)
 
     def log_in(self, username: str) -> None:
-        self.page.goto(f"{self.base_url}/login/")
-        self.page.get_by_label("ユーザー名").fill(username)
-        self.page.get_by_label("パスワード").fill(CAST_PASSWORD)
-        self.page.get_by_role("button", name="ログイン").click()
-        self.expect(self.page.locator(".user-name")).to_have_text(username)
+        log_in(self.page, self.base_url, username)
 
     def log_out(self) -> None:
         self.page.get_by_role("button", name="ログアウト").click()
@@ -77,105 +68,98 @@ def test_it_takes_tokyos_first_half_evaluation_through_the_whole_cycle(live_serv
         actuals=fx.TOKYO_ACTUALS,  # 2023年度上期 12社 of the year's 20社
     )
     expect = sync_api.expect
-    expect.set_options(timeout=TIMEOUT_MS)
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-            page.set_default_timeout(TIMEOUT_MS)
-            j = Journey(page, live_server.url, expect)
+    with chromium_page() as page:
+        j = Journey(page, live_server.url, expect)
 
-            # 東京都's editor opens 自己評価 and creates the 2023年度上期 evaluation.
-            j.log_in("tokyo_editor")
-            page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="自己評価").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("自己評価（半期ごと）")
-            j.shot("list")
-            j.press("2023年度上期の自己評価を作成する")
-            expect(page.get_by_role("heading", level=1)).to_have_text("自己評価の編集")
-            evaluation = SelfEvaluation.objects.get(organization__code="pref-13")
-            detail = f"/pdca/evaluations/{evaluation.pk}/"
-            row = page.locator(f"#kpi-{kpi.pk}")
-            expect(row).to_contain_text("24社（120%）")  # the year-end forecast from 上期 12社
-            expect(row.get_by_role("combobox")).to_contain_text("目安のまま（A）")
+        # 東京都's editor opens 自己評価 and creates the 2023年度上期 evaluation.
+        j.log_in("tokyo_editor")
+        page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="自己評価").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("自己評価（半期ごと）")
+        j.shot("list")
+        j.press("2023年度上期の自己評価を作成する")
+        expect(page.get_by_role("heading", level=1)).to_have_text("自己評価の編集")
+        evaluation = SelfEvaluation.objects.get(organization__code="pref-13")
+        detail = f"/pdca/evaluations/{evaluation.pk}/"
+        row = page.locator(f"#kpi-{kpi.pk}")
+        expect(row).to_contain_text("24社（120%）")  # the year-end forecast from 上期 12社
+        expect(row.get_by_role("combobox")).to_contain_text("目安のまま（A）")
 
-            page.get_by_label("取組状況").fill("知財セミナーを3回開催し、知財総合支援窓口と連携して12社を支援した。")
-            page.get_by_label("課題", exact=True).fill("支援後のフォローアップ")
-            page.get_by_label("今後の取組・改善策").fill("下期は地域金融機関と連携し、掘り起こしを強化する。")
-            j.shot("form_filled")
-            j.press("保存")
-            expect(j.message()).to_contain_text("保存しました。")
-            j.press("提出する")
-            expect(j.message()).to_contain_text("提出しました。")
-            expect(page.locator(".evaluation-summary")).to_contain_text("提出済み（局の確認待ち）")
-            j.shot("submitted")
-            j.log_out()
+        page.get_by_label("取組状況").fill("知財セミナーを3回開催し、知財総合支援窓口と連携して12社を支援した。")
+        page.get_by_label("課題", exact=True).fill("支援後のフォローアップ")
+        page.get_by_label("今後の取組・改善策").fill("下期は地域金融機関と連携し、掘り起こしを強化する。")
+        j.shot("form_filled")
+        j.press("保存")
+        expect(j.message()).to_contain_text("保存しました。")
+        j.press("提出する")
+        expect(j.message()).to_contain_text("提出しました。")
+        expect(page.locator(".evaluation-summary")).to_contain_text("提出済み（局の確認待ち）")
+        j.shot("submitted")
+        j.log_out()
 
-            # 関東局 finds it in the list and returns it with a comment.
-            j.log_in("kanto_reviewer")
-            j.open(f"/pdca/?plan=3&period={evaluation.period_id}")
-            page.locator("section[aria-labelledby=others-heading]").get_by_role("link", name="東京都").click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text("東京都 2023年度上期")
-            page.get_by_label("差戻しの理由（必須）").fill("課題をもう少し具体的に記載してください。")
-            j.shot("reviewer_returns")
-            j.press("差し戻す")
-            expect(j.message()).to_contain_text("差し戻しました。")
-            j.log_out()
+        # 関東局 finds it in the list and returns it with a comment.
+        j.log_in("kanto_reviewer")
+        j.open(f"/pdca/?plan=3&period={evaluation.period_id}")
+        page.locator("section[aria-labelledby=others-heading]").get_by_role("link", name="東京都").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("東京都 2023年度上期")
+        page.get_by_label("差戻しの理由（必須）").fill("課題をもう少し具体的に記載してください。")
+        j.shot("reviewer_returns")
+        j.press("差し戻す")
+        expect(j.message()).to_contain_text("差し戻しました。")
+        j.log_out()
 
-            # 東京都 sees the comment, fixes the text and resubmits.
-            j.log_in("tokyo_editor")
-            j.open("/pdca/?plan=3")
-            page.get_by_role("link", name="2023年度上期の自己評価を開く").click()
-            expect(page.locator(".return-note")).to_contain_text("課題をもう少し具体的に記載してください。")
-            j.shot("returned_seen_by_editor")
-            page.get_by_role("link", name="編集", exact=True).click()
-            page.get_by_label("課題", exact=True).fill("支援後のフォローアップ体制（担当2名）が不足している。")
-            j.press("保存して提出")
-            expect(j.message()).to_contain_text("提出しました。")
-            j.log_out()
+        # 東京都 sees the comment, fixes the text and resubmits.
+        j.log_in("tokyo_editor")
+        j.open("/pdca/?plan=3")
+        page.get_by_role("link", name="2023年度上期の自己評価を開く").click()
+        expect(page.locator(".return-note")).to_contain_text("課題をもう少し具体的に記載してください。")
+        j.shot("returned_seen_by_editor")
+        page.get_by_role("link", name="編集", exact=True).click()
+        page.get_by_label("課題", exact=True).fill("支援後のフォローアップ体制（担当2名）が不足している。")
+        j.press("保存して提出")
+        expect(j.message()).to_contain_text("提出しました。")
+        j.log_out()
 
-            # 関東局 confirms (局確認); JPO accepts, which locks the 上期 figure.
-            j.log_in("kanto_reviewer")
-            j.open(detail)
-            j.press("局確認済みにする")
-            expect(j.message()).to_contain_text("局確認を記録しました。")
-            j.log_out()
-            j.log_in("jpo_admin")
-            j.open(detail)
-            j.press("受理する")
-            expect(j.message()).to_contain_text("受理しました。")
-            expect(page.locator(".evaluation-summary")).to_contain_text("受理")
-            j.shot("accepted")
+        # 関東局 confirms (局確認); JPO accepts, which locks the 上期 figure.
+        j.log_in("kanto_reviewer")
+        j.open(detail)
+        j.press("局確認済みにする")
+        expect(j.message()).to_contain_text("局確認を記録しました。")
+        j.log_out()
+        j.log_in("jpo_admin")
+        j.open(detail)
+        j.press("受理する")
+        expect(j.message()).to_contain_text("受理しました。")
+        expect(page.locator(".evaluation-summary")).to_contain_text("受理")
+        j.shot("accepted")
 
-            j.open(f"/kpis/{kpi.pk}/actual/?year=2023&half=H1")
-            page.get_by_label("実績値（社）").fill("14")
-            j.press("保存")
-            expect(page.locator(".form-error")).to_contain_text(LOCK_MESSAGE)
-            j.shot("locked_figure")
+        j.open(f"/kpis/{kpi.pk}/actual/?year=2023&half=H1")
+        page.get_by_label("実績値（社）").fill("14")
+        j.press("保存")
+        expect(page.locator(".form-error")).to_contain_text(LOCK_MESSAGE)
+        j.shot("locked_figure")
 
-            # JPO reopens with a reason; 東京都 corrects the figure.
-            j.open(detail)
-            page.get_by_label("再開の理由（必須）").fill("東京都から上期実績の訂正依頼（12社→14社）")
-            j.press("再開する")
-            expect(j.message()).to_contain_text("再開しました。")
-            j.log_out()
-            j.log_in("tokyo_editor")
-            j.open(f"/kpis/{kpi.pk}/actual/?year=2023&half=H1")
-            page.get_by_label("実績値（社）").fill("14")
-            j.press("保存")
-            expect(j.message()).to_contain_text("2023年度上期の実績を保存しました。")
+        # JPO reopens with a reason; 東京都 corrects the figure.
+        j.open(detail)
+        page.get_by_label("再開の理由（必須）").fill("東京都から上期実績の訂正依頼（12社→14社）")
+        j.press("再開する")
+        expect(j.message()).to_contain_text("再開しました。")
+        j.log_out()
+        j.log_in("tokyo_editor")
+        j.open(f"/kpis/{kpi.pk}/actual/?year=2023&half=H1")
+        page.get_by_label("実績値（社）").fill("14")
+        j.press("保存")
+        expect(j.message()).to_contain_text("2023年度上期の実績を保存しました。")
 
-            # The evaluation page says what changed since JPO accepted it.
-            j.open(detail)
-            changed = page.locator(".changed-box")
-            expect(changed.get_by_role("heading")).to_have_text("受理後に変更された値")
-            expect(changed.locator("tbody tr")).to_contain_text("2023年度上期")
-            expect(changed.locator("tbody tr")).to_contain_text("12社")
-            expect(changed.locator("tbody tr")).to_contain_text("14社")
-            expect(page.locator(".return-note")).to_contain_text("東京都から上期実績の訂正依頼")
-            j.shot("changed_after_acceptance")
-        finally:
-            browser.close()
+        # The evaluation page says what changed since JPO accepted it.
+        j.open(detail)
+        changed = page.locator(".changed-box")
+        expect(changed.get_by_role("heading")).to_have_text("受理後に変更された値")
+        expect(changed.locator("tbody tr")).to_contain_text("2023年度上期")
+        expect(changed.locator("tbody tr")).to_contain_text("12社")
+        expect(changed.locator("tbody tr")).to_contain_text("14社")
+        expect(page.locator(".return-note")).to_contain_text("東京都から上期実績の訂正依頼")
+        j.shot("changed_after_acceptance")
 
     evaluation.refresh_from_db()
     assert evaluation.status == Status.REOPENED
@@ -188,4 +172,4 @@ def test_it_takes_tokyos_first_half_evaluation_through_the_whole_cycle(live_serv
         "accepted",
         "reopened",
     ]
-    assert all(path.stat().st_size > 0 for path in j.paths)
+    assert all(path.stat().st_size > 0 for path in j.shots.paths)
