@@ -86,3 +86,23 @@ SHAPE_LABELS = {
     "baseline_target": "基準値→目標値",
     "qualitative": "定性",
 }
+
+# A qualitative KPI has no number to aim at: its register 目標値 is kept as a line of Kpi.description,
+# written by the importer and read back by the exports (so a round trip keeps it).
+QUALITATIVE_AIM_LABEL = "目標（定性）"
+
+
+def qualitative_aim(description: str) -> str:
+    """The qualitative aim kept in a KPI's description, or "" if it has none."""
+    prefix = f"{QUALITATIVE_AIM_LABEL}: "
+    for line in description.splitlines():
+        if line.startswith(prefix):
+            return line.removeprefix(prefix)
+    return ""
+
+
+def with_qualitative_aim(description: str, aim: str) -> str:
+    """The description with its qualitative aim line replaced (or added at the end)."""
+    lines = [line for line in description.splitlines() if not line.startswith(QUALITATIVE_AIM_LABEL)]
+    line = f"{QUALITATIVE_AIM_LABEL}: {aim}"
+    return "\n".join([*lines, line]) if any(lines) else line

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from chizai.audit.log import diff, log
-from chizai.exchange.columns import SHAPE_LABELS
+from chizai.exchange.columns import SHAPE_LABELS, with_qualitative_aim
 from chizai.exchange.importing import Row, name_key
 from chizai.exchange.normalize import clean_text, parse_fiscal_year, parse_shape
 from chizai.exchange.report import Change
@@ -19,7 +19,6 @@ from chizai.kpis.models import Kpi, KpiKind, Shape, Target
 from chizai.lib.numbers import format_quantity
 from chizai.organizations.models import Organization, OrganizationKind
 
-QUALITATIVE_PREFIX = "目標（定性）"
 MAX_UNIT = Kpi._meta.get_field("unit").max_length or 10
 MAX_SOURCE = Kpi._meta.get_field("target_source").max_length or 200
 
@@ -179,9 +178,7 @@ def _describe(entry: RegisterEntry, description: str) -> str:
     """The KPI's description with its qualitative aim (目標（定性）: …) replaced or added."""
     if not entry.qualitative_aims:
         return description
-    aim = f"{QUALITATIVE_PREFIX}: {' / '.join(entry.qualitative_aims)}"
-    lines = [line for line in description.splitlines() if not line.startswith(QUALITATIVE_PREFIX)]
-    return "\n".join([*lines, aim]) if any(lines) else aim
+    return with_qualitative_aim(description, " / ".join(entry.qualitative_aims))
 
 
 def _create(row: Row, entry: RegisterEntry) -> Kpi:

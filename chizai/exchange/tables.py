@@ -21,6 +21,7 @@ from chizai.exchange.columns import (
     REGISTER_SHEET,
     SHAPE_LABELS,
     YEAR_TARGET_SUFFIX,
+    qualitative_aim,
 )
 from chizai.exchange.exports import Table
 from chizai.kpis import achievement
@@ -34,7 +35,6 @@ from chizai.organizations.permissions import primary_organization, sees_everythi
 from chizai.pdca.models import ReportingPeriod, SelfEvaluation
 from chizai.pdca.views import EvaluationLine
 
-QUALITATIVE_TARGET_PREFIX = "目標（定性）: "  # how a qualitative register row's 目標値 is kept in Kpi.description
 HALF_ORDER = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
 
 
@@ -149,13 +149,6 @@ def _target_column_year(kpi: Kpi, target: Target) -> int | None:
     return target.end_year if target.start_year == target.end_year else None
 
 
-def _qualitative_target(kpi: Kpi) -> str:
-    for line in kpi.description.splitlines():
-        if line.startswith(QUALITATIVE_TARGET_PREFIX):
-            return line.removeprefix(QUALITATIVE_TARGET_PREFIX)
-    return ""
-
-
 def register_row(organization: Organization, kpi: Kpi) -> list[Any]:
     """One KPI in the KPI一覧 format: the register columns, then one target per plan year.
 
@@ -167,7 +160,7 @@ def register_row(organization: Organization, kpi: Kpi) -> list[Any]:
         year = _target_column_year(kpi, target)
         if year is not None:
             by_year[year] = target.value
-    aim = _qualitative_target(kpi) if kpi.shape == Shape.QUALITATIVE else ""
+    aim = qualitative_aim(kpi.description) if kpi.shape == Shape.QUALITATIVE else ""
     return [
         organization.name,
         kpi.code,
