@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, Suppo
 from chizai.kpis.actions import ConflictError
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import sees_everything
+from chizai.workflow import Step, perform
 
 CONFLICT_MESSAGE = (
     "保存できませんでした。この画面を開いた後に、他の利用者がこのモデル事例を更新しています。"
@@ -264,18 +264,6 @@ def model_case_admin_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/model_case_admin_list.html", {"groups": groups})
 
 
-@dataclass(frozen=True)
-class Step:
-    """A workflow step offered on the review page, with the rule that allows it and the action it runs."""
-
-    action: str
-    button: str
-    done: str
-    allowed: Callable[[Any, ModelCase], bool]
-    run: Callable[[ModelCase, Any, str], ModelCase]
-    comment_label: str = ""
-
-
 STEPS: dict[str, Step] = {
     step.action: step
     for step in (
@@ -355,11 +343,5 @@ def model_case_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
     model_case = model_cases.get_model_case_for_user(request.user, pk)
     form = WithdrawForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
-        step.run(model_case, request.user, comment)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, step.done)
+    perform(request, step, model_case, comment)
     return redirect("cases:model_case_review", model_case.pk)

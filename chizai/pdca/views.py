@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from chizai.pdca import actions, rules
 from chizai.pdca.forms import TEXT_FIELDS, SelfEvaluationForm, TransitionForm
 from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation, Status, Transition
 from chizai.pdca.table import KpiRow, evaluation_rows
+from chizai.workflow import Step, perform
 
 CONFLICT_MESSAGE = (
     "保存できませんでした。この画面を開いた後に、他の利用者がこの自己評価を更新しています。"
@@ -180,19 +180,6 @@ def evaluation_start(request: HttpRequest, period_id: int, code: str) -> HttpRes
 
 
 # --- one evaluation ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """A workflow step offered on the evaluation page, with the rule that allows it and the action it runs."""
-
-    action: str
-    button: str
-    done: str
-    allowed: Callable[[Any, SelfEvaluation], bool]
-    run: Callable[[SelfEvaluation, Any, str], SelfEvaluation]
-    comment_label: str = ""
-    comment_required: bool = False
 
 
 STEPS: dict[str, Step] = {
@@ -383,11 +370,5 @@ def evaluation_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
             for message in errors:
                 messages.error(request, message)
         return redirect("pdca:evaluation_detail", evaluation.pk)
-    try:
-        step.run(evaluation, request.user, form.cleaned_data["comment"])
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, step.done)
+    perform(request, step, evaluation, form.cleaned_data["comment"])
     return redirect("pdca:evaluation_detail", evaluation.pk)
