@@ -17,24 +17,14 @@ from chizai.kpis.tests.fixtures_views import (
     text_of,
     user_audits,
 )
+from chizai.testing import CAST_USERNAMES
 
 views_today = fx.views_today
 views_data = fx.views_data
 
 pytestmark = pytest.mark.django_db
 
-CAST = (
-    "jpo_admin",
-    "jpo_viewer",
-    "kanto_reviewer",
-    "kinki_reviewer",
-    "tokyo_editor",
-    "tokyo_viewer",
-    "kanagawa_editor",
-    "osaka_editor",
-    "inpit_editor",
-    "tokyo_window_editor",
-)
+CAST = CAST_USERNAMES  # every role of the test cast, each checked against each view
 
 
 def as_user(client: Any, login: Any, request: pytest.FixtureRequest, username: str) -> Any:

@@ -16,6 +16,7 @@ from chizai.audit.models import AuditEntry
 from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation, Status, Transition
 from chizai.pdca.tests import fixtures_pdca as fx
 from chizai.pdca.tests.fixtures_pdca import PdcaData, user
+from chizai.testing import CAST_USERNAMES
 
 pdca_today = fx.pdca_today
 pdca_data = fx.pdca_data
@@ -23,18 +24,7 @@ tokyo_evaluation = fx.tokyo_evaluation
 
 pytestmark = pytest.mark.django_db
 
-CAST = (
-    "jpo_admin",
-    "jpo_viewer",
-    "kanto_reviewer",
-    "kinki_reviewer",
-    "tokyo_editor",
-    "tokyo_viewer",
-    "kanagawa_editor",
-    "osaka_editor",
-    "inpit_editor",
-    "tokyo_window_editor",
-)
+CAST = CAST_USERNAMES  # every role of the test cast, each checked against each view
 # Who sees 東京都's evaluation once it left draft: 東京都 itself, its bureau (関東), and JPO.
 SEES_SUBMITTED = {"jpo_admin", "jpo_viewer", "kanto_reviewer", "tokyo_editor", "tokyo_viewer"}
 # A draft stays with 東京都.
