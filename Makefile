@@ -21,7 +21,7 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint bench bench-import clean
+.PHONY: help install run test test-sqlite test-postgres lint typecheck layers bench bench-import clean
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -29,6 +29,8 @@ help:
 	@echo "make test-sqlite    pytest on SQLite only"
 	@echo "make test-postgres  pytest on the throwaway PostgreSQL only"
 	@echo "make lint           ruff check + ruff format --check"
+	@echo "make typecheck      mypy with django-stubs (strict for chizai/lib and every actions.py)"
+	@echo "make layers         import-linter: layers run one way, no import circles"
 	@echo "make bench          scale benchmark: 10 fiscal years x every prefecture (benchmarks/)"
 	@echo "make bench-import   import benchmark: dry run and apply of 10k and 100k actual rows (benchmarks/IMPORT.md)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
@@ -84,6 +86,13 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Static types (mypy + django-stubs; strict for chizai/lib and every actions.py) and the layers contract.
+typecheck: install
+	$(BIN)/mypy
+
+layers: install
+	$(BIN)/lint-imports
 
 # The committed OpenAPI schema; a test fails until it matches the code (chizai/api/tests/test_schema.py).
 .PHONY: openapi
