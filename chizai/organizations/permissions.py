@@ -4,6 +4,16 @@ Every body sees the central bodies (JPO, INPIT: the central KPIs are shared with
 Beyond that: JPO sees everything; a bureau sees its regional block; INPIT sees its windows;
 a prefecture sees itself and the bodies located in it; any other body sees itself.
 Editing needs the editor or administrator role in the owning organisation; a JPO administrator may edit all.
+
+Who at JPO may do what, defined here once and nowhere else:
+- every JPO member (and a superuser) sees everything;
+- JPO editors and administrators do JPO's own work (`is_jpo_writer`): central KPIs, hands-on support cases,
+  push referrals, model cases;
+- JPO reviewers and administrators accept, return and reopen self-evaluations and approve model cases
+  (`is_jpo_reviewer`);
+- JPO administrators alone change the plan's own texts and any organisation's data (`is_jpo_admin`).
+A bureau's reviewers and administrators review their regional block (`is_block_reviewer`).
+No view, template or other module computes a role: they call these functions.
 """
 
 from __future__ import annotations
@@ -116,6 +126,49 @@ def can_review_organization(user: AnyUser, organization: Organization) -> bool:
         if own.kind == OrganizationKind.JPO or (own.kind == OrganizationKind.BUREAU and _in_scope(own, organization)):
             return True
     return False
+
+
+def _is_superuser(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and getattr(user, "is_superuser", False))
+
+
+def _has_jpo_role(user: AnyUser, roles: tuple[str, ...]) -> bool:
+    if _is_superuser(user):
+        return True
+    return any(m.organization.kind == OrganizationKind.JPO and m.role in roles for m in memberships(user))
+
+
+def is_jpo_writer(user: AnyUser) -> bool:
+    """JPO editors and administrators: JPO's own work (central KPIs, support cases, model cases)."""
+    return _has_jpo_role(user, EDIT_ROLES)
+
+
+def is_jpo_reviewer(user: AnyUser) -> bool:
+    """JPO reviewers and administrators: accept, return and reopen evaluations; approve model cases."""
+    return _has_jpo_role(user, REVIEW_ROLES)
+
+
+def is_jpo_admin(user: AnyUser) -> bool:
+    """JPO administrators: the plan's own texts and any organisation's data."""
+    return _has_jpo_role(user, (Role.ADMIN,))
+
+
+def is_block_reviewer(user: AnyUser, organization: Organization) -> bool:
+    """A reviewer or administrator of the bureau whose regional block holds `organization`."""
+    bureau_id = organization.bureau_id
+    return bureau_id is not None and any(
+        m.organization_id == bureau_id and m.role in REVIEW_ROLES for m in memberships(user)
+    )
+
+
+def organizations_where(user: AnyUser, roles: tuple[str, ...] | None = None) -> list[Organization]:
+    """The user's organisations, those where the user holds one of `roles` when given."""
+    return [m.organization for m in memberships(user) if roles is None or m.role in roles]
+
+
+def edits_somewhere(user: AnyUser) -> bool:
+    """Whether the user may write anything at all (editor or administrator anywhere, or a superuser)."""
+    return _is_superuser(user) or bool(organizations_where(user, EDIT_ROLES))
 
 
 def primary_organization(user: AnyUser) -> Organization | None:
