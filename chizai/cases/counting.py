@@ -307,13 +307,13 @@ def _depth(kpi: Kpi) -> int:
 def _store(kpi: Kpi, year: int, figure: ComputedFigure | None, existing: Actual | None, *, actor: Any) -> Recomputed:
     """Write the figure unless it is already stored or locked by an accepted self-evaluation (kept as is)."""
     from chizai.kpis.actions import save_actual
-    from chizai.pdca.locks import locking_evaluation
+    from chizai.kpis.locks import lock_reason
 
     if figure is None and (existing is None or existing.source != ActualSource.COMPUTED):
         return Recomputed(kpi, year, Outcome.NO_FIGURE, existing)  # others' figures are not ours to take back
     if figure is not None and existing is not None and figure.matches(existing):
         return Recomputed(kpi, year, Outcome.UNCHANGED, existing)
-    if locking_evaluation(kpi, start_year=year, end_year=year, half=HalfChoice.FULL) is not None:
+    if lock_reason(kpi, start_year=year, end_year=year, half=HalfChoice.FULL) is not None:
         return Recomputed(kpi, year, Outcome.LOCKED, existing)
     fields = {"value": None} if figure is None else figure.actual_fields()
     try:

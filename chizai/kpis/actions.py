@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from chizai.audit.log import log
 from chizai.kpis.achievement import YearFigure, year_figure
+from chizai.kpis.locks import lock_reason
 from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi
 from chizai.lib.numbers import format_quantity
 
@@ -147,14 +148,9 @@ def save_evaluation(
 
 
 def _check_unlocked(kpi: Kpi, *, start_year: int, end_year: int, half: str) -> None:
-    from chizai.pdca.locks import locking_evaluation
-
-    evaluation = locking_evaluation(kpi, start_year=start_year, end_year=end_year, half=half)
-    if evaluation is not None:
-        raise ValidationError(
-            f"この値は特許庁が受理した自己評価（{evaluation.period.short_label}）で確定しています。"
-            "変更するには、特許庁に自己評価の再開を依頼してください。"
-        )
+    reason = lock_reason(kpi, start_year=start_year, end_year=end_year, half=half)
+    if reason is not None:
+        raise ValidationError(reason)
 
 
 def _check_version(existing: Actual | Evaluation | None, expected_version: int | None) -> None:

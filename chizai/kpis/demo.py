@@ -37,8 +37,8 @@ from chizai.kpis.models import (
 )
 from chizai.kpis.upsert import AuditedUpserter
 from chizai.lib.fiscal import fiscal_year_end
+from chizai.organizations.demo_users import CAST, CAST_PASSWORD, create_cast
 from chizai.organizations.models import Membership, Organization, OrganizationKind
-from chizai.testing import CAST, CAST_PASSWORD, create_cast
 
 PLAN_NUMBER = 3
 PLAN_FILE = "plans/3rd_regional_ip_action_plan.yaml"

@@ -5,3 +5,9 @@ class PdcaConfig(AppConfig):
     name = "chizai.pdca"
     label = "pdca"
     verbose_name = "PDCA（自己評価）"
+
+    def ready(self) -> None:
+        from chizai.kpis.locks import register_lock
+        from chizai.pdca.locks import accepted_evaluation_lock
+
+        register_lock(accepted_evaluation_lock)

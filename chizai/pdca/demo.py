@@ -25,12 +25,12 @@ from chizai.audit.log import log
 from chizai.kpis.demo import ACTOR_LABEL, DEMO_CODE_PREFIX
 from chizai.kpis.models import Kpi, KpiKind, Plan
 from chizai.lib.fiscal import Half
+from chizai.organizations.demo_users import CAST_PASSWORD
 from chizai.organizations.models import Membership, Organization, Role
 from chizai.pdca import actions
 from chizai.pdca.compilation import NOT_STARTED, STATUS_COLUMNS
 from chizai.pdca.models import Rating, ReportingPeriod, SelfEvaluation, Status
 from chizai.pdca.table import evaluation_rows
-from chizai.testing import CAST_PASSWORD
 
 JPO_ACTOR = "jpo_admin"
 CAST_EDITORS = {"pref-13": "tokyo_editor", "pref-14": "kanagawa_editor", "pref-27": "osaka_editor"}

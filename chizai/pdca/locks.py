@@ -34,3 +34,14 @@ def locking_evaluation(kpi: Kpi, *, start_year: int, end_year: int, half: str) -
         .select_related("period")
         .first()
     )
+
+
+def accepted_evaluation_lock(kpi: Kpi, start_year: int, end_year: int, half: str) -> str | None:
+    """The lock rule the PDCA app registers with the KPI writers (chizai.kpis.locks)."""
+    evaluation = locking_evaluation(kpi, start_year=start_year, end_year=end_year, half=half)
+    if evaluation is None:
+        return None
+    return (
+        f"この値は特許庁が受理した自己評価（{evaluation.period.short_label}）で確定しています。"
+        "変更するには、特許庁に自己評価の再開を依頼してください。"
+    )

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chizai.kpis.demo import DISCLAIMER, SUPERUSER, DemoError, cast_rows, load_demo
 from chizai.lib.numbers import format_percent
-from chizai.testing import CAST_PASSWORD
+from chizai.organizations.demo_users import CAST_PASSWORD
 
 
 def _width(text: str) -> int:
