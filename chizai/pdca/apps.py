@@ -8,6 +8,6 @@ class PdcaConfig(AppConfig):
 
     def ready(self) -> None:
         from chizai.kpis.locks import register_lock
-        from chizai.pdca.locks import accepted_evaluation_lock
+        from chizai.pdca.locks import accepted_evaluation_lock, accepted_evaluation_locks
 
-        register_lock(accepted_evaluation_lock)
+        register_lock(accepted_evaluation_lock, bulk=accepted_evaluation_locks)
