@@ -36,6 +36,7 @@ from chizai.kpis.locks import lock_reasons
 from chizai.kpis.models import (
     Actual,
     ActualSource,
+    DemoDataset,
     Evaluation,
     HalfChoice,
     Kpi,
@@ -65,6 +66,7 @@ CONFLICT_MESSAGE = (
 COMPUTED_MESSAGE = "この指標の実績はハンズオン支援案件から自動集計されるため、入力・変更できません。"
 DATA_PERMISSION_MESSAGE = "このKPIのデータを変更する権限がありません。"
 DEFINITION_PERMISSION_MESSAGE = "このKPIの定義を登録・変更する権限がありません。"
+SYSTEM_LABEL = "システム"
 PLAN_PERMISSION_MESSAGE = "計画を変更できるのは特許庁の管理者だけです。"
 
 
@@ -114,7 +116,7 @@ class Writer:
 
     def __post_init__(self) -> None:
         if self.actor is None and not self.label:
-            raise ValueError("A system write (actor=None) names itself with actor_label.")
+            object.__setattr__(self, "label", SYSTEM_LABEL)  # a system write without a name of its own
 
     @property
     def unchecked(self) -> bool:
@@ -686,6 +688,18 @@ def _save_evaluations(
         lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
         steps.append(_Step(row.kpi, lookup, existing, values))
     return _write(Evaluation, steps, ["text", "from_plan_file"], "kpi.evaluation", writer, single=single)
+
+
+# --- demo data -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_demo_loaded(*, description: str) -> bool:
+    """Mark that synthetic demo data was loaded (every page then says so); False when it already was."""
+    if DemoDataset.objects.filter(description=description).exists():
+        return False
+    DemoDataset.objects.create(description=description)
+    return True
 
 
 # --- removing rows ---------------------------------------------------------------------------------------

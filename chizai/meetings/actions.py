@@ -271,7 +271,7 @@ def add_decision(
     kpi_id = revision.kpi_id if revision is not None else None
     _audit(actor, "meetings.decision.created", decision, meeting, None, decision_snapshot(decision), kpi_id=kpi_id)
     if revision is not None:
-        from chizai.kpis.revisions import report_revision
+        from chizai.kpis.actions import report_revision
 
         report_revision(revision=revision, actor=actor, meeting=meeting)
     return decision

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from chizai.kpis.actions import propose_revision, report_revision
 from chizai.kpis.models import Kpi, KpiRevision, Notice, RevisionStatus, Target
-from chizai.kpis.revisions import propose_revision, report_revision
 from chizai.kpis.tests import fixtures_views as fx
 from chizai.kpis.tests.fixtures_views import TOKYO_KPI_NAME, text_of
 
