@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -19,13 +18,18 @@ from rest_framework.response import Response
 
 from chizai.api import permissions
 from chizai.api import serializers as api
-from chizai.api.errors import Conflict
-from chizai.audit.log import log
 from chizai.cases import actions as case_actions
 from chizai.cases.access import cases_visible_to, companies_visible_to, get_case_for_user
 from chizai.cases.models import SupportCase
 from chizai.kpis.access import get_kpi_for_user
-from chizai.kpis.actions import CONFLICT_MESSAGE, save_actual, save_evaluation
+from chizai.kpis.actions import (
+    ConflictError,
+    save_actual,
+    save_evaluation,
+    save_kpi,
+    save_plan,
+    save_target,
+)
 from chizai.kpis.models import Actual, ActualSource, Evaluation, Kpi, KpiKind, Plan, Target
 from chizai.organizations.permissions import scope_filter
 
@@ -68,13 +72,6 @@ def _required_version(data: dict[str, Any]) -> int:
     return data.pop("version")
 
 
-def _audit(actor: Any, action: str, obj: Any, before: Any, after: Any, kpi: Kpi | None = None) -> None:
-    if kpi is None and isinstance(obj, Kpi):
-        kpi = obj
-    plan_id = obj.pk if isinstance(obj, Plan) else (kpi.plan_id if kpi else None)
-    log(actor, action, obj, before, after, kpi_id=kpi.pk if kpi else None, plan_id=plan_id, reason="API")
-
-
 # Plans
 
 
@@ -115,10 +112,7 @@ class PlanDetail(generics.RetrieveUpdateAPIView[Plan]):
         permissions.check_plan_writer(request.user)
         serializer = self.get_serializer(plan, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            before = {**plan.snapshot(), "description": plan.description}
-            serializer.save()
-            _audit(request.user, "plan.updated", plan, before, {**plan.snapshot(), "description": plan.description})
+        plan, _ = save_plan(number=plan.number, values=serializer.validated_data, actor=request.user, reason="API")
         return Response(self.get_serializer(plan).data)
 
 
@@ -132,17 +126,6 @@ class KpiContextMixin:
         context = super().get_serializer_context()  # type: ignore[misc]
         context["today"] = timezone.localdate()
         return context
-
-
-def kpi_state(kpi: Kpi) -> dict[str, Any]:
-    """What the audit records of a KPI definition: the plan loader's snapshot and the texts the API edits."""
-    return {**kpi.snapshot(), "numbering": kpi.numbering, "description": kpi.description}
-
-
-def _save_kpi(kpi: Kpi, data: dict[str, Any]) -> None:
-    for name, value in data.items():
-        setattr(kpi, name, value)
-    kpi.full_clean()
 
 
 @extend_schema(
@@ -177,11 +160,15 @@ class KpiList(KpiContextMixin, generics.ListCreateAPIView[Kpi]):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         permissions.check_regional_owner(request.user, data["owner"])
-        with transaction.atomic():
-            kpi = Kpi(kind=KpiKind.REGIONAL)
-            _save_kpi(kpi, data)
-            kpi.save()
-            _audit(request.user, "kpi.created", kpi, None, kpi_state(kpi))
+        plan, code = data.pop("plan"), data.pop("code")
+        kpi, _ = save_kpi(
+            plan=plan,
+            code=code,
+            values={**data, "kind": KpiKind.REGIONAL},
+            expected_version=0,
+            actor=request.user,
+            reason="API",
+        )
         created = Kpi.objects.with_values().get(pk=kpi.pk)
         return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -213,16 +200,7 @@ class KpiDetail(KpiContextMixin, generics.RetrieveUpdateAPIView[Kpi]):
         expected = _required_version(data)
         if "owner" in data:
             permissions.check_regional_owner(request.user, data["owner"])
-        with transaction.atomic():
-            current = Kpi.objects.select_for_update().get(pk=kpi.pk)
-            if current.version != expected:
-                raise Conflict(CONFLICT_MESSAGE)
-            before = kpi_state(current)
-            _save_kpi(current, data)
-            if kpi_state(current) != before:
-                current.version += 1
-                current.save()
-                _audit(request.user, "kpi.updated", current, before, kpi_state(current))
+        save_kpi(plan=kpi.plan, code=kpi.code, values=data, expected_version=expected, actor=request.user, reason="API")
         return Response(self.get_serializer(Kpi.objects.with_values().get(pk=kpi.pk)).data)
 
 
@@ -257,10 +235,8 @@ class KpiTargets(generics.ListCreateAPIView[Target]):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            with transaction.atomic():
-                target = Target.objects.create(kpi=kpi, **data)
-                _audit(request.user, "kpi.target.created", target, None, target.snapshot(), kpi)
-        except IntegrityError as error:
+            target = save_target(kpi=kpi, **data, expected_version=0, actor=request.user, reason="API")
+        except ConflictError as error:
             raise serializers.ValidationError(
                 {"start_year": ["この期間の目標はすでに登録されています。変更は /api/targets/{id}/ で行ってください。"]}
             ) from error
@@ -298,19 +274,17 @@ class TargetDetail(generics.RetrieveUpdateAPIView[Target]):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         expected = _required_version(data)
-        with transaction.atomic():
-            before = target.snapshot()
-            changes = {name: value for name, value in data.items() if getattr(target, name) != value}
-            if target.version != expected:
-                raise Conflict(CONFLICT_MESSAGE)
-            if changes:
-                updated = Target.objects.filter(pk=target.pk, version=expected).update(
-                    **changes, from_plan_file=False, version=F("version") + 1
-                )
-                if updated != 1:
-                    raise Conflict(CONFLICT_MESSAGE)
-                target.refresh_from_db()
-                _audit(request.user, "kpi.target.updated", target, before, target.snapshot(), target.kpi)
+        saved = save_target(
+            kpi=target.kpi,
+            start_year=target.start_year,
+            end_year=target.end_year,
+            value=data.get("value", target.value),
+            note=data.get("note"),
+            expected_version=expected,
+            actor=request.user,
+            reason="API",
+        )
+        target = saved if saved is not None else target
         return Response(api.TargetSerializer(target).data)
 
 

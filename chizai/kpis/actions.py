@@ -305,7 +305,8 @@ def _save_kpi(
 
 
 def _validate_kpi(kpi: Kpi) -> None:
-    kpi.full_clean(exclude=["plan"], validate_unique=False, validate_constraints=False)
+    """The definition's own invariants (a subset's unit, a baseline where one is needed); fields are each path's."""
+    kpi.clean()
 
 
 # --- targets ---------------------------------------------------------------------------------------------
