@@ -32,7 +32,7 @@ from django.utils import timezone
 from chizai.audit.log import build_entry
 from chizai.audit.models import AuditEntry
 from chizai.kpis.achievement import YearFigure, year_figure
-from chizai.kpis.locks import lock_reasons
+from chizai.kpis.locks import lock_reason, lock_reasons
 from chizai.kpis.models import (
     Actual,
     ActualSource,
@@ -531,6 +531,13 @@ def _refusals(rows: Sequence[ActualValue], stored: Mapping[ActualKey, Actual]) -
         if reason is not None and index not in problems and _would_change(rows[index], stored):
             problems[index] = reason
     return sorted(problems.items())
+
+
+def actual_refusal(actual: Actual) -> str | None:
+    """Why a user may not change or remove this actual now (a lock, a figure counted from cases), or None."""
+    if actual.source == ActualSource.COMPUTED:
+        return COMPUTED_MESSAGE
+    return lock_reason(actual.kpi, start_year=actual.start_year, end_year=actual.end_year, half=actual.half)
 
 
 def _would_change(row: ActualValue, stored: Mapping[ActualKey, Actual]) -> bool:

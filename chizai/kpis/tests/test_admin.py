@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
 
 from chizai.audit.models import AuditEntry
-from chizai.kpis.models import Target
+from chizai.kpis.models import Actual, Kpi, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +52,75 @@ def test_it_keeps_the_admin_closed_to_everyone_but_staff(client, username, djang
     response = client.get("/admin/kpis/target/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+# --- the admin obeys the writers' rules (issue 9, defect 3) ---------------------------------------------
+
+
+@pytest.fixture
+def locked_actual(make_kpi):  # type: ignore[no-untyped-def]
+    """東京都's 2024上期 actual (10件), reported in a self-evaluation that JPO accepted."""
+    from chizai.pdca.models import ReportingPeriod, SelfEvaluation, Status
+
+    kpi = make_kpi(owner="pref-13", targets={2024: 20})
+    actual = Actual.objects.create(kpi=kpi, start_year=2024, end_year=2024, half="H1", value=10)
+    period = ReportingPeriod.objects.create(
+        plan=kpi.plan, fiscal_year=2024, half="H1", due_date=datetime.date(2024, 10, 31)
+    )
+    SelfEvaluation.objects.create(period=period, organization=kpi.owner, status=Status.ACCEPTED)
+    return actual
+
+
+def test_it_refuses_an_admin_change_of_a_value_locked_by_an_accepted_self_evaluation(  # type: ignore[no-untyped-def]
+    client, superuser, locked_actual
+) -> None:
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/kpis/actual/{locked_actual.pk}/change/",
+        {"value": "99", "numerator": "", "denominator": "", "source": "entered", "source_note": ""},
+    )
+
+    assert response.status_code == 200
+    assert "特許庁が受理した自己評価" in response.content.decode()
+    locked_actual.refresh_from_db()
+    assert locked_actual.value == Decimal(10)
+    assert not AuditEntry.objects.filter(action="kpi.actual.updated").exists()
+
+
+def test_it_refuses_an_admin_delete_of_a_locked_value(client, superuser, locked_actual) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(superuser)
+    response = client.post(f"/admin/kpis/actual/{locked_actual.pk}/delete/", {"post": "yes"}, follow=True)
+
+    assert "特許庁が受理した自己評価" in response.content.decode()
+    assert Actual.objects.filter(pk=locked_actual.pk).exists()
+    assert not AuditEntry.objects.filter(action="kpi.actual.deleted").exists()
+
+
+def test_it_refuses_to_delete_a_kpi_in_the_admin_instead_of_cascading(client, superuser, plan3) -> None:  # type: ignore[no-untyped-def]
+    kpi = Kpi.objects.get(plan=plan3, code="core-model-case-support")
+    targets = Target.objects.filter(kpi=kpi).count()
+    client.force_login(superuser)
+
+    response = client.post(f"/admin/kpis/kpi/{kpi.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Kpi.objects.filter(pk=kpi.pk).exists()
+    assert Target.objects.filter(kpi=kpi).count() == targets > 0
+    assert not AuditEntry.objects.filter(action="kpi.deleted").exists()
+
+
+def test_it_audits_an_actual_changed_in_the_admin_through_the_writer(client, superuser, make_kpi) -> None:  # type: ignore[no-untyped-def]
+    kpi = make_kpi(owner="pref-13", targets={2024: 20})
+    actual = Actual.objects.create(kpi=kpi, start_year=2024, end_year=2024, value=10)
+    client.force_login(superuser)
+
+    response = client.post(
+        f"/admin/kpis/actual/{actual.pk}/change/",
+        {"value": "12", "numerator": "", "denominator": "", "source": "entered", "source_note": ""},
+    )
+
+    assert response.status_code == 302
+    actual.refresh_from_db()
+    assert (actual.value, actual.version) == (Decimal(12), 2)
+    entry = AuditEntry.objects.get(action="kpi.actual.updated")
+    assert entry.actor == superuser and entry.reason == "管理画面"
