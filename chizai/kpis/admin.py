@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -100,8 +101,8 @@ class WriterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         actions.delete_rows(rows=list(queryset.select_related("kpi")), actor=request.user, reason=ADMIN_REASON)
 
-    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        found = super().get_actions(request, *args, **kwargs)
+    def get_actions(self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST) -> Any:
+        found = super().get_actions(request, action_location)
         found.pop("delete_selected", None)  # one row at a time, so a refused row says why
         return found
 
