@@ -29,6 +29,7 @@ from chizai.kpis.actions import (
     save_plan,
     save_targets,
 )
+from chizai.kpis.counting_rules import rule_named, rule_names
 from chizai.kpis.models import (
     Actual,
     ActualSource,
@@ -188,14 +189,12 @@ class _Parser:
         return entry
 
     def counting_rule(self, where: str, raw: Any, shape: str) -> str:
-        """A rule of chizai.cases.counting that counts the KPI's actuals from hands-on support cases."""
-        from chizai.cases.counting import RULES
-
+        """A rule that counts the KPI's actuals from hands-on support cases (registered by the cases app)."""
         if raw is None or raw == "":
             return ""
-        rule = RULES.get(str(raw))
+        rule = rule_named(str(raw))
         if rule is None:
-            allowed = "、".join(RULES)
+            allowed = "、".join(rule_names())
             self.error(where, f"集計ルール（counting_rule）「{raw}」はありません（使えるもの: {allowed}）。")
             return ""
         if rule.is_ratio != (shape == Shape.RATIO):

@@ -289,28 +289,6 @@ def test_it_hides_a_revision_from_those_who_may_not_see_its_kpi(client, login, v
     assert client.post(url, {"action": "withdraw"}).status_code == 404
 
 
-def test_it_links_the_liaison_meeting_a_revision_was_reported_at(
-    client, login, views_data, tokyo_editor, kanto_reviewer, org
-):
-    from chizai.meetings.models import LiaisonMeeting
-
-    meeting = LiaisonMeeting.objects.create(
-        bureau=org("bureau-kanto"),
-        plan=views_data.plan3,
-        fiscal_year=2024,
-        title="令和6年度 関東地域連絡会議",
-        held_on="2024-07-10",
-    )
-    revision = propose_tokyo(views_data, tokyo_editor)
-    report_revision(revision=revision, actor=kanto_reviewer, meeting=meeting)
-    login(client, tokyo_editor)
-
-    page = text_of(client.get(reverse("kpis:revision_detail", args=[revision.pk])))
-
-    assert f'href="{reverse("meetings:meeting_detail", args=[meeting.pk])}"' in page
-    assert "令和6年度 関東地域連絡会議" in page
-
-
 # --- Central KPIs: reported by JPO, announced to every body ---------------------------------------------------
 
 

@@ -10,10 +10,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from chizai.kpis.actions import propose_revision, report_revision
 from chizai.kpis.models import Kpi, KpiRevision, Target
+from chizai.kpis.tests import fixtures_views as fx
+from chizai.kpis.tests.fixtures_views import text_of
 from chizai.meetings.models import LiaisonMeeting
+
+views_today = fx.views_today
+views_data = fx.views_data
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +72,31 @@ def test_it_refuses_a_meeting_of_another_block(tokyo_kpi, tokyo_editor, jpo_admi
 
     assert raised.value.messages == ["この見直しは関東ブロックの地域連絡会議で報告してください。"]
     assert targets_of(tokyo_kpi)[2024] == 30
+
+
+def test_it_links_the_liaison_meeting_a_revision_was_reported_at(
+    client, login, views_data, tokyo_editor, kanto_reviewer, org
+):
+    meeting = LiaisonMeeting.objects.create(
+        bureau=org("bureau-kanto"),
+        plan=views_data.plan3,
+        fiscal_year=2024,
+        title="令和6年度 関東地域連絡会議",
+        held_on="2024-07-10",
+    )
+    revision = propose_revision(
+        kpi=views_data.tokyo,
+        effective_year=2024,
+        new_name="東京都 知財戦略を策定した中小企業数",
+        new_baseline_value=None,
+        new_targets={2024: Decimal(14), 2025: Decimal(18)},
+        vision_change="東京都産業振興ビジョンの改定により、知財戦略の策定支援に重点を移したため。",
+        actor=tokyo_editor,
+    )
+    report_revision(revision=revision, actor=kanto_reviewer, meeting=meeting)
+    login(client, tokyo_editor)
+
+    page = text_of(client.get(reverse("kpis:revision_detail", args=[revision.pk])))
+
+    assert f'href="{reverse("meetings:meeting_detail", args=[meeting.pk])}"' in page
+    assert "令和6年度 関東地域連絡会議" in page
