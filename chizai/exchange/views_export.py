@@ -18,8 +18,8 @@ from chizai.cases.models import SupportCase
 from chizai.exchange import blank_forms, tables
 from chizai.exchange.exports import Table, table_response
 from chizai.kpis.access import get_organization_for_user
+from chizai.kpis.dashboard import plan_or_404
 from chizai.kpis.models import Plan
-from chizai.kpis.views import plan_or_404
 from chizai.pdca import actions as pdca_actions
 from chizai.pdca.models import SelfEvaluation
 from chizai.pdca.views import own_lines, own_organizations, selected_period

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from chizai.kpis import achievement
 from chizai.kpis.access import get_kpi_for_user, get_organization_for_user
 from chizai.kpis.actions import ConflictError, save_actual, save_evaluation
 from chizai.kpis.charts import build_chart
+from chizai.kpis.dashboard import compute_achievements, kpi_rows, plan_or_404, regional_summary
 from chizai.kpis.forms import ActualForm, EvaluationForm
 from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, KpiKind, Plan
 from chizai.kpis.report import plan_report_markdown
@@ -29,40 +29,6 @@ from chizai.organizations.permissions import can_edit_organization, primary_orga
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def plan_or_404(number: int | None) -> Plan:
-    """The plan asked for, else the latest (how every KPI page and export chooses it)."""
-    plan = Plan.objects.numbered_or_latest(number)
-    if plan is None:
-        raise Http404("計画が登録されていません。")
-    return plan
-
-
-def kpi_rows(kpis: list[Kpi], today: datetime.date, computed: dict[int, list[Any]]) -> list[dict[str, Any]]:
-    return [{"kpi": kpi, "result": achievement.latest_result(kpi, today, computed[kpi.pk])} for kpi in kpis]
-
-
-def regional_summary(
-    kpis: list[Kpi], plan: Plan, today: datetime.date, computed: dict[int, list[Any]]
-) -> dict[str, Any]:
-    """Regional KPI items met / total per fiscal year, up the tree: prefecture → block → national."""
-    regional = [k for k in kpis if k.kind == KpiKind.REGIONAL]
-    years = []
-    for year in plan.fiscal_years:
-        by_block: dict[Organization | None, achievement.ItemsMet] = defaultdict(lambda: achievement.ItemsMet(0, 0))
-        for kpi in regional:
-            result = achievement.result_for_year(kpi, year, today, computed[kpi.pk])
-            by_block[kpi.owner.bureau] += achievement.items_met([result])
-        national = sum(by_block.values(), achievement.ItemsMet(0, 0))
-        blocks = sorted(by_block.items(), key=lambda item: item[0].sort_order if item[0] else 99)
-        years.append({"year": year, "national": national, "blocks": blocks})
-    return {"years": years, "count": len(regional)}
-
-
-def compute_achievements(kpis: list[Kpi], today: datetime.date) -> dict[int, list[Any]]:
-    """Each KPI's results, computed once per request."""
-    return {kpi.pk: achievement.results(kpi, today) for kpi in kpis}
 
 
 @login_required
