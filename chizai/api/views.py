@@ -21,7 +21,7 @@ from chizai.api import serializers as api
 from chizai.cases import actions as case_actions
 from chizai.cases.access import cases_visible_to, companies_visible_to, get_case_for_user
 from chizai.cases.models import SupportCase
-from chizai.kpis.access import get_kpi_for_user
+from chizai.kpis.access import get_kpi_for_user, get_target_for_user
 from chizai.kpis.actions import (
     ConflictError,
     save_actual,
@@ -31,7 +31,6 @@ from chizai.kpis.actions import (
     save_target,
 )
 from chizai.kpis.models import Actual, ActualSource, Evaluation, Kpi, KpiKind, Plan, Target
-from chizai.organizations.permissions import scope_filter
 
 COMPUTED_MESSAGE = (
     "案件から自動集計される指標のため、実績はAPIから入力できません（ハンズオン支援案件を更新してください）。"
@@ -253,12 +252,7 @@ class TargetDetail(generics.RetrieveUpdateAPIView[Target]):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self) -> Target:
-        user = self.request.user
-        visible = Target.objects.filter(scope_filter(user, field="kpi__owner")).select_related("kpi__owner")
-        target = visible.filter(pk=checked_id(self.kwargs["pk"])).first()
-        if target is None:
-            raise Http404("目標が見つかりません。")
-        return target
+        return get_target_for_user(self.request.user, checked_id(self.kwargs["pk"]))
 
     @extend_schema(responses={200: api.TargetSerializer, **errors(404)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -87,7 +87,7 @@ class Row:
         if number is None:
             return None
         try:
-            checked = NUMBER_FIELD.clean(format(number, "f"))
+            checked: Decimal | None = NUMBER_FIELD.clean(format(number, "f"))
         except forms.ValidationError as error:
             self.problem(" ".join(error.messages), key, index=index)
             return None

@@ -72,8 +72,8 @@ class UploadForm(forms.Form):
             field.initial = home.pk
         self.fields["plan"].initial = Plan.objects.order_by("-number").values_list("pk", flat=True).first()
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         limit = settings.CHIZAI_IMPORT_MAX_BYTES
         if upload.size is not None and upload.size > limit:
             raise forms.ValidationError(
@@ -89,7 +89,7 @@ class UploadForm(forms.Form):
 
     def save(self, *, user: Any) -> ImportJob:
         """The upload stored with its job; its SHA-256 is computed while the file is written."""
-        upload: UploadedFile = self.cleaned_data["file"]
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         original_name = PurePath(upload.name or "upload").name[:255]
         hashing = _HashingFile(upload)
         job = ImportJob(
@@ -119,14 +119,14 @@ def _snapshot(job: ImportJob) -> dict[str, Any]:
     }
 
 
-class _HashingFile(File):
+class _HashingFile(File[bytes]):
     """The upload as the storage reads it, chunk by chunk, with a running SHA-256.
 
     No `temporary_file_path` here on purpose: the storage then copies through `chunks()` instead of moving the
     temporary file, so every byte stored is hashed.
     """
 
-    def __init__(self, upload: UploadedFile) -> None:
+    def __init__(self, upload: UploadedFile[bytes]) -> None:
         super().__init__(upload.file, name=upload.name)
         self.sha256 = hashlib.sha256()
         upload.seek(0)

@@ -34,7 +34,7 @@ from chizai.lib.numbers import format_quantity
 
 CHUNK_ROWS = 1000
 MAX_COMMENT = 4000
-HALF_INDEX = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
+HALF_INDEX: dict[str, int] = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
 COMPUTED_MESSAGE = "この指標の実績はハンズオン支援案件から自動集計されるため、取り込めません。"
 UNKNOWN_KPI_MESSAGE = (
     "登録されていないKPIです。先にKPI一覧を取り込むか、KPI名・KPIコードを画面の表示どおりに入力してください。"

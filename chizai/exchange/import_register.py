@@ -235,7 +235,7 @@ def _update(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
         return False
     context.kpis.renamed(kpi, old_name)
     changes = diff(before, kpi_state(kpi))
-    fields = "、".join(Kpi._meta.get_field(f).verbose_name for f in changes if _is_field(f))
+    fields = "、".join(str(getattr(Kpi._meta.get_field(f), "verbose_name", f)) for f in changes if _is_field(f))
     change = Change(
         "更新", f"{entry.organization.name} {kpi.short_name}（KPI）", new=fields, sheet=row.sheet, row=row.number
     )

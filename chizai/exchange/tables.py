@@ -32,8 +32,8 @@ from chizai.kpis.models import Actual, HalfChoice, Kpi, KpiKind, Plan, Shape, Ta
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import primary_organization, sees_everything
+from chizai.pdca.listing import EvaluationLine
 from chizai.pdca.models import ReportingPeriod, SelfEvaluation
-from chizai.pdca.views import EvaluationLine
 
 HALF_ORDER = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
 

@@ -21,9 +21,9 @@ from chizai.kpis.access import get_organization_for_user
 from chizai.kpis.dashboard import plan_or_404
 from chizai.kpis.models import Plan
 from chizai.pdca import actions as pdca_actions
+from chizai.pdca.listing import own_lines, own_organizations, selected_period
+from chizai.pdca.listing import selected_plan as _evaluation_plan
 from chizai.pdca.models import SelfEvaluation
-from chizai.pdca.views import own_lines, own_organizations, selected_period
-from chizai.pdca.views import selected_plan as _evaluation_plan
 
 Download = HttpResponse | StreamingHttpResponse
 

@@ -728,7 +728,7 @@ def delete_rows(
         _save_actuals(values, writer, current=None, subsets=False, single=False)
     targets = [r for r in rows if isinstance(r, Target)]
     evaluations = [r for r in rows if isinstance(r, Evaluation)]
-    _check_data_writers(writer, (r.kpi for r in [*targets, *evaluations]))
+    _check_data_writers(writer, [*(t.kpi for t in targets), *(e.kpi for e in evaluations)])
     _write(Target, [_Step(t.kpi, {}, t, None) for t in targets], [], "kpi.target", writer, single=False)
     _write(Evaluation, [_Step(e.kpi, {}, e, None) for e in evaluations], [], "kpi.evaluation", writer, single=False)
     return len(rows)
@@ -828,7 +828,8 @@ def _update_one[M: (Target, Actual, Evaluation)](model: type[M], obj: M, fields:
     # The version check in the UPDATE itself guards databases where SELECT … FOR UPDATE does not lock.
     columns: dict[str, Any] = {name: getattr(obj, name) for name in fields}
     if _has_updated_at(model):
-        columns["updated_at"] = obj.updated_at = timezone.now()  # type: ignore[union-attr]
+        columns["updated_at"] = timezone.now()
+        setattr(obj, "updated_at", columns["updated_at"])  # noqa: B010 (only actuals and evaluations have it)
     updated = model.objects.filter(pk=obj.pk, version=obj.version).update(**columns, version=obj.version + 1)
     if updated != 1:
         raise ConflictError()
@@ -921,7 +922,7 @@ def propose_revision(
         new_baseline_value=baseline,
         target_changes=changes,
         vision_change=vision_change.strip(),
-        proposed_by=actor if actor.is_authenticated else None,
+        proposed_by_id=actor.pk if actor.is_authenticated else None,
     )
     _audit(Writer(actor), "kpi.revision.proposed", revision, None, _revision_state(revision))
     return revision

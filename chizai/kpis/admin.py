@@ -44,7 +44,8 @@ class WriterForm(forms.ModelForm):  # type: ignore[type-arg]
     writer_admin: WriterAdmin | None = None
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        # After the instance has the form's values (django-stubs does not declare this ModelForm hook).
+        super()._post_clean()  # type: ignore[misc]
         if self.errors or self.writer_admin is None:
             return
         try:
@@ -89,7 +90,7 @@ class WriterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         reason = self.refusal(obj) if obj is not None else None
-        if reason is not None:
+        if obj is not None and reason is not None:
             messages.error(request, reason)
             info = (self.opts.app_label, self.opts.model_name)
             return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))

@@ -469,13 +469,16 @@ def _actual_rows(
         if current is not None and current.source != ActualSource.DEMO:
             summary.skipped += 1
             continue
+        numbers = _numbers(figure)
         rows.append(
             ActualValue(
                 kpi,
                 figure.year,
                 figure.year,
                 figure.half,
-                **_numbers(figure),
+                value=numbers["value"],
+                numerator=numbers["numerator"],
+                denominator=numbers["denominator"],
                 source=ActualSource.DEMO,
                 source_note=SOURCE_NOTE,
             )
@@ -503,8 +506,8 @@ def _ensure_users(summary: DemoSummary, reset_passwords: bool) -> None:
     if not reset_passwords:
         summary.users_kept_password = [m.username for m in CAST if m.username in before]
     admin = User.objects.get(username=SUPERUSER)
-    if not (admin.is_staff and admin.is_superuser):  # type: ignore[attr-defined]
-        admin.is_staff = admin.is_superuser = True  # type: ignore[attr-defined]
+    if not (admin.is_staff and admin.is_superuser):
+        admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
 
 

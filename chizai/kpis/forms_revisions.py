@@ -56,7 +56,9 @@ class RevisionForm(forms.Form):
     def __init__(self, *args: Any, kpi: Kpi, effective_year: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kpi = kpi
-        self.fields["effective_year"].choices = [(y, fiscal_year_label(y)) for y in kpi.plan.fiscal_years]
+        year_field = self.fields["effective_year"]
+        assert isinstance(year_field, forms.ChoiceField)
+        year_field.choices = [(y, fiscal_year_label(y)) for y in kpi.plan.fiscal_years]
         self.fields["effective_year"].initial = effective_year
         self.fields["new_name"].initial = kpi.name
         self.fields[
