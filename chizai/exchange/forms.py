@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -119,7 +119,13 @@ def _snapshot(job: ImportJob) -> dict[str, Any]:
     }
 
 
-class _HashingFile(File[bytes]):
+if TYPE_CHECKING:
+    _FileBase = File[bytes]  # generic in django-stubs only
+else:
+    _FileBase = File
+
+
+class _HashingFile(_FileBase):
     """The upload as the storage reads it, chunk by chunk, with a running SHA-256.
 
     No `temporary_file_path` here on purpose: the storage then copies through `chunks()` instead of moving the

@@ -14,13 +14,15 @@ from chizai.exchange.columns import SHAPE_LABELS, with_qualitative_aim
 from chizai.exchange.context import Row, name_key
 from chizai.exchange.normalize import clean_text, parse_fiscal_year, parse_shape
 from chizai.exchange.report import Change
-from chizai.kpis.actions import kpi_state, save_kpi, save_target
+from chizai.kpis.actions import MAX_KPI_NAME, kpi_state, save_kpi, save_target
 from chizai.kpis.models import Kpi, KpiKind, Shape
 from chizai.lib.numbers import format_quantity
 from chizai.organizations.models import Organization, OrganizationKind
 
 MAX_UNIT = Kpi._meta.get_field("unit").max_length or 10
 MAX_SOURCE = Kpi._meta.get_field("target_source").max_length or 200
+MAX_NAME = MAX_KPI_NAME
+MAX_AIM = 4000
 
 
 @dataclass
@@ -84,6 +86,8 @@ def _read(row: Row) -> RegisterEntry | None:
     name = row.text("name")
     if not name:
         row.problem("KPI名を入力してください。", "name")
+    elif len(name) > MAX_NAME:
+        row.problem(f"KPI名は{MAX_NAME:,}文字以内で入力してください。", "name")
     shape = _shape(row)
     unit = row.text("unit").replace("％", "%")
     if not unit and shape != Shape.QUALITATIVE:
@@ -154,6 +158,8 @@ def _targets(row: Row, shape: str | None) -> tuple[dict[int, Decimal], list[str]
     for year, key, index in cells:
         if shape == Shape.QUALITATIVE:
             text = clean_text(row.cell(index) if index is not None else row.raw(key))
+            if len(text) > MAX_AIM:
+                row.problem(f"定性の目標は{MAX_AIM:,}文字以内で入力してください。", key, index=index)
             aims.append(f"{year}年度: {text}" if year is not None and index is not None else text)
             continue
         value = row.figure(key, index=index, maximum=maximum)

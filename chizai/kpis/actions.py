@@ -304,8 +304,16 @@ def _save_kpi(
     return current, WriteCounts(updated=1)
 
 
+MAX_KPI_NAME = 1000
+MAX_KPI_DESCRIPTION = 10000
+
+
 def _validate_kpi(kpi: Kpi) -> None:
-    """The definition's own invariants (a subset's unit, a baseline where one is needed); fields are each path's."""
+    """The definition's own invariants (a subset's unit, a baseline where one is needed) and its texts' limits."""
+    if len(kpi.name) > MAX_KPI_NAME:
+        raise ValidationError({"name": f"指標名は{MAX_KPI_NAME:,}文字以内で入力してください。"})
+    if len(kpi.description) > MAX_KPI_DESCRIPTION:
+        raise ValidationError({"description": f"定義・補足は{MAX_KPI_DESCRIPTION:,}文字以内で入力してください。"})
     kpi.clean()
 
 
@@ -909,6 +917,8 @@ def propose_revision(
     if len(vision_change.strip()) > MAX_VISION_CHANGE:
         raise ValidationError({"vision_change": f"見直しの理由は{MAX_VISION_CHANGE:,}文字以内で入力してください。"})
     new_name = new_name.strip() or kpi.name
+    if len(new_name) > MAX_KPI_NAME:
+        raise ValidationError({"new_name": f"指標名は{MAX_KPI_NAME:,}文字以内で入力してください。"})
     baseline = kpi.baseline_value if new_baseline_value is None else new_baseline_value
     changes = _target_changes(kpi, effective_year, new_targets)
     if new_name == kpi.name and plain_number(baseline) == plain_number(kpi.baseline_value) and not changes:

@@ -113,6 +113,7 @@ class EvaluationForm(forms.Form):
         label="評価（数値で表せない成果・課題など）",
         required=False,
         max_length=4000,
+        error_messages={"max_length": "評価は4,000文字以内で入力してください。"},
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

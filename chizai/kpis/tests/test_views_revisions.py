@@ -384,3 +384,15 @@ def test_it_links_the_proposal_form_for_the_owners_editor_only(client, login, vi
     page = text_of(client.get(kpi_url))
     assert propose_url not in page
     assert "見直しはありません。" in page
+
+
+def test_it_refuses_an_overlong_reason_in_japanese(client, login, views_data, tokyo_editor):
+    login(client, tokyo_editor)
+    url = reverse("kpis:revision_propose", args=[views_data.tokyo.pk])
+
+    response = client.post(
+        url, {"effective_year": 2024, "new_name": NEW_NAME, "vision_change": "あ" * 4001, "target_2024": "14"}
+    )
+
+    assert "見直しの理由は4,000文字以内で入力してください。" in text_of(response)
+    assert not KpiRevision.objects.exists()
