@@ -30,7 +30,7 @@ from chizai.kpis.actions import (
 from chizai.kpis.forms import figure_errors
 from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi, Shape
 from chizai.lib.fiscal import Half
-from chizai.lib.numbers import format_quantity
+from chizai.lib.numbers import format_quantity, ratio_percent
 
 CHUNK_ROWS = 1000
 MAX_COMMENT = 4000
@@ -309,10 +309,10 @@ def _comment(row: Row) -> str:
 
 
 def _figure_text(kpi: Kpi, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None) -> str:
-    text = format_quantity(Actual(value=value, numerator=numerator, denominator=denominator).figure, kpi.unit)
-    if numerator is not None and denominator is not None:
-        text += f"（{format_quantity(numerator, '')}／{format_quantity(denominator, '')}）"
-    return text
+    if numerator is None or not denominator:
+        return format_quantity(value, kpi.unit)
+    figure = ratio_percent(numerator, denominator, decimals=1)
+    return f"{format_quantity(figure, kpi.unit)}（{format_quantity(numerator, '')}／{format_quantity(denominator, '')}）"
 
 
 def _excerpt(text: str, length: int = 60) -> str:
