@@ -311,8 +311,8 @@ def _comment(row: Row) -> str:
 def _figure_text(kpi: Kpi, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None) -> str:
     if numerator is None or not denominator:
         return format_quantity(value, kpi.unit)
-    figure = ratio_percent(numerator, denominator, decimals=1)
-    return f"{format_quantity(figure, kpi.unit)}（{format_quantity(numerator, '')}／{format_quantity(denominator, '')}）"
+    figure = format_quantity(ratio_percent(numerator, denominator, decimals=1), kpi.unit)
+    return f"{figure}（{format_quantity(numerator, '')}／{format_quantity(denominator, '')}）"
 
 
 def _excerpt(text: str, length: int = 60) -> str:

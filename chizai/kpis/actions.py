@@ -499,7 +499,9 @@ def _save_actuals(
     subsets: bool,
     single: bool,
 ) -> WriteResult[Actual]:
-    _check_data_writers(writer, (r.kpi for r in rows))
+    # A figure counted from cases is the computation's (chizai.cases.counting), run after a case write whose own
+    # permission was checked: whoever moved the case is recorded, not asked to edit the KPI's owner.
+    _check_data_writers(writer, (r.kpi for r in rows if r.source != ActualSource.COMPUTED))
     stored = current if current is not None else _stored_actuals(rows)
     problems = _refusals(rows, stored)
     if problems:
