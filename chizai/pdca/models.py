@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from chizai.lib.fiscal import Half, half_label
+from chizai.organizations.permissions import organizations_where, scope_filter, sees_everything
+from chizai.organizations.types import AnyUser
+from chizai.workflow import workflow_of
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+TEXT_MAX_LENGTH = 4000
+"""The longest free text of a self-evaluation (取組状況, 課題 …, a rating's reason, a workflow comment)."""
 
 
 class Rating(models.TextChoices):
@@ -85,6 +88,16 @@ class ReportingPeriod(models.Model):
     def short_label(self) -> str:
         return f"{self.fiscal_year}年度{Half(self.half).label}"
 
+    @property
+    def key(self) -> str:
+        """The half year named without its row: 3-2025H1 (plan 3, 2025年度上期)."""
+        return f"{self.plan.number}-{self.fiscal_year}{self.half}"
+
+    @property
+    def param(self) -> str:
+        """How links name the period: its number once stored, else its key (see chizai.pdca.listing)."""
+        return str(self.pk) if self.pk is not None else self.key
+
     def previous(self) -> ReportingPeriod | None:
         """The half year before this one within the same plan (its 改善策 are carried forward)."""
         if self.half == Half.SECOND:
@@ -107,16 +120,14 @@ EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED, Status.REOPENED)
 
 
 class SelfEvaluationQuerySet(models.QuerySet["SelfEvaluation"]):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> SelfEvaluationQuerySet:
+    def visible_to(self, user: AnyUser) -> SelfEvaluationQuerySet:
         """Evaluations the user may see: the own organisation's in any state; others' once they left draft.
 
         So nobody sees another body's drafts; a bureau sees its block's, JPO everyone's.
         """
-        from chizai.organizations.permissions import memberships, scope_filter, sees_everything
-
         if not user.is_authenticated:
             return self.none()
-        own = Q(organization_id__in=[m.organization_id for m in memberships(user)])
+        own = Q(organization__in=organizations_where(user))
         shared = ~Q(status=Status.DRAFT)
         if getattr(user, "is_superuser", False):
             return self
@@ -172,6 +183,11 @@ class SelfEvaluation(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        """The state as this evaluation's readers say it (a central body's submission waits for JPO)."""
+        return workflow_of(self).status_label(self)
 
     @property
     def needs_bureau_review(self) -> bool:

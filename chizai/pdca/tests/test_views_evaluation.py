@@ -182,8 +182,10 @@ def test_it_shows_the_computed_kpi_table_with_the_suggested_rating(client, pdca_
     row = text(response).split(TOKYO_KPI_NAME, 1)[1]
     # 期間, 目標, 実績（上期まで）, 達成率, 上期実績, 年度末見込み（達成率）, 状況, 目安 from the 120% forecast
     assert row.startswith(" 地域KPI 2023年度 20社 12社 （上期まで） 60% 12社 24社（120%）")
-    assert "進行中 A 見込み 120%" in row  # judged as at the due date 2023-10-31, within the year
-    assert "状況は2023年10月31日時点（提出期限）の判定です。" in text(response)
+    # Defect 6: the status is the KPI's status for the year as the dashboard shows it today (2025-10-20: the
+    # year 2023 is over with only its 上期 entered), no longer 進行中 "as at the due date".
+    assert "評価不能 A 見込み 120%" in row
+    assert "状況は2025年10月20日時点の判定です（ダッシュボードと同じ）。" in text(response)
     assert "目安のまま" in row
 
 
