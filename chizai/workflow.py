@@ -111,8 +111,9 @@ class Workflow:
         state = self.state(obj)
         return [r for r in self.rules if r.matches(obj, state) and r.who(user, obj)]
 
-    def status_label(self, obj: Any) -> str:
-        state = self.state(obj)
+    def status_label(self, obj: Any, state: str | None = None) -> str:
+        """What the object's state (or `state`, e.g. one in its history) is called for this object."""
+        state = self.state(obj) if state is None else state
         described = self.describe(obj, state) if self.describe is not None else None
         return described or self.labels.get(state, state)
 

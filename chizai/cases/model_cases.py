@@ -270,7 +270,7 @@ def default_title(case: SupportCase) -> str:
 @transaction.atomic
 def create_model_case(*, case: SupportCase, actor: Actor) -> ModelCase:
     """Start the model case of a closed case (or return the one already started), prefilled from the case."""
-    if not can_write(actor, case):
+    if actor is None or not can_write(actor, case):
         raise PermissionDenied("この案件のモデル事例を作成できるのは支援チームの編集者・管理者です。")
     existing = ModelCase.objects.filter(case=case).first()
     if existing is not None:

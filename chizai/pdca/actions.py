@@ -22,6 +22,7 @@ import datetime
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -100,7 +101,8 @@ def set_rating_scale(*, a_from: Decimal, b_from: Decimal, c_from: Decimal, actor
     before = None if scale.pk is None else {"a_from": scale.a_from, "b_from": scale.b_from, "c_from": scale.c_from}
     scale.a_from, scale.b_from, scale.c_from = a_from, b_from, c_from
     scale.save()
-    log(actor, "pdca.rating_scale.updated", scale, before, {"a_from": a_from, "b_from": b_from, "c_from": c_from})
+    verb = "created" if before is None else "updated"
+    log(actor, f"pdca.rating_scale.{verb}", scale, before, {"a_from": a_from, "b_from": b_from, "c_from": c_from})
     return scale
 
 
@@ -154,11 +156,7 @@ def start_evaluation(*, period: ReportingPeriod, organization: Organization, act
 
 def _checked_texts(texts: dict[str, str]) -> dict[str, str]:
     cleaned = {field: texts[field].strip() for field in TEXT_FIELDS if field in texts}
-    too_long = [
-        str(SelfEvaluation._meta.get_field(field).verbose_name)
-        for field, text in cleaned.items()
-        if len(text) > TEXT_MAX_LENGTH
-    ]
+    too_long = [SelfEvaluation.field_label(field) for field, text in cleaned.items() if len(text) > TEXT_MAX_LENGTH]
     if too_long:
         raise ValidationError([f"「{label}」は{TEXT_MAX_LENGTH:,}文字以内で記入してください。" for label in too_long])
     return cleaned
@@ -253,12 +251,11 @@ def record_transition(
     *, evaluation: SelfEvaluation, from_status: str, to_status: str, actor: Actor, comment: str
 ) -> Transition:
     """The history row of one move; written by `chizai.workflow.transition()` and by nothing else."""
-    signed_in = actor is not None and actor.is_authenticated
     return Transition.objects.create(
         evaluation=evaluation,
         from_status=from_status,
         to_status=to_status,
-        actor=actor if signed_in else None,
+        actor=actor if isinstance(actor, User) else None,
         actor_organization=primary_organization(actor) if actor is not None else None,
         comment=comment,
     )

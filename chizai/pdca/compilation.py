@@ -43,7 +43,7 @@ STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
 
 NOT_YET_SUBMITTED = (NOT_STARTED, Status.DRAFT, Status.RETURNED)
 
-TEXT_LABELS = tuple(str(SelfEvaluation._meta.get_field(name).verbose_name) for name in TEXT_FIELDS)
+TEXT_LABELS = tuple(SelfEvaluation.field_label(name) for name in TEXT_FIELDS)
 """The Japanese headings of the evaluation texts shown in the compilation."""
 
 

@@ -23,13 +23,12 @@ LENGTH_MESSAGE = {"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で記入して
 
 
 def _text_field(name: str) -> forms.CharField:
-    model_field = SelfEvaluation._meta.get_field(name)
     return forms.CharField(
-        label=str(model_field.verbose_name),
+        label=SelfEvaluation.field_label(name),
         required=False,
         max_length=TEXT_MAX_LENGTH,
         error_messages=LENGTH_MESSAGE,
-        help_text=HELP_TEXTS.get(name, str(model_field.help_text)),
+        help_text=HELP_TEXTS.get(name, SelfEvaluation.field_help(name)),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
@@ -87,7 +86,7 @@ class SelfEvaluationForm(forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for row in self.rows:
             rating = data.get(self.rating_name(row), "")
             if rating and rating != row.suggested and not data.get(self.reason_name(row), "").strip():

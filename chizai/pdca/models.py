@@ -194,6 +194,17 @@ class SelfEvaluation(models.Model):
         """Regional bodies go through their bureau; central bodies go straight to JPO."""
         return self.organization.bureau_id is not None
 
+    @staticmethod
+    def field_label(name: str) -> str:
+        """The Japanese heading of one of the evaluation's fields (取組状況 …)."""
+        field = SelfEvaluation._meta.get_field(name)
+        return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+    @staticmethod
+    def field_help(name: str) -> str:
+        field = SelfEvaluation._meta.get_field(name)
+        return str(field.help_text) if isinstance(field, models.Field) else ""
+
     def snapshot(self) -> dict[str, Any]:
         fields = ("status", "previous_followup", "activities", "issues", "improvements", "advanced_practice")
         return {f: getattr(self, f) for f in fields}
@@ -245,7 +256,15 @@ class Transition(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.evaluation}: {self.get_from_status_display()} → {self.get_to_status_display()}"
+        return f"{self.evaluation}: {self.from_label} → {self.to_label}"
+
+    @property
+    def from_label(self) -> str:
+        return workflow_of(SelfEvaluation).status_label(self.evaluation, self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return workflow_of(SelfEvaluation).status_label(self.evaluation, self.to_status)
 
 
 class SnapshotValue(models.Model):

@@ -149,7 +149,7 @@ def _form_context(
     differing = []
     if stored is not None and form.is_bound:
         differing = [
-            (SelfEvaluation._meta.get_field(name).verbose_name, getattr(stored, name))
+            (SelfEvaluation.field_label(name), getattr(stored, name))
             for name in TEXT_FIELDS
             if getattr(stored, name).strip() != form.data.get(name, getattr(stored, name)).strip()
         ]
@@ -239,7 +239,7 @@ def evaluation_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect("pdca:evaluation_detail", evaluation.pk)
     perform(request, obj=evaluation, action=action, comment=form.cleaned_data["comment"], today=_today())
     return redirect("pdca:evaluation_detail", evaluation.pk)

@@ -438,3 +438,74 @@ def test_it_starts_an_evaluation_of_an_organisation_without_kpis(client, pdca_da
 
     assert Organization.objects.get(code="pref-27").name in page
     assert "この関係主体のKPIは登録されていません。" in page
+
+
+# --- one status for a KPI and year (defect 6) ---------------------------------------------------------------
+
+
+STATUS = re.compile(r'class="status status-(\w+)">([^<]+)<')
+
+
+def status_after(html: str, marker: str) -> tuple[str, str]:
+    found = STATUS.search(html.split(marker, 1)[1])
+    assert found is not None
+    return found.group(1), found.group(2)
+
+
+def test_it_shows_the_same_status_as_the_dashboard_for_the_same_kpi_and_year(
+    client, pdca_data: PdcaData, tokyo_evaluation, monkeypatch
+):
+    from chizai.kpis import views as kpi_views
+
+    monkeypatch.setattr(kpi_views, "_today", lambda: fx.TODAY)
+    evaluation = tokyo_evaluation()  # 2023年度上期; only 上期 12社 was ever entered for 2023
+    client = as_user(client, "tokyo_editor")
+
+    dashboard = client.get(reverse("kpis:dashboard")).content.decode()
+    page = client.get(detail_url(evaluation)).content.decode()
+
+    assert "2023年度" in dashboard.split(TOKYO_KPI_NAME, 1)[1].split("</tr>", 1)[0]
+    assert (
+        status_after(page, TOKYO_KPI_NAME) == status_after(dashboard, TOKYO_KPI_NAME) == ("not_evaluable", "評価不能")
+    )
+
+
+# --- reading never writes (defect 9) ------------------------------------------------------------------------
+
+
+def test_it_lists_a_plans_half_years_without_writing_them(client, pdca_data: PdcaData):
+    from chizai.pdca.models import ReportingPeriod
+
+    ReportingPeriod.objects.filter(plan=pdca_data.plan).delete()  # a plan nobody has evaluated yet
+
+    response = as_user(client, "tokyo_editor").get(reverse("pdca:evaluation_list"))
+
+    assert response.status_code == 200 and text(response).count("作成する") == 6
+    assert not ReportingPeriod.objects.exists()
+    start = reverse("pdca:evaluation_start", args=["3-2025H1", "pref-13"])
+    assert start in response.content.decode()
+    response = client.post(start)
+    evaluation = SelfEvaluation.objects.get()
+    assert response.status_code == 302 and response["Location"] == edit_url(evaluation)
+    assert (evaluation.period.fiscal_year, evaluation.period.half) == (2025, "H1")
+    assert evaluation.period.due_date.isoformat() == "2025-10-31"
+
+
+def test_it_refuses_an_overlong_text_with_a_japanese_message(client, pdca_data: PdcaData, tokyo_evaluation):
+    evaluation = tokyo_evaluation()
+
+    response = as_user(client, "tokyo_editor").post(
+        edit_url(evaluation), edit_post(evaluation, pdca_data.tokyo_kpi.pk, activities="あ" * 4001)
+    )
+
+    assert response.status_code == 200
+    assert "4,000文字以内で記入してください（いまは4001文字です）。" in text(response)
+    assert SelfEvaluation.objects.get(pk=evaluation.pk).activities != "あ" * 4001
+
+
+def test_it_says_a_central_bodys_submission_waits_for_jpo_not_for_a_bureau(client, pdca_data: PdcaData):
+    evaluation = fx.advance(make_evaluation(pdca_data.period(2023, "H1"), "inpit"), "submit")
+
+    page = text(as_user(client, "inpit_editor").get(detail_url(evaluation)))
+
+    assert "提出済み（特許庁の受理待ち）" in page and "局の確認待ち" not in page
