@@ -7,6 +7,7 @@ evaluation for it. The list page and its Excel/CSV export (chizai.exchange) both
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.http import Http404
@@ -81,6 +82,27 @@ def plan_periods(plan: Plan) -> list[ReportingPeriod]:
         for year in plan.fiscal_years
         for half in (Half.FIRST.value, Half.SECOND.value)
     ]
+
+
+PERIOD_KEY = re.compile(r"(?P<number>\d{1,4})-(?P<year>\d{4})(?P<half>H[12])")
+
+
+def period_from_param(param: str) -> ReportingPeriod:
+    """The period a link names (`ReportingPeriod.param`): a stored one by number, or one not stored yet by its
+    key; 404 for anything else."""
+    if param.isdigit() and len(param) < 10:
+        period = ReportingPeriod.objects.select_related("plan").filter(pk=int(param)).first()
+        if period is not None:
+            return period
+    match = PERIOD_KEY.fullmatch(param)
+    plan = Plan.objects.filter(number=int(match["number"])).first() if match else None
+    if match is None or plan is None:
+        raise Http404("報告期間が見つかりません。")
+    key = (int(match["year"]), match["half"])
+    found = [p for p in plan_periods(plan) if (p.fiscal_year, p.half) == key]
+    if not found:
+        raise Http404("報告期間が見つかりません。")
+    return found[0]
 
 
 def selected_plan(plans: list[Plan], raw: str | None) -> Plan:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,11 +25,12 @@ from chizai.pdca.listing import (
     others_of,
     own_lines,
     own_organizations,
+    period_from_param,
     plan_periods,
     selected_period,
     selected_plan,
 )
-from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation, Status, Transition
+from chizai.pdca.models import RatingScale, SelfEvaluation, Status, Transition
 from chizai.pdca.rules import EVALUATION_WORKFLOW, SUBMITTED_MESSAGE
 from chizai.pdca.table import KpiRow, evaluation_rows
 from chizai.workflow import Rule, perform
@@ -72,26 +72,11 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "pdca/evaluation_list.html", context)
 
 
-PERIOD_KEY = re.compile(r"(?P<number>\d+)-(?P<year>\d{4})(?P<half>H[12])")
-
-
-def _period_to_start(param: str) -> ReportingPeriod:
-    """The period a 「作成する」 button names: a stored one by number, or one not stored yet by its key."""
-    if param.isdigit():
-        return get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=int(param))
-    match = PERIOD_KEY.fullmatch(param)
-    plan = get_object_or_404(Plan, number=int(match["number"])) if match else None
-    if match is None or plan is None or int(match["year"]) not in plan.fiscal_years:
-        raise Http404("報告期間が見つかりません。")
-    key = (int(match["year"]), match["half"])
-    return next(p for p in plan_periods(plan) if (p.fiscal_year, p.half) == key)
-
-
 @login_required
 @require_POST
 def evaluation_start(request: HttpRequest, period: str, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code)
-    period_to_start = _period_to_start(period)
+    period_to_start = period_from_param(period)
     evaluation = actions.start_evaluation(period=period_to_start, organization=organization, actor=request.user)
     if not rules.can_edit(request.user, evaluation):
         return redirect("pdca:evaluation_detail", evaluation.pk)
