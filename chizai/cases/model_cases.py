@@ -344,6 +344,19 @@ def record_consent(*, model_case: ModelCase, consent_date: datetime.date, note: 
     return current
 
 
+@transaction.atomic
+def load_model_case(*, model_case: ModelCase, actor: Actor, reason: str = "") -> ModelCase:
+    """Store a model case as it stood elsewhere (demo data, a migration): status and dates as given, the search
+    text computed when it is published, one audit entry. Refused when the case has a model case already."""
+    if model_case.pk is not None or ModelCase.objects.filter(case=model_case.case).exists():
+        raise ValidationError("この案件のモデル事例はすでにあります。")
+    if model_case.status == ModelCaseStatus.PUBLISHED:
+        model_case.search_text = build_search_text(model_case)
+    model_case.save()
+    log(actor, "cases.model_case.created", model_case, None, snapshot(model_case), reason=reason)
+    return model_case
+
+
 def missing_for_submission(model_case: ModelCase) -> list[str]:
     """Why the model case cannot be submitted yet, in Japanese; empty when it can."""
     problems = []

@@ -74,7 +74,7 @@ class SelfEvaluationAdmin(ReadOnlyAdmin):
     """Read-only: evaluations are written by their organisation and moved by `chizai.workflow.transition()`
     (audited, with the figures locked on 受理); the admin only shows them, and never deletes one."""
 
-    list_display = ["organization", "period", "status", "submitted_at", "accepted_at", "updated_at"]
+    list_display = ["organization", "period", "status_label", "submitted_at", "accepted_at", "updated_at"]
     list_filter = ["status", "period__plan", "period__fiscal_year", "period__half"]
     search_fields = ["organization__name", "organization__code"]
     list_select_related = ["organization", "period", "period__plan"]

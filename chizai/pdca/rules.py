@@ -16,6 +16,7 @@ from django.http import Http404
 
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import (
+    EDIT_ROLES,
     REVIEW_ROLES,
     can_edit_organization,
     is_block_reviewer,
@@ -215,6 +216,11 @@ def can_reopen(user: AnyUser, evaluation: SelfEvaluation) -> bool:
 def reviewed_bureaus(user: AnyUser) -> list[Organization]:
     """The bureaus for whose regional block the user confirms evaluations (局確認)."""
     return [o for o in organizations_where(user, REVIEW_ROLES) if o.kind == OrganizationKind.BUREAU]
+
+
+def edited_organizations(user: AnyUser) -> list[Organization]:
+    """The organisations whose evaluations the user writes (editor or administrator there)."""
+    return organizations_where(user, EDIT_ROLES)
 
 
 def reviews_evaluations(user: AnyUser) -> bool:

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.timezone import localdate
 
-from chizai.organizations.permissions import EDIT_ROLES, is_block_reviewer, is_jpo_reviewer, organizations_where
+from chizai.organizations.permissions import is_block_reviewer, is_jpo_reviewer
 from chizai.organizations.types import AnyUser
 from chizai.pdca import rules
 from chizai.pdca.deadlines import DeadlineRow, current_periods, period_status
@@ -32,7 +32,7 @@ def _reviews_block_of(user: AnyUser, evaluation: SelfEvaluation) -> bool:
 
 
 def _edited_organization_ids(user: AnyUser) -> list[int]:
-    return [o.pk for o in organizations_where(user, EDIT_ROLES)]
+    return [o.pk for o in rules.edited_organizations(user)]
 
 
 def _queue(user: AnyUser) -> list[SelfEvaluation]:
