@@ -140,8 +140,8 @@ class SelfEvaluation(models.Model):
     """An organisation's self-evaluation for one half year (半期ごとの自己評価).
 
     The KPI table is not typed in: it is computed from the KPI data until acceptance, then frozen as
-    snapshots. The texts are the organisation's own words. `status` moves through the workflow in
-    `chizai.pdca.actions`; the allowed moves live in `TRANSITIONS`.
+    snapshots. The texts are the organisation's own words. `status` moves only through
+    `chizai.workflow.transition()`, by the transition table in `chizai.pdca.rules`.
     """
 
     period = models.ForeignKey(
