@@ -12,9 +12,8 @@ from django import forms
 from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
-from chizai.audit.log import log
+from chizai.exchange.actions import create_import_job
 from chizai.exchange.models import ImportJob
 from chizai.kpis.models import Plan
 from chizai.lib.numbers import format_number
@@ -92,31 +91,18 @@ class UploadForm(forms.Form):
         upload: UploadedFile[bytes] = self.cleaned_data["file"]
         original_name = PurePath(upload.name or "upload").name[:255]
         hashing = _HashingFile(upload)
-        job = ImportJob(
-            user=user,
-            plan=self.cleaned_data["plan"],
-            organization=self.cleaned_data["organization"],
-            original_name=original_name,
-            size=upload.size or 0,
-        )
         # The stored name is ours (no user text in paths); the original name is kept on the job.
         suffix = PurePath(original_name).suffix.lower()
-        job.file.save(f"{uuid.uuid4().hex}{suffix if suffix in ACCEPTED_SUFFIXES else ''}", hashing, save=False)
-        job.sha256 = hashing.sha256.hexdigest()
-        with transaction.atomic():
-            job.save()
-            log(user, "exchange.import.uploaded", job, None, _snapshot(job), plan_id=job.plan_id)
-        return job
-
-
-def _snapshot(job: ImportJob) -> dict[str, Any]:
-    return {
-        "original_name": job.original_name,
-        "sha256": job.sha256,
-        "size": job.size,
-        "plan": job.plan,
-        "organization": job.organization,
-    }
+        return create_import_job(
+            stored_name=f"{uuid.uuid4().hex}{suffix if suffix in ACCEPTED_SUFFIXES else ''}",
+            content=hashing,
+            sha256=hashing.sha256,
+            original_name=original_name,
+            size=upload.size or 0,
+            plan=self.cleaned_data["plan"],
+            organization=self.cleaned_data["organization"],
+            user=user,
+        )
 
 
 if TYPE_CHECKING:
