@@ -189,9 +189,7 @@ def can_withdraw(user: Any, model_case: ModelCase) -> bool:
 
 def model_cases_visible_to(user: Any) -> QuerySet[ModelCase]:
     """Model cases of the cases the user sees in full (the support team, JPO), in any status."""
-    from chizai.cases.access import cases_fully_visible_to
-
-    return ModelCase.objects.filter(case__in=cases_fully_visible_to(user))
+    return ModelCase.objects.filter(case__in=SupportCase.objects.fully_visible_to(user))
 
 
 def get_model_case_for_user(user: Any, pk: int) -> ModelCase:
