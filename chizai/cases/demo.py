@@ -162,7 +162,7 @@ YEAR_PLANS: dict[int, YearPlan] = {
 }
 
 # Typical days in each stage, to lay the stage history out plausibly.
-TYPICAL_DAYS = {
+TYPICAL_DAYS: dict[str, int] = {
     Stage.REFERRAL: 20,
     Stage.HEARING: 30,
     Stage.ISSUE_EXTRACTION: 30,
@@ -423,7 +423,7 @@ def _path(fate: Fate, rng: random.Random) -> list[str]:
     """The stages the case goes through, up to where it stands at the end of the story."""
     if fate.kind == DROPPED:
         return [Stage.REFERRAL, Stage.HEARING, *([Stage.ISSUE_EXTRACTION] if rng.random() < 0.5 else [])]
-    path = [Stage.REFERRAL, Stage.HEARING, Stage.ISSUE_EXTRACTION, Stage.AGREED]
+    path: list[str] = [Stage.REFERRAL, Stage.HEARING, Stage.ISSUE_EXTRACTION, Stage.AGREED]
     if rng.random() < EXPERT_SHARE or fate.stage == Stage.EXPERT_SUPPORT:
         path.append(Stage.EXPERT_SUPPORT)
     path += [Stage.ACTIONS, Stage.FOLLOW_UP]

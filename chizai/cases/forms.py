@@ -69,7 +69,7 @@ class CorporateNumberField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value: Any) -> str:
-        text = super().clean(value)
+        text = str(super().clean(value) or "")
         if not text:
             return text
         try:
@@ -187,17 +187,22 @@ class ReferralForm(CompanyFieldsMixin):
         self.fields["opened_on"].initial = today
         if may_push:
             self.fields["origin"].initial = Origin.PUSH
-            self.fields["referred_by"].queryset = Organization.objects.exclude(kind=OrganizationKind.JPO).order_by(
+            self._referrer_field().queryset = Organization.objects.exclude(kind=OrganizationKind.JPO).order_by(
                 "sort_order", "jis_code", "code"
             )
             self.fields["referred_by"].help_text = "地域掘り起こし型のときに選んでください。"
         else:
             del self.fields["origin"]
-            self.fields["referred_by"].queryset = Organization.objects.filter(pk__in=[o.pk for o in referrers])
+            self._referrer_field().queryset = Organization.objects.filter(pk__in=[o.pk for o in referrers])
             self.fields["referred_by"].required = True
             if len(referrers) == 1:
                 self.fields["referred_by"].initial = referrers[0].pk
                 self.fields["referred_by"].widget = forms.HiddenInput()
+
+    def _referrer_field(self) -> forms.ModelChoiceField[Organization]:
+        field = self.fields["referred_by"]
+        assert isinstance(field, forms.ModelChoiceField)
+        return field
 
     @property
     def is_push(self) -> bool:
@@ -229,7 +234,7 @@ class NullBooleanChoiceField(forms.NullBooleanField):
     widget = forms.Select(choices=ANSWER_CHOICES)
 
 
-class CaseRecordForm(forms.ModelForm):
+class CaseRecordForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
     """The case record: hearing notes, agreed actions, follow-up and outcomes (成果)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -292,7 +297,7 @@ class IssueForm(forms.Form):
     )
 
 
-class ExpertSupportForm(forms.ModelForm):
+class ExpertSupportForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
     class Meta:
         model = ExpertSupport
         fields = ["kind", "expert_type", "hours", "start_date", "end_date", "status"]
