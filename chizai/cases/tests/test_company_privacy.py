@@ -141,3 +141,22 @@ def test_it_registers_a_body_scoped_record_when_only_another_body_registered_the
     )
     assert company.name == OWN_NAME and company.registered_by == org("pref-27")
     assert list(Company.objects.visible_to(osaka_editor)) == [company]
+
+
+def test_it_answers_a_new_company_under_another_bodys_number_through_the_api_as_for_an_unknown_one(
+    osaka_editor, cases_data
+):
+    api = APIClient()
+    api.force_authenticate(osaka_editor)
+    new_company = {
+        "corporate_number": cases_data.tokyo_case.company.corporate_number,
+        "name": OWN_NAME,
+        "prefecture": "pref-27",
+        "industry": "機械",
+        "sme_category": "manufacturing",
+        "capital": "30,000,000円",
+    }
+    response = api.post("/api/cases/", {"referred_by": "pref-27", "new_company": new_company}, format="json")
+    body = response.content.decode()
+    assert response.status_code == 201, body
+    assert OWN_NAME in body and fx.TOKYO_COMPANY not in body and "すでに登録" not in body
