@@ -109,10 +109,10 @@ class WriterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only i
     """An admin whose saves and deletes go through the writers of chizai.cases.actions (which audit)."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """The writer called by save_model wrote the row and its tags; the inlines are read-only, so saving
-        them writes nothing (it only tells the admin's change message so)."""
+        """The writer called by save_model wrote the row and its tags; the inlines are read-only and save
+        nothing (the admin's change message still asks what they saved)."""
         for formset in formsets:
-            formset.save()
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic():
