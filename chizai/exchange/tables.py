@@ -1,7 +1,7 @@
 """The rows of each exported page, computed with the functions the page itself uses.
 
 An export shows exactly what its page shows to the same user: the same scope lookups
-(`Kpi.objects.visible_to`, `SelfEvaluation.objects.visible_to`, `cases_visible_to`), the same achievement
+(`Kpi.objects.visible_to`, `SelfEvaluation.objects.visible_to`, `SupportCase.objects.visible_to`), the same achievement
 arithmetic (`chizai.kpis.achievement`), the same rounding. The organisation export also carries the two
 sheets of the import format (`chizai.exchange.columns`), so exporting a page and importing it back changes
 nothing.
