@@ -201,6 +201,7 @@ def create_company(
     registered_by: Organization,
     actor: Actor,
     is_demo: bool = False,
+    reason: str = "",
 ) -> Company:
     """Register a company under its corporate number for the registering body.
 
@@ -233,13 +234,13 @@ def create_company(
     except IntegrityError as error:  # registered by the same body a moment ago
         raise ValidationError(f"{DUPLICATE_MESSAGE}。", code="duplicate") from error
     company.tags.set(_tags(tags, actor))
-    log(actor, "cases.company.created", company, None, company_snapshot(company))
+    log(actor, "cases.company.created", company, None, company_snapshot(company), reason=reason)
     return company
 
 
 @transaction.atomic
 def update_company(
-    *, company: Company, changes: dict[str, Any], actor: Actor, tags: Iterable[str] | None = None
+    *, company: Company, changes: dict[str, Any], actor: Actor, tags: Iterable[str] | None = None, reason: str = ""
 ) -> Company:
     """Correct a company's details (the Django admin); `tags`, when given, replaces its tags."""
     _check_company_writer(actor, company.registered_by)
@@ -265,17 +266,17 @@ def update_company(
         raise ValidationError(f"{DUPLICATE_MESSAGE}。", code="duplicate") from error
     if tags is not None:
         current.tags.set(_tags(tags, actor))
-    log(actor, "cases.company.updated", current, before, company_snapshot(current))
+    log(actor, "cases.company.updated", current, before, company_snapshot(current), reason=reason)
     return current
 
 
 @transaction.atomic
-def delete_company(*, company: Company, actor: Actor) -> None:
+def delete_company(*, company: Company, actor: Actor, reason: str = "") -> None:
     """Remove a company registered by mistake; one with support cases stays (its cases refer to it)."""
     _check_company_writer(actor, company.registered_by)
     if company.cases.exists():
         raise ValidationError("支援案件のある企業は削除できません。")
-    log(actor, "cases.company.deleted", company, company_snapshot(company), None)
+    log(actor, "cases.company.deleted", company, company_snapshot(company), None, reason=reason)
     company.delete()
 
 
@@ -284,7 +285,7 @@ def _tags(names: Iterable[str], actor: Actor) -> list[CompanyTag]:
 
 
 @transaction.atomic
-def create_tag(*, name: str, actor: Actor) -> CompanyTag:
+def create_tag(*, name: str, actor: Actor, reason: str = "") -> CompanyTag:
     """The tag of that name (地域未来牽引企業 …), created (and audited) when new."""
     existing = CompanyTag.objects.filter(name=name.strip()).first()
     if existing is not None:
@@ -294,12 +295,12 @@ def create_tag(*, name: str, actor: Actor) -> CompanyTag:
     tag = CompanyTag(name=name.strip())
     _validate(tag)
     tag.save()
-    log(actor, "cases.company_tag.created", tag, None, {"name": tag.name})
+    log(actor, "cases.company_tag.created", tag, None, {"name": tag.name}, reason=reason)
     return tag
 
 
 @transaction.atomic
-def rename_tag(*, tag: CompanyTag, name: str, actor: Actor) -> CompanyTag:
+def rename_tag(*, tag: CompanyTag, name: str, actor: Actor, reason: str = "") -> CompanyTag:
     if actor is not None and not is_jpo_writer(actor):
         raise PermissionDenied("企業の区分を変更できるのは、特許庁の編集者・管理者です。")
     before = {"name": tag.name}
@@ -308,15 +309,16 @@ def rename_tag(*, tag: CompanyTag, name: str, actor: Actor) -> CompanyTag:
     if CompanyTag.objects.filter(name=tag.name).exclude(pk=tag.pk).exists():
         raise ValidationError("同じ名称の区分がすでにあります。")
     tag.save(update_fields=["name"])
-    log(actor, "cases.company_tag.updated", tag, before, {"name": tag.name})
+    log(actor, "cases.company_tag.updated", tag, before, {"name": tag.name}, reason=reason)
     return tag
 
 
 @transaction.atomic
-def delete_tag(*, tag: CompanyTag, actor: Actor) -> None:
+def delete_tag(*, tag: CompanyTag, actor: Actor, reason: str = "") -> None:
     if actor is not None and not is_jpo_writer(actor):
         raise PermissionDenied("企業の区分を削除できるのは、特許庁の編集者・管理者です。")
-    log(actor, "cases.company_tag.deleted", tag, {"name": tag.name, "companies": tag.companies.count()}, None)
+    before = {"name": tag.name, "companies": tag.companies.count()}
+    log(actor, "cases.company_tag.deleted", tag, before, None, reason=reason)
     tag.delete()
 
 
@@ -599,19 +601,19 @@ def _value(case: SupportCase, name: str) -> Any:
 
 
 @transaction.atomic
-def delete_case(*, case: SupportCase, actor: Actor) -> None:
+def delete_case(*, case: SupportCase, actor: Actor, reason: str = "") -> None:
     """Remove a case entered by mistake, with its stage history, issues and expert support (each audited);
     one already written up as a model case stays."""
     _check_writer(case, actor)
     if hasattr(case, "model_case"):
         raise ValidationError("モデル事例のある支援案件は削除できません。")
     for change in case.stage_changes.all():
-        log(actor, "cases.stage_change.deleted", change, _change_snapshot(change), None)
+        log(actor, "cases.stage_change.deleted", change, _change_snapshot(change), None, reason=reason)
     for issue in case.issues.all():
-        log(actor, "cases.issue.removed", issue, _issue_snapshot(issue), None)
+        log(actor, "cases.issue.removed", issue, _issue_snapshot(issue), None, reason=reason)
     for support in case.expert_supports.all():
-        log(actor, "cases.expert_support.removed", support, _support_snapshot(support), None)
-    log(actor, "cases.case.deleted", case, case_snapshot(case), None)
+        log(actor, "cases.expert_support.removed", support, _support_snapshot(support), None, reason=reason)
+    log(actor, "cases.case.deleted", case, case_snapshot(case), None, reason=reason)
     case.delete()
     recompute_for_case(case, actor=actor)
 
@@ -620,21 +622,41 @@ def delete_case(*, case: SupportCase, actor: Actor) -> None:
 
 
 @transaction.atomic
-def add_issue(*, case: SupportCase, category: str, description: str, actor: Actor) -> CaseIssue:
+def add_issue(
+    *,
+    case: SupportCase,
+    category: str,
+    description: str,
+    actor: Actor,
+    reason: str = "",
+    audit_action: str = "cases.issue.added",
+) -> CaseIssue:
+    """Record an issue extracted at the hearing (the Django admin records it as `cases.issue.created`)."""
     _check_writer(case, actor)
     if not description.strip():
         raise ValidationError("課題の内容を入力してください。")
     issue = CaseIssue(case=case, category=category, description=description.strip())
     _validate(issue)
     issue.save()
-    log(actor, "cases.issue.added", issue, None, _issue_snapshot(issue))
+    log(actor, audit_action, issue, None, _issue_snapshot(issue), reason=reason)
     return issue
 
 
 @transaction.atomic
-def remove_issue(*, issue: CaseIssue, actor: Actor) -> None:
+def update_issue(*, issue: CaseIssue, category: str, description: str, actor: Actor, reason: str = "") -> CaseIssue:
     _check_writer(issue.case, actor)
-    log(actor, "cases.issue.removed", issue, _issue_snapshot(issue), None)
+    before = _issue_snapshot(issue)
+    issue.category, issue.description = category, description.strip()
+    _validate(issue, ["category", "description"])
+    issue.save(update_fields=["category", "description"])
+    log(actor, "cases.issue.updated", issue, before, _issue_snapshot(issue), reason=reason)
+    return issue
+
+
+@transaction.atomic
+def remove_issue(*, issue: CaseIssue, actor: Actor, reason: str = "") -> None:
+    _check_writer(issue.case, actor)
+    log(actor, "cases.issue.removed", issue, _issue_snapshot(issue), None, reason=reason)
     issue.delete()
 
 
@@ -654,6 +676,7 @@ def add_expert_support(
     start_date: datetime.date | None = None,
     end_date: datetime.date | None = None,
     status: str = "planned",
+    reason: str = "",
 ) -> ExpertSupport:
     """Record an INPIT expert dispatch or an accelerated support (専門家派遣・加速的支援)."""
     _check_writer(case, actor)
@@ -669,12 +692,14 @@ def add_expert_support(
     _validate(support)
     _check_support_dates(support)
     support.save()
-    log(actor, "cases.expert_support.added", support, None, _support_snapshot(support))
+    log(actor, "cases.expert_support.added", support, None, _support_snapshot(support), reason=reason)
     return support
 
 
 @transaction.atomic
-def update_expert_support(*, support: ExpertSupport, changes: dict[str, Any], actor: Actor) -> ExpertSupport:
+def update_expert_support(
+    *, support: ExpertSupport, changes: dict[str, Any], actor: Actor, reason: str = ""
+) -> ExpertSupport:
     _check_writer(support.case, actor)
     unknown = set(changes) - set(EXPERT_SUPPORT_FIELDS)
     if unknown:
@@ -687,8 +712,15 @@ def update_expert_support(*, support: ExpertSupport, changes: dict[str, Any], ac
     _validate(support, changes)
     _check_support_dates(support)
     support.save(update_fields=list(changes))
-    log(actor, "cases.expert_support.updated", support, before, _support_snapshot(support))
+    log(actor, "cases.expert_support.updated", support, before, _support_snapshot(support), reason=reason)
     return support
+
+
+@transaction.atomic
+def remove_expert_support(*, support: ExpertSupport, actor: Actor, reason: str = "") -> None:
+    _check_writer(support.case, actor)
+    log(actor, "cases.expert_support.removed", support, _support_snapshot(support), None, reason=reason)
+    support.delete()
 
 
 # Bulk: the demo data

@@ -3,7 +3,8 @@
 Companies, their tags and cases are saved and deleted here only through the writers of chizai.cases.actions,
 which check, validate and audit (deleting a case audits every stage change, issue and expert support it
 removes). Cases are started on the referral page and move stage on the case page, which keep the history and
-the due dates: here a case is corrected, and its history, issues and expert supports are shown read-only.
+the due dates: here a case is corrected, its history is shown read-only, and its issues and expert supports
+are added, changed and removed through their writers.
 """
 
 from __future__ import annotations
@@ -95,24 +96,33 @@ class StageChangeInline(ReadOnlyInline):
     fields = readonly_fields = ("at", "from_stage", "to_stage", "due_date", "actor", "note")
 
 
-class CaseIssueInline(ReadOnlyInline):
+class CaseIssueInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+    """Issues, saved through add_issue / update_issue / remove_issue (SupportCaseAdmin.save_formset)."""
+
     model = CaseIssue
-    fields = readonly_fields = ("category", "description")
+    extra = 0
+    fields = ("category", "description")
 
 
-class ExpertSupportInline(ReadOnlyInline):
+class ExpertSupportInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+    """Expert supports, saved through the expert-support writers (SupportCaseAdmin.save_formset)."""
+
     model = ExpertSupport
-    fields = readonly_fields = ("kind", "expert_type", "hours", "start_date", "end_date", "status")
+    extra = 0
+    fields = actions.EXPERT_SUPPORT_FIELDS
 
 
 class WriterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
     """An admin whose saves and deletes go through the writers of chizai.cases.actions (which audit)."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """The writer called by save_model wrote the row and its tags; the inlines are read-only and save
-        nothing (the admin's change message still asks what they saved)."""
+        """The writer called by save_model wrote the row and its tags; inlines go through save_formset."""
         for formset in formsets:
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Read-only inlines save nothing (the admin's change message still asks what they saved)."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic():
@@ -136,12 +146,12 @@ class CompanyTagAdmin(WriterAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
-            actions.rename_tag(tag=CompanyTag.objects.get(pk=obj.pk), name=obj.name, actor=request.user)
+            actions.rename_tag(tag=CompanyTag.objects.get(pk=obj.pk), name=obj.name, actor=request.user, reason=REASON)
         else:
-            _adopt(obj, actions.create_tag(name=obj.name, actor=request.user))
+            _adopt(obj, actions.create_tag(name=obj.name, actor=request.user, reason=REASON))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        actions.delete_tag(tag=obj, actor=request.user)
+        actions.delete_tag(tag=obj, actor=request.user, reason=REASON)
 
 
 @admin.register(Company)
@@ -158,15 +168,14 @@ class CompanyAdmin(WriterAdmin):
         if change:
             changes = _changes(form, actions.COMPANY_FIELDS)
             fresh = Company.objects.get(pk=obj.pk)
-            actions.update_company(
-                company=fresh, changes=changes, actor=request.user, tags=tags if "tags" in form.changed_data else None
-            )
+            new_tags = tags if "tags" in form.changed_data else None
+            actions.update_company(company=fresh, changes=changes, actor=request.user, tags=new_tags, reason=REASON)
             return
         data = {name: form.cleaned_data[name] for name in actions.COMPANY_FIELDS if name in form.cleaned_data}
-        _adopt(obj, actions.create_company(**data, tags=tags, actor=request.user))
+        _adopt(obj, actions.create_company(**data, tags=tags, actor=request.user, reason=REASON))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        actions.delete_company(company=obj, actor=request.user)
+        actions.delete_company(company=obj, actor=request.user, reason=REASON)
 
 
 @admin.register(SupportCase)
@@ -193,9 +202,35 @@ class SupportCaseAdmin(WriterAdmin):
         changes = _changes(form, (*actions.CORRECTION_FIELDS, *actions.RECORD_FIELDS))
         actions.update_case(case=fresh, changes=changes, expected_version=None, actor=request.user, reason=REASON)
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model not in (CaseIssue, ExpertSupport):
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # only sorts the forms into new, changed and deleted rows: writes nothing
+        case, actor = form.instance, request.user
+        for obj in formset.deleted_objects:
+            if isinstance(obj, CaseIssue):
+                actions.remove_issue(issue=obj, actor=actor, reason=REASON)
+            else:
+                actions.remove_expert_support(support=obj, actor=actor, reason=REASON)
+        for obj, changed in formset.changed_objects:
+            if isinstance(obj, CaseIssue):
+                data = {"category": obj.category, "description": obj.description}
+                actions.update_issue(issue=obj, **data, actor=actor, reason=REASON)
+            else:
+                values = {name: getattr(obj, name) for name in changed if name in actions.EXPERT_SUPPORT_FIELDS}
+                actions.update_expert_support(support=obj, changes=values, actor=actor, reason=REASON)
+        for obj in formset.new_objects:
+            if isinstance(obj, CaseIssue):
+                data = {"category": obj.category, "description": obj.description}
+                actions.add_issue(case=case, **data, actor=actor, reason=REASON, audit_action="cases.issue.created")
+            else:
+                values = {name: getattr(obj, name) for name in actions.EXPERT_SUPPORT_FIELDS}
+                actions.add_expert_support(case=case, **values, actor=actor, reason=REASON)
+        return None
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         try:
-            actions.delete_case(case=obj, actor=request.user)
+            actions.delete_case(case=obj, actor=request.user, reason=REASON)
         except ValidationError as error:
             self.message_user(request, f"{obj}: {error.messages[0]}", level=messages.ERROR)
 
