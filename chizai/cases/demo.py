@@ -31,6 +31,7 @@ from chizai.audit.log import log
 from chizai.cases import actions
 from chizai.cases.actions import default_due_date
 from chizai.cases.counting import recompute_plan
+from chizai.cases.model_cases import load_model_case
 from chizai.cases.models import (
     SME_THRESHOLDS,
     CaseIssue,
@@ -720,15 +721,9 @@ def _write_cases(
     return by_index
 
 
-def _audit(action: str, obj: Any, after: dict[str, Any], plan: Plan) -> None:
-    log(None, action, obj, None, after, plan_id=plan.pk, actor_label=ACTOR_LABEL)
-
-
 def _write_model_cases(
     drafts: list[CaseDraft], cases: dict[int, SupportCase], plan: Plan, summary: CasesDemoSummary
 ) -> None:
-    from chizai.cases.model_cases import build_search_text, snapshot
-
     approver = get_user_model().objects.filter(username=JPO_APPROVER).first()
     hosts = {i: d for i, d in enumerate(drafts) if d.model_case is not None}
     started = set(ModelCase.objects.filter(case__in=[cases[i] for i in hosts]).values_list("case_id", flat=True))
@@ -737,10 +732,7 @@ def _write_model_cases(
         if case.pk in started or spec is None:
             continue
         model_case = _model_case(case, spec, draft, approver)
-        if spec.status == ModelCaseStatus.PUBLISHED:
-            model_case.search_text = build_search_text(model_case)
-        model_case.save()
-        _audit("cases.model_case.created", model_case, snapshot(model_case), plan)
+        load_model_case(model_case=model_case, actor=None, actor_label=ACTOR_LABEL, plan_id=plan.pk)
         summary.model_cases += 1
 
 
