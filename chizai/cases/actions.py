@@ -261,7 +261,8 @@ def update_company(
     _validate(current, changes)
     try:
         with transaction.atomic():
-            current.save(update_fields=list(changes) or None)
+            if changes:
+                current.save(update_fields=list(changes))
     except IntegrityError as error:
         raise ValidationError(f"{DUPLICATE_MESSAGE}。", code="duplicate") from error
     if tags is not None:
