@@ -246,21 +246,28 @@ class ActualsImporter:
         """The chunk's changes through the KPI writers; a refused row (locked, counted from cases) is reported."""
         context = self.context
         pending = chunk.actuals
-        writer = {"actor": context.user, "reason": context.reason}
-        try:
-            save_actuals(rows=[v for _, v, _, _ in pending], current=actuals, check_subsets_now=False, **writer)
-        except RowsRefused as refused:
-            for index, message in refused.problems:
-                row = pending[index][0]
-                context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
-            left_out = {index for index, _ in refused.problems}
-            pending = [item for index, item in enumerate(pending) if index not in left_out]
-            save_actuals(rows=[v for _, v, _, _ in pending], current=actuals, check_subsets_now=False, **writer)
+        if pending:
+            try:
+                self._save_actuals(pending, actuals)
+            except RowsRefused as refused:
+                for index, message in refused.problems:
+                    row = pending[index][0]
+                    context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
+                left_out = {index for index, _ in refused.problems}
+                pending = [item for index, item in enumerate(pending) if index not in left_out]
+                self._save_actuals(pending, actuals)
         for _, _, change, kind in pending:
             context.report.add_change(change, kind)
-        save_evaluations(rows=[t for t, _, _ in chunk.evaluations], current=evaluations, **writer)
+        if chunk.evaluations:
+            rows = [text for text, _, _ in chunk.evaluations]
+            save_evaluations(rows=rows, current=evaluations, actor=context.user, reason=context.reason)
         for _, change, kind in chunk.evaluations:
             context.report.add_change(change, kind)
+
+    def _save_actuals(self, pending: list[PendingActual], actuals: dict[ActualKey, Actual]) -> None:
+        rows = [value for _, value, _, _ in pending]
+        context = self.context
+        save_actuals(rows=rows, current=actuals, check_subsets_now=False, actor=context.user, reason=context.reason)
 
     # --- the end ---------------------------------------------------------------------------------
 
@@ -278,11 +285,15 @@ class ActualsImporter:
                 self.context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
 
 
+# A row, the actual it writes, and the change the report shows once it is written.
+PendingActual = tuple[ActualRow, ActualValue, Change, str]
+
+
 class _Chunk:
     """The changes of one chunk, waiting to be written together."""
 
     def __init__(self) -> None:
-        self.actuals: list[tuple[ActualRow, ActualValue, Change, str]] = []
+        self.actuals: list[PendingActual] = []
         self.evaluations: list[tuple[EvaluationText, Change, str]] = []
 
 
