@@ -92,10 +92,15 @@ class Organization(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     @property
     def display_name(self) -> str:
+        """The one name every page uses for the body: 東京都, INPIT, 関東局, 日本商工会議所.
+
+        The short name where the reference data gives one (a Latin acronym, a bureau's block, a name without
+        its legal form), else the name; see data/organizations.yaml. `name` is the formal name (正式名称).
+        """
         return self.short_name or self.name
 
     @property
