@@ -63,6 +63,7 @@ FIELD_LABELS = {
     "is_staff": "管理サイトへのログイン",
     "is_superuser": "全権限（スーパーユーザー）",
     "created": "作成日時",
+    "password_set": "パスワードの再設定",
     "attended": "出席",
 }
 

@@ -123,6 +123,22 @@ class ChizaiUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs: Use
             for membership, _fields in formset.changed_objects:
                 log_membership(request, "updated", membership, before.get(membership.pk), membership_values(membership))
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """A password set through the admin is recorded as having changed; the hash itself never is."""
+        before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+        response = super().user_change_password(request, id, form_url)
+        user = User.objects.filter(pk=id).first()
+        if user is not None and user.password != before:
+            log(
+                request.user,
+                "user.password_changed",
+                user,
+                {"password_set": False},
+                {"password_set": True},
+                reason=ADMIN_REASON,
+            )
+        return response
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         """The user goes with their memberships and token: each removed row is recorded."""
         with transaction.atomic():

@@ -144,3 +144,16 @@ def test_it_audits_an_api_token_created_and_deleted_in_the_admin_without_its_key
     assert created.changes["user"] == [None, "tokyo_editor"]
     assert AuditEntry.objects.filter(action="api.token.deleted").exists()
     assert token.key not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
+
+
+def test_it_records_a_password_set_in_the_admin_without_the_hash(admin_client: Any, tokyo_viewer: Any) -> None:
+    response = admin_client.post(
+        f"/admin/auth/user/{tokyo_viewer.pk}/password/",
+        {"password1": "new-pass-5678-chizai", "password2": "new-pass-5678-chizai", "usable_password": "true"},
+    )
+
+    assert response.status_code == 302
+    tokyo_viewer.refresh_from_db()
+    entry = AuditEntry.objects.get(action="user.password_changed")
+    assert entry.changes == {"password_set": [False, True]}
+    assert tokyo_viewer.password not in str(entry.changes)
