@@ -97,7 +97,7 @@ ROUTES: dict[str, Route] = {
     "kpis:notice_list": Route(),
     # --- PDCA --------------------------------------------------------------------------------------------
     "pdca:evaluation_list": Route(),
-    "pdca:evaluation_start": Route(lambda w, s: {"period_id": w.period.pk, "code": s.code}, ("POST",), SIDED),
+    "pdca:evaluation_start": Route(lambda w, s: {"period": w.period.param, "code": s.code}, ("POST",), SIDED),
     "pdca:evaluation_detail": Route(obj("evaluation"), outsiders=SIDED),
     "pdca:evaluation_edit": Route(obj("evaluation"), ("GET", "POST"), SIDED),
     "pdca:evaluation_transition": Route(with_(obj("evaluation"), action="submit"), ("POST",), SIDED),
