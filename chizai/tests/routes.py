@@ -111,7 +111,16 @@ ROUTES: dict[str, Route] = {
     "meetings:meeting_edit": Route(obj("meeting"), ("GET", "POST"), BLOCK_OUTSIDERS),
     # --- hands-on support --------------------------------------------------------------------------------
     "cases:case_list": Route(),
-    "cases:case_create": Route(methods=("GET", "POST")),
+    # Defect 1: another body's registered 法人番号 typed into a new referral must not attach or reveal its company.
+    "cases:case_create": Route(
+        methods=("GET", "POST"),
+        post=lambda w, s: {
+            "corporate_number": w.sides["osaka" if s.code == "pref-13" else "tokyo"].company.corporate_number,
+            "referred_by": s.organization.pk,
+            "opened_on": "2025-06-02",
+            "note": "紹介",
+        },
+    ),
     "cases:case_overdue": Route(),
     "cases:case_detail": Route(obj("case"), ("GET", "POST"), SIDED),
     "cases:case_edit": Route(obj("case"), ("GET", "POST"), SIDED),
