@@ -35,9 +35,6 @@ USERS = (ANONYMOUS, *CAST_USERNAMES)
 # (route, user) → what is wrong. Strict: the test turns red once the view is fixed, so the entry goes.
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
     ("cases:model_case_review", "jpo_viewer"): "a JPO viewer's POST is answered 200 (the page again), not 403",
-    # Defect 1: another body's registered 法人番号 on a new referral attaches that company and shows its name.
-    ("cases:case_create", "tokyo_editor"): "attaches and names 大阪府's company typed by its 法人番号 (defect 1)",
-    ("cases:case_create", "osaka_editor"): "attaches and names 東京都's company typed by its 法人番号 (defect 1)",
     **{
         (route, viewer): "the body is validated before the permission check: a viewer's POST gets 400, not 403"
         for route in ("api:case_list", "api:kpi_list", "kpis:revision_detail")
