@@ -29,7 +29,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chizai.audit.log import build_entry
+from chizai.audit.log import build_entry, save_entries
 from chizai.audit.models import AuditEntry
 from chizai.kpis.achievement import YearFigure, year_figure
 from chizai.kpis.locks import lock_reason, lock_reasons
@@ -812,7 +812,7 @@ def _write[M: (Target, Actual, Evaluation)](
         *(_entry(writer, f"{code}.updated", obj, before, obj.snapshot()) for obj, before in updated),
         *(_entry(writer, f"{code}.deleted", obj, obj.snapshot(), None) for obj in deleted),
     ]
-    AuditEntry.objects.bulk_create([e for e in entries if e is not None])
+    save_entries(entries)
     result.created, result.updated, result.deleted = len(created), len(updated), len(deleted)
     return result
 

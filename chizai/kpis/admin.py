@@ -28,8 +28,8 @@ from chizai.organizations.types import Actor
 
 ADMIN_REASON = "管理画面"
 KPI_DELETE_REFUSED = (
-    "計画とKPIは管理画面から削除できません（実績・目標・自己評価の記録がすべて消えるため）。"
-    "計画ファイルから外すか、特許庁のシステム管理者に相談してください。"
+    "このデータは計画のデータのため、管理画面からは削除できません（実績・目標・自己評価の記録も消えるため）。"
+    "計画ファイルから外すか、各画面から取り下げ・修正してください。"
 )
 
 
@@ -141,6 +141,9 @@ class PlanAdmin(WriterAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # plan data: deleting it would take every KPI, actual and self-evaluation with it
 
+    def refusal(self, obj: Any) -> str | None:
+        return KPI_DELETE_REFUSED
+
 
 @admin.register(Kpi)
 class KpiAdmin(WriterAdmin):
@@ -169,6 +172,9 @@ class KpiAdmin(WriterAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # plan data: it would cascade to actuals, targets, snapshot values and ratings
+
+    def refusal(self, obj: Any) -> str | None:
+        return KPI_DELETE_REFUSED
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         raise PermissionDenied(KPI_DELETE_REFUSED)
