@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chizai.api.query import QueryInteger
 from chizai.cases.access import FULL
 from chizai.cases.actions import RECORD_FIELDS
 from chizai.cases.models import CaseIssue, Company, SmeCategory, Stage, SupportCase
@@ -31,6 +32,7 @@ from chizai.organizations.models import Organization, OrganizationKind
 
 # Years as the plans count them; anything else is a typing error, not a year.
 MIN_YEAR, MAX_YEAR = 1900, 2200
+ORGANIZATION_CODE_PATTERN = r"^[-a-zA-Z0-9_]+$"
 NUMBER_HELP = '数値。文字列でも可（例: "1,234"、"１２３４"、"1234件"）。'
 
 
@@ -443,6 +445,14 @@ class StageMoveSerializer(serializers.Serializer[SupportCase]):
 
 
 class KpiFilterSerializer(serializers.Serializer[Any]):
-    plan = serializers.IntegerField(min_value=1, max_value=32767, required=False, help_text="計画の次（例: 3）")
-    organization = serializers.CharField(max_length=64, required=False, help_text="関係主体のコード（例: pref-13）")
+    plan = QueryInteger(min_value=1, max_value=32767, required=False, help_text="計画の次（例: 3）")
+    # Codes are slugs: the pattern says so, and a value outside it (empty, blanks) is refused, not trimmed.
+    organization = serializers.RegexField(
+        ORGANIZATION_CODE_PATTERN,
+        max_length=64,
+        trim_whitespace=False,
+        required=False,
+        help_text="関係主体のコード（例: pref-13）",
+        error_messages={"invalid": "関係主体のコードは半角英数字・ハイフン・下線で指定してください（例: pref-13）。"},
+    )
     kind = serializers.ChoiceField(choices=KpiKind.choices, required=False)

@@ -11,12 +11,25 @@ from django.db.models import QuerySet
 from chizai.kpis.models import KpiRevision, Plan
 from chizai.lib.fiscal import fiscal_year_label, fiscal_year_of
 from chizai.lib.wareki import wareki_date, wareki_fiscal_year
-from chizai.meetings.actions import linkable_evaluations, reportable_revisions
-from chizai.meetings.models import Attendance, LiaisonMeeting, MeetingKind
+from chizai.meetings.agenda import linkable_evaluations, reportable_revisions
+from chizai.meetings.models import (
+    ATTENDEES_MAX_LENGTH,
+    DECISION_MAX_LENGTH,
+    MINUTES_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    VENUE_MAX_LENGTH,
+    Attendance,
+    LiaisonMeeting,
+    MeetingKind,
+)
 from chizai.organizations.models import Organization
 from chizai.pdca.models import SelfEvaluation
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
+
+
+def too_long(label: str, limit: int) -> dict[str, str]:
+    return {"max_length": f"{label}は{limit:,}文字以内で入力してください。"}
 
 
 def _date_field(label: str) -> forms.DateField:
@@ -51,12 +64,17 @@ class MeetingCreateForm(forms.Form):
     held_on = _date_field("開催日")
     title = forms.CharField(
         label="名称",
-        max_length=200,
+        max_length=TITLE_MAX_LENGTH,
         required=False,
+        error_messages=too_long("名称", TITLE_MAX_LENGTH),
         help_text="空欄のときは「令和6年度 関東地域・中小企業の知財支援に係る地域連絡会議」のように付けます。",
     )
     venue = forms.CharField(
-        label="会場", max_length=200, required=False, help_text="オンライン開催の場合はその旨を記入します。"
+        label="会場",
+        max_length=VENUE_MAX_LENGTH,
+        required=False,
+        help_text="オンライン開催の場合はその旨を記入します。",
+        error_messages=too_long("会場", VENUE_MAX_LENGTH),
     )
 
     def __init__(self, *args: Any, bureaus: QuerySet[Organization], **kwargs: Any) -> None:
@@ -90,7 +108,11 @@ class MeetingEditForm(forms.ModelForm):
         model = LiaisonMeeting
         fields = ["title", "kind", "held_on", "venue", "minutes"]
         widgets = {"minutes": forms.Textarea(attrs={"rows": 14})}
-        error_messages = {"title": {"required": "名称を入力してください。"}}
+        error_messages = {
+            "title": {"required": "名称を入力してください。", **too_long("名称", TITLE_MAX_LENGTH)},
+            "venue": too_long("会場", VENUE_MAX_LENGTH),
+            "minutes": too_long("議事録", MINUTES_MAX_LENGTH),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,7 +134,11 @@ class AttendanceForm(forms.Form):
                 label=f"{row.organization.display_name} 出席", required=False, initial=row.attended
             )
             self.fields[f"attendees_{row.pk}"] = forms.CharField(
-                label=f"{row.organization.display_name} 出席者", required=False, max_length=300, initial=row.attendees
+                label=f"{row.organization.display_name} 出席者",
+                required=False,
+                max_length=ATTENDEES_MAX_LENGTH,
+                initial=row.attendees,
+                error_messages=too_long("出席者", ATTENDEES_MAX_LENGTH),
             )
 
     def rows(self) -> list[tuple[Attendance, forms.BoundField, forms.BoundField]]:
@@ -138,9 +164,9 @@ class DecisionForm(forms.Form):
 
     text = forms.CharField(
         label="決定事項",
-        max_length=4000,
+        max_length=DECISION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "決定事項の内容を記入してください。"},
+        error_messages={"required": "決定事項の内容を記入してください。", **too_long("決定事項", DECISION_MAX_LENGTH)},
     )
     revision = RevisionChoiceField(
         label="報告するKPIの見直し",
