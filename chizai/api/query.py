@@ -33,7 +33,8 @@ def unknown_parameters(request: Request, allowed: Iterable[str]) -> None:
 
 def read_query(request: Request, serializer_class: type[serializers.Serializer[Any]]) -> dict[str, Any]:
     """The documented parameters of `serializer_class`, validated; a parameter given twice is refused."""
-    repeated = sorted(name for name in serializer_class().fields if len(request.query_params.getlist(name)) > 1)
+    names: list[str] = list(serializer_class().fields)
+    repeated = sorted(name for name in names if len(request.query_params.getlist(name)) > 1)
     if repeated:
         raise serializers.ValidationError({name: ["このパラメーターは一度だけ指定してください。"] for name in repeated})
     query = serializer_class(data={name: request.query_params[name] for name in request.query_params})
@@ -50,6 +51,9 @@ class StrictQuery:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        method = (request.method or "").lower()
+        if method not in getattr(self, "http_method_names", ()) or not hasattr(self, method):
+            return  # answered with 405 Method Not Allowed, whatever the query
         allowed: set[str] = set()
         if request.method in ("GET", "HEAD"):
             if self.query_serializer is not None:

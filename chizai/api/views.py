@@ -29,7 +29,6 @@ from chizai.cases.models import SupportCase
 from chizai.kpis.access import get_kpi_for_user
 from chizai.kpis.actions import CONFLICT_MESSAGE, save_actual, save_evaluation
 from chizai.kpis.models import Actual, ActualSource, Evaluation, Kpi, KpiKind, Plan, Target
-from chizai.organizations.permissions import scope_filter
 
 COMPUTED_MESSAGE = (
     "案件から自動集計される指標のため、実績はAPIから入力できません（ハンズオン支援案件を更新してください）。"
@@ -49,13 +48,14 @@ Error = inline_serializer(
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     descriptions = {
-        400: "入力内容の誤り",
+        400: "入力内容の誤り（説明にない問い合わせパラメーターを含む）",
         401: "認証が必要",
         403: "権限がない",
         404: "見つからない（または閲覧権限がない）",
         409: "他の利用者が先に更新した（版の不一致）",
     }
-    return {code: OpenApiResponse(Error, description=descriptions[code]) for code in (401, *codes)}
+    # Every operation refuses query parameters it does not document (400) and asks for credentials (401).
+    return {code: OpenApiResponse(Error, description=descriptions[code]) for code in sorted({400, 401, *codes})}
 
 
 @extend_schema(exclude=True)
@@ -75,7 +75,8 @@ def _required_version(data: dict[str, Any]) -> int:
     """The version the client saw, which a partial update (PATCH) must still send."""
     if "version" not in data:
         raise serializers.ValidationError({"version": ["取得したときの版（version）を指定してください。"]})
-    return data.pop("version")
+    version: int = data.pop("version")
+    return version
 
 
 def _audit(actor: Any, action: str, obj: Any, before: Any, after: Any, kpi: Kpi | None = None) -> None:
@@ -138,10 +139,8 @@ class PlanDetail(StrictQuery, generics.RetrieveUpdateAPIView[Plan]):
 
 
 class KpiContextMixin:
-    request: Request
-
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()  # type: ignore[misc]
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
         context["today"] = timezone.localdate()
         return context
 
@@ -291,8 +290,8 @@ class TargetDetail(StrictQuery, generics.RetrieveUpdateAPIView[Target]):
 
     def get_object(self) -> Target:
         user = self.request.user
-        visible = Target.objects.filter(scope_filter(user, field="kpi__owner")).select_related("kpi__owner")
-        target = visible.filter(pk=checked_id(self.kwargs["pk"])).first()
+        visible = Target.objects.filter(kpi__in=Kpi.objects.visible_to(user)).select_related("kpi__owner")
+        target: Target | None = visible.filter(pk=checked_id(self.kwargs["pk"])).first()
         if target is None:
             raise Http404("目標が見つかりません。")
         return target

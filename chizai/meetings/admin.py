@@ -7,7 +7,7 @@ order may be corrected. The agenda a held meeting keeps is shown, never edited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -18,8 +18,15 @@ from chizai.meetings.models import AgendaSnapshot, Attendance, Decision, Liaison
 
 ADMIN_REASON = "管理画面"
 
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+    TabularInline = admin.TabularInline[Any, Any]
+else:
+    ModelAdmin = admin.ModelAdmin  # generic for the type checker only
+    TabularInline = admin.TabularInline
 
-class ReadOnlyInline(admin.TabularInline):
+
+class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
 
@@ -40,7 +47,7 @@ class DecisionInline(ReadOnlyInline):
     fields = ["sort_order", "text", "revision", "evaluation"]
 
 
-class DeletesOneByOne(admin.ModelAdmin):
+class DeletesOneByOne(ModelAdmin):
     """Bulk deletion from the list deletes row by row through the writer, so every row is audited."""
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -153,7 +160,7 @@ class DecisionAdmin(DeletesOneByOne):
 
 
 @admin.register(AgendaSnapshot)
-class AgendaSnapshotAdmin(admin.ModelAdmin):
+class AgendaSnapshotAdmin(ModelAdmin):
     """The agenda a held meeting keeps: a record of what was discussed, never changed by hand."""
 
     list_display = ["meeting", "as_of", "taken_at"]

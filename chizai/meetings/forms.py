@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -27,6 +27,13 @@ from chizai.pdca.models import SelfEvaluation
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 
+if TYPE_CHECKING:
+    ModelChoiceField = forms.ModelChoiceField[Any]
+    ModelForm = forms.ModelForm[LiaisonMeeting]
+else:
+    ModelChoiceField = forms.ModelChoiceField  # generic for the type checker only
+    ModelForm = forms.ModelForm
+
 
 def too_long(label: str, limit: int) -> dict[str, str]:
     return {"max_length": f"{label}は{limit:,}文字以内で入力してください。"}
@@ -49,7 +56,7 @@ def default_title(bureau: Organization, fiscal_year: int) -> str:
     return f"{wareki_fiscal_year(fiscal_year)} {bureau.block_name}地域・中小企業の知財支援に係る地域連絡会議"
 
 
-class BureauChoiceField(forms.ModelChoiceField):
+class BureauChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.block_name}ブロック（{obj.display_name}）"
 
@@ -79,12 +86,17 @@ class MeetingCreateForm(forms.Form):
 
     def __init__(self, *args: Any, bureaus: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["bureau"].queryset = bureaus
+        self._field(BureauChoiceField, "bureau").queryset = bureaus
         years = sorted({y for plan in Plan.objects.all() for y in plan.fiscal_years})
-        self.fields["fiscal_year"].choices = [(y, fiscal_year_label(y)) for y in years]
+        self._field(forms.TypedChoiceField, "fiscal_year").choices = [(y, fiscal_year_label(y)) for y in years]
+
+    def _field[F: forms.Field](self, kind: type[F], name: str) -> F:
+        field = self.fields[name]
+        assert isinstance(field, kind)
+        return field
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         plan, year = data.get("plan"), data.get("fiscal_year")
         if plan is not None and year is not None and year not in plan.fiscal_years:
             self.add_error("fiscal_year", f"年度は計画期間（{plan.period_label}）の中から選んでください。")
@@ -98,7 +110,7 @@ class MeetingCreateForm(forms.Form):
         return {"fiscal_year": fiscal_year_of(today), "held_on": today}
 
 
-class MeetingEditForm(forms.ModelForm):
+class MeetingEditForm(ModelForm):
     """The record of a meeting: when and where it was held, and its minutes (議事録)."""
 
     held_on = _date_field("開催日")
@@ -149,12 +161,12 @@ class AttendanceForm(forms.Form):
         return {row.pk: (data[f"attended_{row.pk}"], data[f"attendees_{row.pk}"]) for row in self.attendances}
 
 
-class RevisionChoiceField(forms.ModelChoiceField):
+class RevisionChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.kpi.owner.name}「{obj.kpi.short_name}」{obj.effective_year}年度から見直し"
 
 
-class EvaluationChoiceField(forms.ModelChoiceField):
+class EvaluationChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.organization.name} {obj.period.short_label} 自己評価（{obj.get_status_display()}）"
 
@@ -184,8 +196,10 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, meeting: LiaisonMeeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["revision"].queryset = reportable_revisions(meeting)
-        self.fields["evaluation"].queryset = linkable_evaluations(meeting)
+        revision, evaluation = self.fields["revision"], self.fields["evaluation"]
+        assert isinstance(revision, RevisionChoiceField) and isinstance(evaluation, EvaluationChoiceField)
+        revision.queryset = reportable_revisions(meeting)
+        evaluation.queryset = linkable_evaluations(meeting)
 
     def clean_text(self) -> str:
         text: str = self.cleaned_data["text"].strip()
