@@ -82,4 +82,5 @@ def test_it_refuses_a_json_value_of_another_type_than_the_schema_states(api: Any
         f"/api/targets/{target.pk}/", {"value": "11", "note": 0, "version": "1"}, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == {"note": ["文字列で指定してください。"], "version": ["整数で指定してください。"]}
+    errors = response.json()["errors"]
+    assert errors == {"note": ["文字列で指定してください。"], "version": ["整数で指定してください。"]}
