@@ -20,5 +20,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Last: any other address under /api/ answers the documented JSON error, not Django's HTML page.
-    re_path(r"(?s)^.*/$", views.not_found, name="not_found"),
+    re_path(r"^[\s\S]*/$", views.not_found, name="not_found"),
 ]
