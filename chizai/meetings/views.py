@@ -40,7 +40,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     visible = LiaisonMeeting.objects.visible_to(request.user)
     years = sorted(set(visible.values_list("fiscal_year", flat=True)), reverse=True)
     raw_year = request.GET.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() else None
+    # A year is four ASCII digits; anything else (or a number past any database's integers) lists every year.
+    year = int(raw_year) if len(raw_year) == 4 and raw_year.isascii() and raw_year.isdigit() else None
     meetings = visible.select_related("bureau", "plan").annotate(decision_count=Count("decisions"))
     if year is not None:
         meetings = meetings.filter(fiscal_year=year)
@@ -185,7 +186,8 @@ def _post_decision(request: HttpRequest, meeting: LiaisonMeeting) -> HttpRespons
 
 def _post_remove_decision(request: HttpRequest, meeting: LiaisonMeeting) -> HttpResponse:
     raw = request.POST.get("decision", "")
-    decision = meeting.decisions.filter(pk=int(raw)).first() if raw.isdigit() else None
+    valid = raw.isascii() and raw.isdigit() and len(raw) <= 18  # beyond that, no row has the id
+    decision = meeting.decisions.filter(pk=int(raw)).first() if valid else None
     if decision is None:
         raise Http404("決定事項が見つかりません。")
     actions.remove_decision(decision=decision, actor=request.user)

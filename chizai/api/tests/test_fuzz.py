@@ -1,5 +1,6 @@
-"""schemathesis fuzzes every operation of the committed openapi.yaml against the app: never a server error,
-and every response as the schema describes it.
+"""schemathesis fuzzes every operation of the committed openapi.yaml against the app with every check it has:
+never a server error, every response (status, content type, headers, body) as the schema describes it, requests
+the schema forbids refused and requests it allows answered, 405 for undeclared methods, 401 without credentials.
 
 Each operation is one test; its examples share the test's database transaction, so a write by one example
 is seen by the next (as on a live server). Generated ids are mapped onto the rows made here, so the
@@ -79,6 +80,7 @@ def fuzz_world(db: None, make_kpi: Callable[..., Kpi], cases_data: fx.CasesData,
         "/api/cases/": list(SupportCase.objects.values_list("pk", flat=True)),
         "/api/plans/": [plan3.number, 90],
         "tokens": tokens,
+        "calls": 0,
     }
 
 
@@ -102,5 +104,8 @@ def _aim_at_real_rows(case: Any, world: dict[str, Any]) -> None:
 def test_it_never_answers_a_generated_request_with_a_server_error(case: Any, fuzz_world: dict[str, Any]) -> None:
     if case.path_parameters:
         _aim_at_real_rows(case, fuzz_world)
-    for token in fuzz_world["tokens"]:
-        case.call_and_validate(headers={"Authorization": f"Token {token}"})
+    # The examples alternate between a prefecture's editor and a JPO administrator: both are covered at half
+    # the cost of sending every example twice.
+    fuzz_world["calls"] += 1
+    token = fuzz_world["tokens"][fuzz_world["calls"] % len(fuzz_world["tokens"])]
+    case.call_and_validate(headers={"Authorization": f"Token {token}"})

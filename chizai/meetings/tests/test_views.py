@@ -479,3 +479,11 @@ def test_it_refuses_minutes_longer_than_the_limit_in_japanese(client, login, kan
     assert response.status_code == 422 and "議事録は20,000文字以内で入力してください。" in text(response)
     kanto_meeting.refresh_from_db()
     assert kanto_meeting.minutes == ""
+
+
+def test_it_lists_every_year_for_a_year_it_cannot_read(client, login, jpo_admin, kanto_meeting):
+    login(client, jpo_admin)
+
+    for year in ("99999999999999999999999", "２０２４", "abc"):
+        response = client.get(LIST_URL, {"year": year})
+        assert response.status_code == 200 and "関東地域連絡会議" in text(response)
