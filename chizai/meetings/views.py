@@ -222,6 +222,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             meeting.refresh_from_db()
             context = {"meeting": meeting, "form": form, "conflict": True}
             return render(request, "meetings/meeting_edit.html", context, status=409)
-        messages.success(request, "会議の記録を保存しました。")
-        return redirect("meetings:meeting_detail", pk=meeting.pk)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "会議の記録を保存しました。")
+            return redirect("meetings:meeting_detail", pk=meeting.pk)
     return render(request, "meetings/meeting_edit.html", {"meeting": meeting, "form": form}, status=422)
