@@ -18,14 +18,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from chizai.audit.log import log
 from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, Stage, SupportCase
 from chizai.kpis.actions import ConflictError
 from chizai.lib.textsim import normalize, rank
 from chizai.organizations.models import Organization, OrganizationKind
-from chizai.pdca.rules import is_jpo_reviewer
+from chizai.organizations.permissions import is_jpo_reviewer
+from chizai.organizations.types import Actor, AnyUser
+from chizai.workflow import Rule, Workflow, register, transition
 
 EDITABLE_STATUSES = (ModelCaseStatus.DRAFT, ModelCaseStatus.WITHDRAWN)
 WITHDRAWABLE_STATUSES = (ModelCaseStatus.SUBMITTED, ModelCaseStatus.APPROVED, ModelCaseStatus.PUBLISHED)
@@ -161,41 +162,57 @@ def flag_messages(model_case: ModelCase) -> list[str]:
 # --- who may do what ---------------------------------------------------------------------------------------
 
 
-def can_write(user: Any, case: SupportCase) -> bool:
+def can_write(user: AnyUser, case: SupportCase) -> bool:
     """The support team: editors and administrators (of JPO or of the case's team) who see the case in full."""
     from chizai.cases.access import can_write_case, case_access
 
     return case_access(user, case) == "full" and can_write_case(user, case)
 
 
-def can_submit(user: Any, model_case: ModelCase) -> bool:
-    return model_case.status in EDITABLE_STATUSES and can_write(user, model_case.case)
+def _writes(user: AnyUser, model_case: ModelCase) -> bool:
+    return can_write(user, model_case.case)
 
 
-def can_approve(user: Any, model_case: ModelCase) -> bool:
-    return model_case.status == ModelCaseStatus.SUBMITTED and is_jpo_reviewer(user)
+def _approves(user: AnyUser, model_case: ModelCase) -> bool:
+    return is_jpo_reviewer(user)
 
 
-def can_publish(user: Any, model_case: ModelCase) -> bool:
-    return model_case.status == ModelCaseStatus.APPROVED and is_jpo_reviewer(user)
-
-
-def can_withdraw(user: Any, model_case: ModelCase) -> bool:
+def _withdraws(user: AnyUser, model_case: ModelCase) -> bool:
     """JPO's reviewers, and the support team (e.g. when the company takes its consent back)."""
-    if model_case.status not in WITHDRAWABLE_STATUSES:
-        return False
     return is_jpo_reviewer(user) or can_write(user, model_case.case)
 
 
-def model_cases_visible_to(user: Any) -> QuerySet[ModelCase]:
+def can_submit(user: AnyUser, model_case: ModelCase) -> bool:
+    return MODEL_CASE_WORKFLOW.allows(user, model_case, "submit")
+
+
+def can_approve(user: AnyUser, model_case: ModelCase) -> bool:
+    return MODEL_CASE_WORKFLOW.allows(user, model_case, "approve")
+
+
+def can_publish(user: AnyUser, model_case: ModelCase) -> bool:
+    return MODEL_CASE_WORKFLOW.allows(user, model_case, "publish")
+
+
+def can_withdraw(user: AnyUser, model_case: ModelCase) -> bool:
+    return MODEL_CASE_WORKFLOW.allows(user, model_case, "withdraw")
+
+
+def can_edit(user: AnyUser, model_case: ModelCase) -> bool:
+    """Change the texts or record consent: the support team, while the model case is being written."""
+    return model_case.status in EDITABLE_STATUSES and can_write(user, model_case.case)
+
+
+def model_cases_visible_to(user: AnyUser) -> QuerySet[ModelCase]:
     """Model cases of the cases the user sees in full (the support team, JPO), in any status."""
     from chizai.cases.access import cases_fully_visible_to
 
     return ModelCase.objects.filter(case__in=cases_fully_visible_to(user))
 
 
-def get_model_case_for_user(user: Any, pk: int) -> ModelCase:
-    """The model case (internal side) if the user sees its case in full; 404 otherwise."""
+def get_model_case_for_user(user: AnyUser, pk: int, *, write: bool = False) -> ModelCase:
+    """The model case (internal side) if the user sees its case in full (404 otherwise); with `write`, 403 unless
+    the user is on its support team."""
     model_case = (
         model_cases_visible_to(user)
         .select_related("case", "case__company", "case__support_team", "region", "approved_by")
@@ -204,6 +221,8 @@ def get_model_case_for_user(user: Any, pk: int) -> ModelCase:
     )
     if model_case is None:
         raise Http404("モデル事例が見つかりません。")
+    if write and not can_write(user, model_case.case):
+        raise PermissionDenied("このモデル事例を編集できるのは支援チームの編集者・管理者です。")
     return model_case
 
 
@@ -224,11 +243,7 @@ def snapshot(model_case: ModelCase) -> dict[str, Any]:
     }
 
 
-def _audit(actor: Any, action: str, model_case: ModelCase, before: Any, reason: str = "") -> None:
-    log(actor, action, model_case, before, snapshot(model_case), reason=reason)
-
-
-def _locked(model_case: ModelCase) -> ModelCase:
+def _for_update(model_case: ModelCase) -> ModelCase:
     return (
         ModelCase.objects.select_for_update()
         .select_related("case", "case__company", "case__support_team", "region")
@@ -253,9 +268,9 @@ def default_title(case: SupportCase) -> str:
 
 
 @transaction.atomic
-def create_model_case(*, case: SupportCase, actor: Any) -> ModelCase:
+def create_model_case(*, case: SupportCase, actor: Actor) -> ModelCase:
     """Start the model case of a closed case (or return the one already started), prefilled from the case."""
-    if not can_write(actor, case):
+    if actor is None or not can_write(actor, case):
         raise PermissionDenied("この案件のモデル事例を作成できるのは支援チームの編集者・管理者です。")
     existing = ModelCase.objects.filter(case=case).first()
     if existing is not None:
@@ -274,7 +289,7 @@ def create_model_case(*, case: SupportCase, actor: Any) -> ModelCase:
             )
     except IntegrityError:
         return ModelCase.objects.get(case=case)  # someone else pressed 「作成する」 at the same moment
-    _audit(actor, "cases.model_case.created", model_case, None)
+    log(actor, "cases.model_case.created", model_case, None, snapshot(model_case))
     return model_case
 
 
@@ -288,11 +303,11 @@ def save_model_case(
     region: Organization,
     issue_categories: list[str],
     expected_version: int,
-    actor: Any,
+    actor: Actor,
 ) -> ModelCase:
     """Save the texts to be published; only while the model case is being written (作成中・公開停止)."""
-    current = _locked(model_case)
-    if not can_write(actor, current.case):
+    current = _for_update(model_case)
+    if actor is None or not can_write(actor, current.case):
         raise PermissionDenied("このモデル事例を編集する権限がありません。")
     if current.status not in EDITABLE_STATUSES:
         raise ValidationError(f"このモデル事例は「{current.get_status_display()}」のため編集できません。")
@@ -309,15 +324,15 @@ def save_model_case(
     current.issue_categories = [value for value in IssueCategory.values if value in issue_categories]
     current.version += 1
     current.save()
-    _audit(actor, "cases.model_case.updated", current, before)
+    log(actor, "cases.model_case.updated", current, before, snapshot(current))
     return current
 
 
 @transaction.atomic
-def record_consent(*, model_case: ModelCase, consent_date: datetime.date, note: str, actor: Any) -> ModelCase:
+def record_consent(*, model_case: ModelCase, consent_date: datetime.date, note: str, actor: Actor) -> ModelCase:
     """Record the company's consent to publication (公開同意): when, and how it was given."""
-    current = _locked(model_case)
-    if not can_write(actor, current.case):
+    current = _for_update(model_case)
+    if actor is None or not can_write(actor, current.case):
         raise PermissionDenied("公開同意を記録する権限がありません。")
     if current.status not in EDITABLE_STATUSES:
         raise ValidationError(f"このモデル事例は「{current.get_status_display()}」のため変更できません。")
@@ -325,16 +340,20 @@ def record_consent(*, model_case: ModelCase, consent_date: datetime.date, note: 
     current.consent_recorded, current.consent_date, current.consent_note = True, consent_date, note.strip()
     current.version += 1
     current.save()
-    _audit(actor, "cases.model_case.consent_recorded", current, before)
+    log(actor, "cases.model_case.consent_recorded", current, before, snapshot(current))
     return current
 
 
-def _move(model_case: ModelCase, to: str, actor: Any, action: str, reason: str = "") -> ModelCase:
-    before = snapshot(model_case)
-    model_case.status = to
-    model_case.version += 1
+@transaction.atomic
+def load_model_case(*, model_case: ModelCase, actor: Actor, reason: str = "") -> ModelCase:
+    """Store a model case as it stood elsewhere (demo data, a migration): status and dates as given, the search
+    text computed when it is published, one audit entry. Refused when the case has a model case already."""
+    if model_case.pk is not None or ModelCase.objects.filter(case=model_case.case).exists():
+        raise ValidationError("この案件のモデル事例はすでにあります。")
+    if model_case.status == ModelCaseStatus.PUBLISHED:
+        model_case.search_text = build_search_text(model_case)
     model_case.save()
-    _audit(actor, action, model_case, before, reason=reason)
+    log(actor, "cases.model_case.created", model_case, None, snapshot(model_case), reason=reason)
     return model_case
 
 
@@ -350,27 +369,6 @@ def missing_for_submission(model_case: ModelCase) -> list[str]:
     return problems + flag_messages(model_case)
 
 
-@transaction.atomic
-def submit_model_case(*, model_case: ModelCase, actor: Any) -> ModelCase:
-    current = _locked(model_case)
-    if not can_submit(actor, current):
-        raise PermissionDenied("このモデル事例は提出できません。")
-    problems = missing_for_submission(current)
-    if problems:
-        raise ValidationError(problems)
-    return _move(current, ModelCaseStatus.SUBMITTED, actor, "cases.model_case.submitted")
-
-
-@transaction.atomic
-def approve_model_case(*, model_case: ModelCase, actor: Any) -> ModelCase:
-    current = _locked(model_case)
-    if not can_approve(actor, current):
-        raise PermissionDenied("モデル事例を承認できるのは特許庁の審査者・管理者です。")
-    current.approved_by = actor
-    current.approved_at = timezone.now()
-    return _move(current, ModelCaseStatus.APPROVED, actor, "cases.model_case.approved")
-
-
 def build_search_text(model_case: ModelCase) -> str:
     """What the public search looks in: the published texts and labels, normalised like the query."""
     labels = category_labels(model_case.issue_categories)
@@ -378,26 +376,100 @@ def build_search_text(model_case: ModelCase) -> str:
     return normalize(" ".join(parts))
 
 
-@transaction.atomic
-def publish_model_case(*, model_case: ModelCase, actor: Any) -> ModelCase:
-    current = _locked(model_case)
-    if not can_publish(actor, current):
-        raise PermissionDenied("モデル事例を公開できるのは特許庁の審査者・管理者です。")
-    problems = flag_messages(current)  # the company's name may have changed since the submission
-    if problems:
-        raise ValidationError(problems)
-    current.published_at = timezone.now()
-    current.search_text = build_search_text(current)
-    return _move(current, ModelCaseStatus.PUBLISHED, actor, "cases.model_case.published")
+# --- the workflow: one table, run by chizai.workflow.transition() --------------------------------------------------
 
 
-@transaction.atomic
-def withdraw_model_case(*, model_case: ModelCase, actor: Any, reason: str = "") -> ModelCase:
+def _submission_problems(model_case: ModelCase, today: datetime.date) -> list[str]:
+    return missing_for_submission(model_case)
+
+
+def _publication_problems(model_case: ModelCase, today: datetime.date) -> list[str]:
+    return flag_messages(model_case)  # the company's name may have changed since the submission
+
+
+def _approval(model_case: ModelCase, actor: Actor, now: datetime.datetime) -> dict[str, Any]:
+    return {"approved_by": actor, "approved_at": now}
+
+
+def _publication(model_case: ModelCase, actor: Actor, now: datetime.datetime) -> dict[str, Any]:
+    return {"published_at": now, "search_text": build_search_text(model_case)}
+
+
+MODEL_CASE_WORKFLOW = register(
+    Workflow(
+        model=ModelCase,
+        labels=dict(ModelCaseStatus.choices),
+        snapshot=snapshot,
+        rules=(
+            Rule(
+                "submit",
+                EDITABLE_STATUSES,
+                ModelCaseStatus.SUBMITTED,
+                _writes,
+                button="承認を依頼する（提出）",
+                done="提出しました。特許庁の承認を待っています。",
+                refused="このモデル事例は提出できません。",
+                audit_action="cases.model_case.submitted",
+                check=_submission_problems,
+            ),
+            Rule(
+                "approve",
+                (ModelCaseStatus.SUBMITTED,),
+                ModelCaseStatus.APPROVED,
+                _approves,
+                button="承認する",
+                done="承認しました。「公開する」で公開ページに掲載されます。",
+                refused="モデル事例を承認できるのは特許庁の審査者・管理者です。",
+                audit_action="cases.model_case.approved",
+                stamp=_approval,
+            ),
+            Rule(
+                "publish",
+                (ModelCaseStatus.APPROVED,),
+                ModelCaseStatus.PUBLISHED,
+                _approves,
+                button="公開する",
+                done="公開しました。ログイン不要の公開ページとAtomフィードに掲載されています。",
+                refused="モデル事例を公開できるのは特許庁の審査者・管理者です。",
+                audit_action="cases.model_case.published",
+                check=_publication_problems,
+                stamp=_publication,
+            ),
+            Rule(
+                "withdraw",
+                WITHDRAWABLE_STATUSES,
+                ModelCaseStatus.WITHDRAWN,
+                _withdraws,
+                button="取り下げる（公開停止）",
+                done="取り下げました。公開ページには表示されません。修正して再度提出できます。",
+                refused="このモデル事例を取り下げる権限がありません。",
+                audit_action="cases.model_case.withdrawn",
+                comment_label="理由（任意）",
+            ),
+        ),
+    )
+)
+
+
+def submit_model_case(*, model_case: ModelCase, actor: Actor) -> ModelCase:
+    moved: ModelCase = transition(obj=model_case, action="submit", actor=actor)
+    return moved
+
+
+def approve_model_case(*, model_case: ModelCase, actor: Actor) -> ModelCase:
+    moved: ModelCase = transition(obj=model_case, action="approve", actor=actor)
+    return moved
+
+
+def publish_model_case(*, model_case: ModelCase, actor: Actor) -> ModelCase:
+    moved: ModelCase = transition(obj=model_case, action="publish", actor=actor)
+    return moved
+
+
+def withdraw_model_case(*, model_case: ModelCase, actor: Actor, reason: str = "") -> ModelCase:
     """Take the model case back (公開停止): off the public pages, editable again."""
-    current = _locked(model_case)
-    if not can_withdraw(actor, current):
-        raise PermissionDenied("このモデル事例を取り下げる権限がありません。")
-    return _move(current, ModelCaseStatus.WITHDRAWN, actor, "cases.model_case.withdrawn", reason=reason.strip())
+    moved: ModelCase = transition(obj=model_case, action="withdraw", actor=actor, comment=reason)
+    return moved
 
 
 # --- reading published model cases ------------------------------------------------------------------------

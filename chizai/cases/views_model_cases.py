@@ -22,7 +22,8 @@ from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, Suppo
 from chizai.kpis.actions import ConflictError
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import sees_everything
-from chizai.workflow import Step, perform
+from chizai.organizations.types import AnyUser
+from chizai.workflow import perform
 
 CONFLICT_MESSAGE = (
     "保存できませんでした。この画面を開いた後に、他の利用者がこのモデル事例を更新しています。"
@@ -125,7 +126,7 @@ def checked_texts(case: SupportCase, title: str, summary: str) -> list[CheckedTe
 # --- writing a model case (from the case) ------------------------------------------------------------------
 
 
-def _case_for_writing(user: Any, pk: int) -> SupportCase:
+def _case_for_writing(user: AnyUser, pk: int) -> SupportCase:
     from chizai.cases.access import get_case_for_user
 
     case = get_case_for_user(user, pk)
@@ -210,7 +211,7 @@ def _submit(request: HttpRequest, model_case: ModelCase) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
         return redirect("cases:model_case_edit", model_case.case_id)
-    messages.success(request, STEPS["submit"].done)
+    messages.success(request, SUBMITTED_MESSAGE)
     return redirect("cases:model_case_review", model_case.pk)
 
 
@@ -264,40 +265,7 @@ def model_case_admin_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/model_case_admin_list.html", {"groups": groups})
 
 
-STEPS: dict[str, Step] = {
-    step.action: step
-    for step in (
-        Step(
-            "submit",
-            "承認を依頼する（提出）",
-            "提出しました。特許庁の承認を待っています。",
-            model_cases.can_submit,
-            lambda mc, actor, comment: model_cases.submit_model_case(model_case=mc, actor=actor),
-        ),
-        Step(
-            "approve",
-            "承認する",
-            "承認しました。「公開する」で公開ページに掲載されます。",
-            model_cases.can_approve,
-            lambda mc, actor, comment: model_cases.approve_model_case(model_case=mc, actor=actor),
-        ),
-        Step(
-            "publish",
-            "公開する",
-            "公開しました。ログイン不要の公開ページとAtomフィードに掲載されています。",
-            model_cases.can_publish,
-            lambda mc, actor, comment: model_cases.publish_model_case(model_case=mc, actor=actor),
-        ),
-        Step(
-            "withdraw",
-            "取り下げる（公開停止）",
-            "取り下げました。公開ページには表示されません。修正して再度提出できます。",
-            model_cases.can_withdraw,
-            lambda mc, actor, comment: model_cases.withdraw_model_case(model_case=mc, actor=actor, reason=comment),
-            comment_label="理由（任意）",
-        ),
-    )
-}
+SUBMITTED_MESSAGE = next(r.done for r in model_cases.MODEL_CASE_WORKFLOW.rules if r.action == "submit")
 
 
 HISTORY_LABELS = {
@@ -326,9 +294,8 @@ def model_case_review(request: HttpRequest, pk: int) -> HttpResponse:
         "texts": texts,
         "flag_count": sum(len(t.flags) for t in texts),
         "categories": model_cases.category_labels(model_case.issue_categories),
-        "steps": [step for step in STEPS.values() if step.allowed(request.user, model_case)],
-        "can_edit": model_case.status in model_cases.EDITABLE_STATUSES
-        and model_cases.can_write(request.user, model_case.case),
+        "steps": model_cases.MODEL_CASE_WORKFLOW.available(request.user, model_case),
+        "can_edit": model_cases.can_edit(request.user, model_case),
         "history": _history(model_case),
     }
     return render(request, "cases/model_case_review.html", context)
@@ -337,11 +304,10 @@ def model_case_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def model_case_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    step = STEPS.get(action)
-    if step is None:
+    if action not in model_cases.MODEL_CASE_WORKFLOW.actions():
         raise Http404("この操作はありません。")
     model_case = model_cases.get_model_case_for_user(request.user, pk)
     form = WithdrawForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    perform(request, step, model_case, comment)
+    perform(request, obj=model_case, action=action, comment=comment)
     return redirect("cases:model_case_review", model_case.pk)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -223,9 +223,14 @@ def _result(
     )
 
 
-def results(kpi: Kpi, today: datetime.date) -> list[PeriodResult]:
-    """The KPI's result for each target period, in time order (and each measured year of a baseline KPI)."""
-    actuals = _actuals(kpi)
+def results(
+    kpi: Kpi, today: datetime.date, actuals: dict[tuple[int, int, str], Actual] | None = None
+) -> list[PeriodResult]:
+    """The KPI's result for each target period, in time order (and each measured year of a baseline KPI).
+
+    `actuals` narrows the figures the results are computed from (see `first_half_result`).
+    """
+    actuals = _actuals(kpi) if actuals is None else actuals
     targets = sorted(kpi.targets.all(), key=lambda t: (t.end_year, t.start_year))
     if kpi.shape == Shape.BASELINE_TARGET and targets:
         final = targets[-1]
@@ -280,6 +285,28 @@ def result_for_year(
     candidates = [r for r in rows if r.end_year == year]
     candidates.sort(key=lambda r: r.start_year != year)
     return candidates[0] if candidates else None
+
+
+def _known_at_first_half(key: tuple[int, int, str], year: int) -> bool:
+    """Whether a figure (start, end, half) belongs to the year's first half or before it."""
+    start, end, half = key
+    return end < year or (start == end == year and half == HalfChoice.FIRST)
+
+
+def first_half_result(
+    kpi: Kpi, year: int, today: datetime.date, rows: list[PeriodResult] | None = None
+) -> PeriodResult | None:
+    """The year as its 上期 reports it: only the figures up to the first half (the 上期 actual, its achievement and
+    the year-end forecast against the year's target), whatever was entered since.
+
+    Its status is the year's own (`result_for_year`), so the KPI and year read the same everywhere.
+    """
+    year_result = result_for_year(kpi, year, today, rows)
+    actuals = {key: actual for key, actual in _actuals(kpi).items() if _known_at_first_half(key, year)}
+    half_result = result_for_year(kpi, year, today, results(kpi, today, actuals))
+    if half_result is None:
+        return None
+    return replace(half_result, status=year_result.status if year_result else half_result.status)
 
 
 def _year_of(kpi: Kpi, today: datetime.date) -> int:

@@ -1,10 +1,28 @@
-"""The writes of the PDCA cycle: each one transactional, permission-checked and audited."""
+"""The writes of the PDCA cycle: the one writer of each row type the app owns.
+
+Each is transactional, permission-checked and audited. The workflow state of a self-evaluation moves only
+through `chizai.workflow.transition()` with the table in `chizai.pdca.rules`; the functions named after its
+steps (`submit_evaluation` …) are that call, and the Transition row and the acceptance snapshot are written by
+`record_transition` and `freeze_figures`, which only the engine calls.
+
+| row type | writer |
+|---|---|
+| ReportingPeriod | `ensure_periods` / `ensure_period` (created), `set_due_date` (moved) |
+| SelfEvaluation | `start_evaluation` (created), `save_evaluation` (texts, version-checked), `transition()` (state) |
+| KpiRating | `save_evaluation` (with the texts) |
+| Transition | `record_transition` (only from `transition()`) |
+| SnapshotValue | `freeze_figures` (only from `transition()`, on 受理) |
+| ReminderLog | `record_reminder` |
+| RatingScale | `set_rating_scale` |
+"""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,50 +30,107 @@ from django.utils import timezone
 from chizai.audit.log import log
 from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import Plan
+from chizai.lib.business_days import previous_business_day
 from chizai.lib.fiscal import Half
 from chizai.organizations.models import Organization
-from chizai.organizations.permissions import can_edit_organization, primary_organization
+from chizai.organizations.permissions import can_edit_organization, is_jpo_admin, primary_organization
+from chizai.organizations.types import Actor
 from chizai.pdca import rules
 from chizai.pdca.models import (
+    TEXT_MAX_LENGTH,
     KpiRating,
     Rating,
+    RatingScale,
+    ReminderLog,
     ReportingPeriod,
     SelfEvaluation,
     SnapshotValue,
-    Status,
     Transition,
     default_due_date,
 )
-from chizai.pdca.table import evaluation_rows, kpis_of, period_actuals
+from chizai.pdca.table import kpis_of, period_actuals
+from chizai.workflow import transition
+
+TEXT_FIELDS = ("previous_followup", "activities", "issues", "improvements", "advanced_practice")
+
+# --- reporting periods ----------------------------------------------------------------------------------------
+
+
+def ensure_period(plan: Plan, fiscal_year: int, half: str) -> ReportingPeriod:
+    """The plan's half year, created with its default due date (a business day) if missing."""
+    period, _ = ReportingPeriod.objects.get_or_create(
+        plan=plan,
+        fiscal_year=fiscal_year,
+        half=half,
+        defaults={"due_date": previous_business_day(default_due_date(fiscal_year, half))},
+    )
+    return period
 
 
 def ensure_periods(plan: Plan) -> list[ReportingPeriod]:
     """The plan's half years (上期・下期 of each fiscal year), created with default due dates if missing."""
-    from chizai.lib.business_days import previous_business_day
-
     wanted = [(year, half.value) for year in plan.fiscal_years for half in (Half.FIRST, Half.SECOND)]
     existing = {(p.fiscal_year, p.half): p for p in ReportingPeriod.objects.filter(plan=plan).select_related("plan")}
-    # One query when the periods exist (every page view); get_or_create only for the missing ones.
     for year, half in wanted:
         if (year, half) not in existing:
-            existing[(year, half)], _ = ReportingPeriod.objects.get_or_create(
-                plan=plan,
-                fiscal_year=year,
-                half=half,
-                defaults={"due_date": previous_business_day(default_due_date(year, half))},
-            )
+            existing[(year, half)] = ensure_period(plan, year, half)
     return [existing[key] for key in wanted]
 
 
-def _audit(actor: Any, action: str, evaluation: SelfEvaluation, before: Any, after: Any, reason: str = "") -> None:
-    log(actor, action, evaluation, before, after, plan_id=evaluation.period.plan_id, reason=reason)
+@transaction.atomic
+def set_due_date(*, period: ReportingPeriod, due_date: datetime.date, actor: Actor) -> ReportingPeriod:
+    """Move a half year's due date (提出期限): JPO's administrators."""
+    if actor is None or not is_jpo_admin(actor):
+        raise PermissionDenied("提出期限を変更できるのは特許庁の管理者です。")
+    current = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    before = {"due_date": current.due_date}
+    current.due_date = due_date
+    current.save(update_fields=["due_date"])
+    log(actor, "pdca.period.updated", current, before, {"due_date": due_date}, plan_id=current.plan_id)
+    return current
 
 
 @transaction.atomic
-def start_evaluation(*, period: ReportingPeriod, organization: Organization, actor: Any) -> SelfEvaluation:
-    """Open (or return the existing) self-evaluation; the previous half's 改善策 are carried forward."""
-    if not can_edit_organization(actor, organization):
+def set_rating_scale(*, a_from: Decimal, b_from: Decimal, c_from: Decimal, actor: Actor) -> RatingScale:
+    """Set the achievement thresholds of the suggested ratings (one row for the system)."""
+    if actor is None or not is_jpo_admin(actor):
+        raise PermissionDenied("自己評価の目安を変更できるのは特許庁の管理者です。")
+    if not a_from >= b_from >= c_from:
+        raise ValidationError("しきい値は A ≥ B ≥ C の順にしてください。")
+    scale = RatingScale.objects.select_for_update().order_by("pk").first() or RatingScale()
+    before = None if scale.pk is None else {"a_from": scale.a_from, "b_from": scale.b_from, "c_from": scale.c_from}
+    scale.a_from, scale.b_from, scale.c_from = a_from, b_from, c_from
+    scale.save()
+    verb = "created" if before is None else "updated"
+    log(actor, f"pdca.rating_scale.{verb}", scale, before, {"a_from": a_from, "b_from": b_from, "c_from": c_from})
+    return scale
+
+
+# --- the self-evaluation and its ratings ----------------------------------------------------------------------
+
+
+def _audit(actor: Actor, action: str, evaluation: SelfEvaluation, before: object, after: object) -> None:
+    log(
+        actor,
+        action,
+        evaluation,
+        before if isinstance(before, dict) else None,
+        after if isinstance(after, dict) else None,
+        plan_id=evaluation.period.plan_id,
+    )
+
+
+@transaction.atomic
+def start_evaluation(*, period: ReportingPeriod, organization: Organization, actor: Actor) -> SelfEvaluation:
+    """Open (or return the existing) self-evaluation; the previous half's 改善策 are carried forward.
+
+    `period` may be one not stored yet (the list shows every half year of the plan without writing): it is
+    stored here, when someone starts writing for it.
+    """
+    if actor is None or not can_edit_organization(actor, organization):
         raise PermissionDenied("この関係主体の自己評価を作成する権限がありません。")
+    if period.pk is None:
+        period = ensure_period(period.plan, period.fiscal_year, period.half)
     existing = SelfEvaluation.objects.filter(period=period, organization=organization).first()
     if existing is not None:
         return existing
@@ -79,6 +154,14 @@ def start_evaluation(*, period: ReportingPeriod, organization: Organization, act
     return evaluation
 
 
+def _checked_texts(texts: dict[str, str]) -> dict[str, str]:
+    cleaned = {field: texts[field].strip() for field in TEXT_FIELDS if field in texts}
+    too_long = [SelfEvaluation.field_label(field) for field, text in cleaned.items() if len(text) > TEXT_MAX_LENGTH]
+    if too_long:
+        raise ValidationError([f"「{label}」は{TEXT_MAX_LENGTH:,}文字以内で記入してください。" for label in too_long])
+    return cleaned
+
+
 @transaction.atomic
 def save_evaluation(
     *,
@@ -86,18 +169,18 @@ def save_evaluation(
     texts: dict[str, str],
     ratings: dict[int, tuple[str, str]],
     expected_version: int,
-    actor: Any,
+    actor: Actor,
 ) -> SelfEvaluation:
     """Save the texts and per-KPI ratings (rating, reason) of an evaluation being written."""
-    current = SelfEvaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if not rules.can_edit(actor, current):
+    current = SelfEvaluation.objects.select_for_update().select_related("period", "organization").get(pk=evaluation.pk)
+    if actor is None or not rules.can_edit(actor, current):
         raise PermissionDenied("この自己評価は編集できません。")
     if current.version != expected_version:
         raise ConflictError()
+    cleaned = _checked_texts(texts)
     before = current.snapshot()
-    for field in ("previous_followup", "activities", "issues", "improvements", "advanced_practice"):
-        if field in texts:
-            setattr(current, field, texts[field].strip())
+    for field, text in cleaned.items():
+        setattr(current, field, text)
     current.version += 1
     current.save()
     _audit(actor, "pdca.evaluation.updated", current, before, current.snapshot())
@@ -105,7 +188,7 @@ def save_evaluation(
     return current
 
 
-def _save_ratings(evaluation: SelfEvaluation, ratings: dict[int, tuple[str, str]], actor: Any) -> None:
+def _save_ratings(evaluation: SelfEvaluation, ratings: dict[int, tuple[str, str]], actor: Actor) -> None:
     allowed = {k.pk for k in kpis_of(evaluation)}
     existing = {r.kpi_id: r for r in evaluation.ratings.all()}
     for kpi_id, (rating, reason) in ratings.items():
@@ -113,6 +196,8 @@ def _save_ratings(evaluation: SelfEvaluation, ratings: dict[int, tuple[str, str]
             continue
         if rating and rating not in Rating.values:
             raise ValidationError("自己評価は A、B、C、D のいずれかです。")
+        if len(reason.strip()) > TEXT_MAX_LENGTH:
+            raise ValidationError(f"評価の理由は{TEXT_MAX_LENGTH:,}文字以内で記入してください。")
         row = existing.get(kpi_id)
         before = {"rating": row.rating, "reason": row.reason} if row else None
         if row is None:
@@ -130,91 +215,57 @@ def _save_ratings(evaluation: SelfEvaluation, ratings: dict[int, tuple[str, str]
         )
 
 
-def missing_for_submission(evaluation: SelfEvaluation, today: datetime.date) -> list[str]:
-    """What must be filled in before submitting, in Japanese; empty when ready."""
-    problems = []
-    if not evaluation.activities.strip():
-        problems.append("「取組状況」を記入してください。")
-    if evaluation.previous_improvements.strip() and not evaluation.previous_followup.strip():
-        problems.append("「前回の改善策の対応状況」を記入してください。")
-    for row in evaluation_rows(evaluation, today):
-        if row.overridden and not (row.rating and row.rating.reason.strip()):
-            problems.append(
-                f"「{row.kpi.short_name}」の自己評価を目安（{row.suggested or 'なし'}）と変えた理由を記入してください。"
-            )
-    return problems
+# --- the workflow (the table is chizai.pdca.rules; the engine is chizai.workflow) ------------------------------
 
 
-def _move(evaluation: SelfEvaluation, to: str, actor: Any, comment: str, action: str) -> SelfEvaluation:
-    before = evaluation.snapshot()
-    from_status = evaluation.status
-    evaluation.status = to
-    evaluation.version += 1
-    now = timezone.now()
-    if to == Status.SUBMITTED:
-        evaluation.submitted_at = now
-    if to == Status.ACCEPTED:
-        evaluation.accepted_at = now
-    evaluation.save()
-    Transition.objects.create(
-        evaluation=evaluation,
-        from_status=from_status,
-        to_status=to,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_organization=primary_organization(actor),
-        comment=comment.strip(),
-    )
-    _audit(actor, action, evaluation, before, evaluation.snapshot(), reason=comment.strip())
-    return evaluation
-
-
-def _locked(evaluation: SelfEvaluation) -> SelfEvaluation:
-    return SelfEvaluation.objects.select_for_update().select_related("period", "organization").get(pk=evaluation.pk)
-
-
-@transaction.atomic
-def submit_evaluation(*, evaluation: SelfEvaluation, actor: Any, today: datetime.date | None = None) -> SelfEvaluation:
-    current = _locked(evaluation)
-    if not rules.can_submit(actor, current):
-        raise PermissionDenied("この自己評価は提出できません。")
-    problems = missing_for_submission(current, today or timezone.localdate())
-    if problems:
-        raise ValidationError(problems)
-    return _move(current, Status.SUBMITTED, actor, "", "pdca.evaluation.submitted")
-
-
-@transaction.atomic
-def review_evaluation(*, evaluation: SelfEvaluation, actor: Any, comment: str = "") -> SelfEvaluation:
-    current = _locked(evaluation)
-    if not rules.can_review(actor, current):
-        raise PermissionDenied("この自己評価を確認する権限がありません。")
-    return _move(current, Status.REVIEWED, actor, comment, "pdca.evaluation.reviewed")
-
-
-@transaction.atomic
-def return_evaluation(*, evaluation: SelfEvaluation, actor: Any, comment: str) -> SelfEvaluation:
-    current = _locked(evaluation)
-    if not rules.can_return(actor, current):
-        raise PermissionDenied("この自己評価を差し戻す権限がありません。")
-    if not comment.strip():
-        raise ValidationError("差戻しの理由（コメント）を記入してください。")
-    return _move(current, Status.RETURNED, actor, comment, "pdca.evaluation.returned")
-
-
-@transaction.atomic
-def accept_evaluation(*, evaluation: SelfEvaluation, actor: Any, comment: str = "") -> SelfEvaluation:
-    """JPO accepts: the KPI figures behind the evaluation are snapshotted and locked."""
-    current = _locked(evaluation)
-    if not rules.can_accept(actor, current):
-        raise PermissionDenied("この自己評価を受理する権限がありません。")
-    moved = _move(current, Status.ACCEPTED, actor, comment, "pdca.evaluation.accepted")
-    _snapshot(moved)
+def submit_evaluation(
+    *, evaluation: SelfEvaluation, actor: Actor, today: datetime.date | None = None
+) -> SelfEvaluation:
+    moved: SelfEvaluation = transition(obj=evaluation, action="submit", actor=actor, today=today)
     return moved
 
 
-def _snapshot(evaluation: SelfEvaluation) -> None:
+def review_evaluation(*, evaluation: SelfEvaluation, actor: Actor, comment: str = "") -> SelfEvaluation:
+    moved: SelfEvaluation = transition(obj=evaluation, action="review", actor=actor, comment=comment)
+    return moved
+
+
+def return_evaluation(*, evaluation: SelfEvaluation, actor: Actor, comment: str) -> SelfEvaluation:
+    moved: SelfEvaluation = transition(obj=evaluation, action="return", actor=actor, comment=comment)
+    return moved
+
+
+def accept_evaluation(*, evaluation: SelfEvaluation, actor: Actor, comment: str = "") -> SelfEvaluation:
+    """JPO accepts: the KPI figures behind the evaluation are snapshotted and locked."""
+    moved: SelfEvaluation = transition(obj=evaluation, action="accept", actor=actor, comment=comment)
+    return moved
+
+
+def reopen_evaluation(*, evaluation: SelfEvaluation, actor: Actor, reason: str) -> SelfEvaluation:
+    """JPO reopens an accepted evaluation so its figures may change; the snapshot stays for comparison."""
+    moved: SelfEvaluation = transition(obj=evaluation, action="reopen", actor=actor, comment=reason)
+    return moved
+
+
+def record_transition(
+    *, evaluation: SelfEvaluation, from_status: str, to_status: str, actor: Actor, comment: str
+) -> Transition:
+    """The history row of one move; written by `chizai.workflow.transition()` and by nothing else."""
+    return Transition.objects.create(
+        evaluation=evaluation,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if isinstance(actor, User) else None,
+        actor_organization=primary_organization(actor) if actor is not None else None,
+        comment=comment,
+    )
+
+
+def freeze_figures(*, evaluation: SelfEvaluation) -> list[SnapshotValue]:
+    """The figures JPO accepted (受理時点の値), kept to show later changes; run by the 受理 transition."""
     evaluation.snapshot_values.all().delete()
     year, half = evaluation.period.fiscal_year, evaluation.period.half
+    accepted_at = evaluation.accepted_at or timezone.now()
     values = [
         SnapshotValue(
             evaluation=evaluation,
@@ -225,20 +276,36 @@ def _snapshot(evaluation: SelfEvaluation) -> None:
             value=actual.value,
             numerator=actual.numerator,
             denominator=actual.denominator,
-            accepted_at=evaluation.accepted_at or timezone.now(),
+            accepted_at=accepted_at,
         )
         for kpi in kpis_of(evaluation)
         for actual in period_actuals(kpi, year, half)
     ]
-    SnapshotValue.objects.bulk_create(values)
+    return SnapshotValue.objects.bulk_create(values)
 
 
-@transaction.atomic
-def reopen_evaluation(*, evaluation: SelfEvaluation, actor: Any, reason: str) -> SelfEvaluation:
-    """JPO reopens an accepted evaluation so its figures may change; the snapshot stays for comparison."""
-    current = _locked(evaluation)
-    if not rules.can_reopen(actor, current):
-        raise PermissionDenied("受理済みの自己評価を再開できるのは特許庁の審査者・管理者です。")
-    if not reason.strip():
-        raise ValidationError("再開の理由を記入してください。")
-    return _move(current, Status.REOPENED, actor, reason, "pdca.evaluation.reopened")
+# --- reminders ------------------------------------------------------------------------------------------------
+
+
+def record_reminder(
+    *,
+    period: ReportingPeriod,
+    organization: Organization,
+    kind: str,
+    key: str,
+    recipients: list[str],
+    send: Callable[[], object],
+) -> bool:
+    """Record a reminder and send it in one transaction: a failed send leaves no record, a recorded one is
+    never sent again. False when it had been recorded already."""
+    with transaction.atomic():
+        _, created = ReminderLog.objects.get_or_create(
+            period=period,
+            organization=organization,
+            kind=kind,
+            key=key,
+            defaults={"recipients": ", ".join(recipients)},
+        )
+        if created:
+            send()
+    return created

@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.db import models
 from django.http import HttpRequest
 
-from chizai.audit.admin_base import AuditedModelAdmin, ReadOnlyAdmin
+from chizai.audit.admin_base import ReadOnlyAdmin
+from chizai.pdca import actions
 from chizai.pdca.models import RatingScale, ReminderLog, ReportingPeriod, SelfEvaluation, Transition
 
-
-class AuditedSettingAdmin(AuditedModelAdmin):
-    """Records who changed a setting (old → new), as every change of plan data is recorded."""
-
-    audited_fields: tuple[str, ...] = ()
-
-    def audit_values(self, obj: models.Model) -> dict[str, Any]:
-        return {name: getattr(obj, name) for name in self.audited_fields}
-
-    def audit_links(self, obj: Any) -> dict[str, int | None]:
-        return {"plan_id": getattr(obj, "plan_id", None)}
+if TYPE_CHECKING:  # the admin classes are generic for the type checker only (no django_stubs_ext at runtime)
+    ModelAdmin = admin.ModelAdmin[Any]
+    TabularInline = admin.TabularInline[Any, Any]
+else:
+    ModelAdmin = admin.ModelAdmin
+    TabularInline = admin.TabularInline
 
 
 @admin.register(RatingScale)
-class RatingScaleAdmin(AuditedSettingAdmin):
+class RatingScaleAdmin(ModelAdmin):
+    """The thresholds are written by `chizai.pdca.actions.set_rating_scale` (checked and audited)."""
+
     list_display = ["__str__", "a_from", "b_from", "c_from"]
-    audit_code = "pdca.rating_scale"
-    audited_fields = ("a_from", "b_from", "c_from")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # One scale for the whole system (RatingScale.current() reads the first row).
@@ -37,28 +32,36 @@ class RatingScaleAdmin(AuditedSettingAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def save_model(self, request: HttpRequest, obj: RatingScale, form: Any, change: bool) -> None:
+        saved = actions.set_rating_scale(a_from=obj.a_from, b_from=obj.b_from, c_from=obj.c_from, actor=request.user)
+        obj.pk = saved.pk
+
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(AuditedSettingAdmin):
+class ReportingPeriodAdmin(ModelAdmin):
+    """Only the due date moves here (`chizai.pdca.actions.set_due_date`, audited); the half years themselves
+    come from the plan's fiscal years and evaluations hang on them, so none is added or deleted by hand."""
+
     list_display = ["plan", "fiscal_year", "half", "due_date"]
     list_filter = ["plan", "half"]
     list_editable = ["due_date"]
     ordering = ["plan", "fiscal_year", "half"]
-    audit_code = "pdca.period"
-    audited_fields = ("fiscal_year", "half", "due_date")
+    readonly_fields = ["plan", "fiscal_year", "half"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # Evaluations hang on a period: once it exists only its due date may move.
-        return ["plan", "fiscal_year", "half"] if obj is not None else []
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def save_model(self, request: HttpRequest, obj: ReportingPeriod, form: Any, change: bool) -> None:
+        actions.set_due_date(period=obj, due_date=obj.due_date, actor=request.user)
 
-class TransitionInline(admin.TabularInline):
+
+class TransitionInline(TabularInline):
     model = Transition
     extra = 0
-    fields = ["at", "from_status", "to_status", "actor", "actor_organization", "comment"]
+    fields = ("at", "from_status", "to_status", "actor", "actor_organization", "comment")
     readonly_fields = fields
     can_delete = False
 
@@ -68,9 +71,10 @@ class TransitionInline(admin.TabularInline):
 
 @admin.register(SelfEvaluation)
 class SelfEvaluationAdmin(ReadOnlyAdmin):
-    """Read-mostly: the workflow moves evaluations (and audits it); the admin only shows them."""
+    """Read-only: evaluations are written by their organisation and moved by `chizai.workflow.transition()`
+    (audited, with the figures locked on 受理); the admin only shows them, and never deletes one."""
 
-    list_display = ["organization", "period", "status", "submitted_at", "accepted_at", "updated_at"]
+    list_display = ["organization", "period", "status_label", "submitted_at", "accepted_at", "updated_at"]
     list_filter = ["status", "period__plan", "period__fiscal_year", "period__half"]
     search_fields = ["organization__name", "organization__code"]
     list_select_related = ["organization", "period", "period__plan"]

@@ -20,9 +20,11 @@ from chizai.kpis.achievement import ItemsMet, PeriodResult
 from chizai.kpis.models import Evaluation, Kpi, KpiKind, Plan
 from chizai.lib.numbers import format_number, format_percent
 from chizai.organizations.models import Organization, OrganizationKind
-from chizai.organizations.permissions import REVIEW_ROLES, memberships, sees_everything
+from chizai.organizations.permissions import sees_everything
+from chizai.organizations.types import AnyUser
 from chizai.pdca.forms import TEXT_FIELDS
 from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation, Status
+from chizai.pdca.rules import reviewed_bureaus
 from chizai.pdca.table import KpiRow, evaluation_rows
 
 NOT_STARTED = "none"
@@ -41,7 +43,7 @@ STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
 
 NOT_YET_SUBMITTED = (NOT_STARTED, Status.DRAFT, Status.RETURNED)
 
-TEXT_LABELS = tuple(str(SelfEvaluation._meta.get_field(name).verbose_name) for name in TEXT_FIELDS)
+TEXT_LABELS = tuple(SelfEvaluation.field_label(name) for name in TEXT_FIELDS)
 """The Japanese headings of the evaluation texts shown in the compilation."""
 
 
@@ -70,18 +72,11 @@ class CompilationScope:
     bureaus: tuple[Organization, ...]
 
 
-def compilation_scope(user: Any) -> CompilationScope:
+def compilation_scope(user: AnyUser) -> CompilationScope:
     """JPO members see the nation; a bureau's reviewers and administrators their block; anyone else is refused."""
     if sees_everything(user):
         return CompilationScope(True, tuple(Organization.objects.bureaus()))
-    bureaus = sorted(
-        (
-            m.organization
-            for m in memberships(user)
-            if m.organization.kind == OrganizationKind.BUREAU and m.role in REVIEW_ROLES
-        ),
-        key=lambda bureau: bureau.sort_order,
-    )
+    bureaus = sorted(reviewed_bureaus(user), key=lambda bureau: bureau.sort_order)
     if not bureaus:
         raise PermissionDenied("取りまとめを閲覧できるのは、経済産業局等の審査者・管理者と特許庁の職員です。")
     return CompilationScope(False, tuple(bureaus))
@@ -103,7 +98,7 @@ class BodyEntry:
 
     @property
     def status_label(self) -> str:
-        return self.evaluation.get_status_display() if self.evaluation else "未着手"
+        return self.evaluation.status_label if self.evaluation else "未着手"
 
     @property
     def texts(self) -> list[tuple[str, str]]:
@@ -177,7 +172,7 @@ def _required_bodies(scope: CompilationScope) -> list[Organization]:
     return sorted(bodies, key=lambda o: (o.kind != OrganizationKind.PREFECTURE, o.sort_order, o.code))
 
 
-def _kpis_by_owner(user: Any, period: ReportingPeriod, owner_ids: list[int]) -> dict[int, list[Kpi]]:
+def _kpis_by_owner(user: AnyUser, period: ReportingPeriod, owner_ids: list[int]) -> dict[int, list[Kpi]]:
     kpis = Kpi.objects.visible_to(user).filter(plan_id=period.plan_id, owner_id__in=owner_ids)
     grouped: dict[int, list[Kpi]] = defaultdict(list)
     for kpi in kpis.with_values().order_by("sort_order", "pk"):
@@ -210,11 +205,11 @@ def _regional_items(entry: BodyEntry, kpis: list[Kpi], year: int, today: datetim
     )
 
 
-def _load_evaluations(user: Any, period: ReportingPeriod, owner_ids: list[int]) -> tuple[dict[int, Any], set[int]]:
+def _load_evaluations(user: AnyUser, period: ReportingPeriod, owner_ids: list[int]) -> tuple[dict[int, Any], set[int]]:
     """The period's evaluations by organisation, and the ids of those the user may read."""
     evaluations = (
         SelfEvaluation.objects.filter(period=period, organization_id__in=owner_ids)
-        .select_related("period")
+        .select_related("period", "organization")
         .prefetch_related("ratings", "snapshot_values")
     )
     visible = SelfEvaluation.objects.visible_to(user).filter(period=period, organization_id__in=owner_ids)
@@ -225,7 +220,7 @@ def _block_title(bureau: Organization) -> str:
     return f"{bureau.block_name}ブロック（{bureau.display_name}）"
 
 
-def compile_period(period: ReportingPeriod, user: Any, today: datetime.date) -> Compilation:
+def compile_period(period: ReportingPeriod, user: AnyUser, today: datetime.date) -> Compilation:
     """The compilation of a half year for the user's scope: each required body's state, and the KPI table
     and texts of the evaluations the user may read (others' drafts show only 「作成中」)."""
     scope = compilation_scope(user)
@@ -327,7 +322,7 @@ def _regional_lines(
     )
 
 
-def _accepted_counts(user: Any, plan: Plan) -> list[AcceptedCount]:
+def _accepted_counts(user: AnyUser, plan: Plan) -> list[AcceptedCount]:
     counts = dict(
         SelfEvaluation.objects.visible_to(user)
         .filter(period__plan=plan, status=Status.ACCEPTED)
@@ -338,7 +333,7 @@ def _accepted_counts(user: Any, plan: Plan) -> list[AcceptedCount]:
     return [AcceptedCount(p, counts.get(p.pk, 0)) for p in ReportingPeriod.objects.filter(plan=plan)]
 
 
-def end_of_plan_evaluation(plan: Plan, user: Any, today: datetime.date) -> FinalEvaluation:
+def end_of_plan_evaluation(plan: Plan, user: AnyUser, today: datetime.date) -> FinalEvaluation:
     """The end-of-plan evaluation for the KPIs the user may see: central KPIs period by period, regional KPI
     items met nationally and per block, and the self-evaluations accepted each half year."""
     kpis = list(

@@ -117,7 +117,7 @@ class DeadlineRow:
 
     @property
     def status_label(self) -> str:
-        return self.evaluation.get_status_display() if self.evaluation else NOT_STARTED_LABEL
+        return self.evaluation.status_label if self.evaluation else NOT_STARTED_LABEL
 
     @property
     def due_date_label(self) -> str:

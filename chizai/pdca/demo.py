@@ -120,7 +120,7 @@ ADVANCED_PRACTICES = {
 OVERRIDE_REASON = "【デモ】下期に大型案件の支援が始まっており、年度末に向けて実績の上積みが見込めるため。"
 # Evaluations whose first KPI below its target is rated one step above the suggestion (目安), with a reason.
 OVERRIDES = {(2023, H2, "pref-13"), (2024, H2, "pref-27")}
-ONE_STEP_UP = {Rating.C: Rating.B, Rating.D: Rating.C}
+ONE_STEP_UP: dict[str, str] = {Rating.C: Rating.B, Rating.D: Rating.C}
 
 
 @dataclass

@@ -6,11 +6,10 @@ from typing import Any
 
 from django import forms
 
-from chizai.pdca.models import Rating, SelfEvaluation
+from chizai.pdca.models import TEXT_MAX_LENGTH, Rating, SelfEvaluation
 from chizai.pdca.table import KpiRow
 
 TEXT_FIELDS = ("previous_followup", "activities", "issues", "improvements", "advanced_practice")
-TEXT_MAX_LENGTH = 4000
 
 HELP_TEXTS = {
     "previous_followup": "前回の自己評価で挙げた改善策に、この半期どう取り組んだかを記入します。",
@@ -20,13 +19,16 @@ HELP_TEXTS = {
 }
 
 
+LENGTH_MESSAGE = {"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で記入してください（いまは%(show_value)d文字です）。"}
+
+
 def _text_field(name: str) -> forms.CharField:
-    model_field = SelfEvaluation._meta.get_field(name)
     return forms.CharField(
-        label=str(model_field.verbose_name),
+        label=SelfEvaluation.field_label(name),
         required=False,
         max_length=TEXT_MAX_LENGTH,
-        help_text=HELP_TEXTS.get(name, str(model_field.help_text)),
+        error_messages=LENGTH_MESSAGE,
+        help_text=HELP_TEXTS.get(name, SelfEvaluation.field_help(name)),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
@@ -53,6 +55,7 @@ class SelfEvaluationForm(forms.Form):
                 label=f"「{row.kpi.short_name}」の目安と異なる評価の理由",
                 required=False,
                 max_length=TEXT_MAX_LENGTH,
+                error_messages=LENGTH_MESSAGE,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
@@ -83,7 +86,7 @@ class SelfEvaluationForm(forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for row in self.rows:
             rating = data.get(self.rating_name(row), "")
             if rating and rating != row.suggested and not data.get(self.reason_name(row), "").strip():
@@ -112,4 +115,6 @@ class SelfEvaluationForm(forms.Form):
 class TransitionForm(forms.Form):
     """The comment of a workflow step; required for 差戻し and 再開, where it is the reason."""
 
-    comment = forms.CharField(label="コメント", required=False, max_length=TEXT_MAX_LENGTH)
+    comment = forms.CharField(
+        label="コメント", required=False, max_length=TEXT_MAX_LENGTH, error_messages=LENGTH_MESSAGE
+    )

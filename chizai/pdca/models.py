@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from chizai.lib.fiscal import Half, half_label
+from chizai.organizations.permissions import organizations_where, scope_filter, sees_everything
+from chizai.organizations.types import AnyUser
+from chizai.workflow import workflow_of
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+TEXT_MAX_LENGTH = 4000
+"""The longest free text of a self-evaluation (取組状況, 課題 …, a rating's reason, a workflow comment)."""
 
 
 class Rating(models.TextChoices):
@@ -85,6 +88,16 @@ class ReportingPeriod(models.Model):
     def short_label(self) -> str:
         return f"{self.fiscal_year}年度{Half(self.half).label}"
 
+    @property
+    def key(self) -> str:
+        """The half year named without its row: 3-2025H1 (plan 3, 2025年度上期)."""
+        return f"{self.plan.number}-{self.fiscal_year}{self.half}"
+
+    @property
+    def param(self) -> str:
+        """How links name the period: its number once stored, else its key (see chizai.pdca.listing)."""
+        return str(self.pk) if self.pk is not None else self.key
+
     def previous(self) -> ReportingPeriod | None:
         """The half year before this one within the same plan (its 改善策 are carried forward)."""
         if self.half == Half.SECOND:
@@ -107,16 +120,14 @@ EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED, Status.REOPENED)
 
 
 class SelfEvaluationQuerySet(models.QuerySet["SelfEvaluation"]):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> SelfEvaluationQuerySet:
+    def visible_to(self, user: AnyUser) -> SelfEvaluationQuerySet:
         """Evaluations the user may see: the own organisation's in any state; others' once they left draft.
 
         So nobody sees another body's drafts; a bureau sees its block's, JPO everyone's.
         """
-        from chizai.organizations.permissions import memberships, scope_filter, sees_everything
-
         if not user.is_authenticated:
             return self.none()
-        own = Q(organization_id__in=[m.organization_id for m in memberships(user)])
+        own = Q(organization__in=organizations_where(user))
         shared = ~Q(status=Status.DRAFT)
         if getattr(user, "is_superuser", False):
             return self
@@ -129,8 +140,8 @@ class SelfEvaluation(models.Model):
     """An organisation's self-evaluation for one half year (半期ごとの自己評価).
 
     The KPI table is not typed in: it is computed from the KPI data until acceptance, then frozen as
-    snapshots. The texts are the organisation's own words. `status` moves through the workflow in
-    `chizai.pdca.actions`; the allowed moves live in `TRANSITIONS`.
+    snapshots. The texts are the organisation's own words. `status` moves only through
+    `chizai.workflow.transition()`, by the transition table in `chizai.pdca.rules`.
     """
 
     period = models.ForeignKey(
@@ -174,9 +185,25 @@ class SelfEvaluation(models.Model):
         return self.status in EDITABLE_STATUSES
 
     @property
+    def status_label(self) -> str:
+        """The state as this evaluation's readers say it (a central body's submission waits for JPO)."""
+        return workflow_of(self).status_label(self)
+
+    @property
     def needs_bureau_review(self) -> bool:
         """Regional bodies go through their bureau; central bodies go straight to JPO."""
         return self.organization.bureau_id is not None
+
+    @staticmethod
+    def field_label(name: str) -> str:
+        """The Japanese heading of one of the evaluation's fields (取組状況 …)."""
+        field = SelfEvaluation._meta.get_field(name)
+        return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+    @staticmethod
+    def field_help(name: str) -> str:
+        field = SelfEvaluation._meta.get_field(name)
+        return str(field.help_text) if isinstance(field, models.Field) else ""
 
     def snapshot(self) -> dict[str, Any]:
         fields = ("status", "previous_followup", "activities", "issues", "improvements", "advanced_practice")
@@ -229,7 +256,15 @@ class Transition(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.evaluation}: {self.get_from_status_display()} → {self.get_to_status_display()}"
+        return f"{self.evaluation}: {self.from_label} → {self.to_label}"
+
+    @property
+    def from_label(self) -> str:
+        return workflow_of(SelfEvaluation).status_label(self.evaluation, self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return workflow_of(SelfEvaluation).status_label(self.evaluation, self.to_status)
 
 
 class SnapshotValue(models.Model):

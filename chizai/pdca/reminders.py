@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.urls import reverse
 
 from chizai.lib.business_days import business_days_until
 from chizai.organizations.models import Membership, Organization
 from chizai.organizations.permissions import EDIT_ROLES
+from chizai.pdca import actions
 from chizai.pdca.deadlines import DeadlineRow, japanese_date, open_periods, period_status, reminder_days_before
 from chizai.pdca.models import ReminderKind, ReminderLog, ReportingPeriod, SelfEvaluation, Status, Transition
 
@@ -51,7 +51,7 @@ class Reminder:
         return f"【chizai】{TITLES[self.kind]}：{self.organization.name} {self.period.short_label}の自己評価"
 
     def body(self) -> str:
-        status = self.evaluation.get_status_display() if self.evaluation else "未着手"
+        status = self.evaluation.status_label if self.evaluation else "未着手"
         lines = [
             f"{self.organization.name} 自己評価ご担当者様",
             "",
@@ -188,17 +188,14 @@ def _already_sent(reminders: list[Reminder]) -> set[tuple[int, int, str, str]]:
 
 def _send_once(reminder: Reminder, recipients: list[str]) -> bool:
     """Record and send in one transaction: a failed send leaves no record, a recorded one is never resent."""
-    with transaction.atomic():
-        _, created = ReminderLog.objects.get_or_create(
-            period=reminder.period,
-            organization=reminder.organization,
-            kind=reminder.kind,
-            key=reminder.key,
-            defaults={"recipients": ", ".join(recipients)},
-        )
-        if created:
-            EmailMessage(reminder.subject, reminder.body(), to=recipients).send()
-    return created
+    return actions.record_reminder(
+        period=reminder.period,
+        organization=reminder.organization,
+        kind=reminder.kind,
+        key=reminder.key,
+        recipients=recipients,
+        send=EmailMessage(reminder.subject, reminder.body(), to=recipients).send,
+    )
 
 
 def send_reminders(*, today: datetime.date, dry_run: bool = False) -> ReminderReport:

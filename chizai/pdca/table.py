@@ -51,6 +51,13 @@ def rating_basis(result: PeriodResult | None, half: str) -> Decimal | None:
     return result.achievement
 
 
+def half_result(kpi: Kpi, fiscal_year: int, half: str, today: datetime.date) -> PeriodResult | None:
+    """The KPI's result as the half year's evaluation reports it (上期: the figures up to 上期 only)."""
+    if half == Half.FIRST:
+        return achievement.first_half_result(kpi, fiscal_year, today)
+    return achievement.result_for_year(kpi, fiscal_year, today)
+
+
 def period_actuals(kpi: Kpi, fiscal_year: int, half: str) -> list[Actual]:
     """The figures a half-year evaluation reports: the 上期 figure, or the year's figures at 下期."""
     from chizai.pdca.locks import period_of_actual
@@ -96,8 +103,12 @@ def evaluation_rows(
     *,
     scale: RatingScale | None = None,
 ) -> list[KpiRow]:
-    """One row per KPI of the organisation: the year's result, the suggested and chosen rating, and any
+    """One row per KPI of the organisation: the half year's result, the suggested and chosen rating, and any
     figure changed since JPO accepted the evaluation.
+
+    A 上期 evaluation reports only what belongs to 上期 (the 上期 actual, its achievement and the year-end
+    forecast against the annual target), even when the 下期 has been entered since; its rating follows from
+    that. The status is the KPI's status for the year as of `today`, the same one the dashboard shows.
 
     A page listing many evaluations passes `scale` (read once) so that the thresholds cost one query in all.
     """
@@ -111,7 +122,7 @@ def evaluation_rows(
     year, half = evaluation.period.fiscal_year, evaluation.period.half
     rows = []
     for kpi in kpis:
-        result = achievement.result_for_year(kpi, year, today)
+        result = half_result(kpi, year, half, today)
         basis = rating_basis(result, half)
         changes = _changes(kpi, snapshots.get(kpi.pk, []), year, half) if accepted_once else []
         rows.append(KpiRow(kpi, result, basis, scale.suggest(basis), ratings.get(kpi.pk), changes))

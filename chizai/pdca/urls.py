@@ -7,7 +7,7 @@ app_name = "pdca"
 urlpatterns = [
     # Self-evaluations (views.py)
     path("", views.evaluation_list, name="evaluation_list"),
-    path("<int:period_id>/start/<slug:code>/", views.evaluation_start, name="evaluation_start"),
+    path("<slug:period>/start/<slug:code>/", views.evaluation_start, name="evaluation_start"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
     path("evaluations/<int:pk>/edit/", views.evaluation_edit, name="evaluation_edit"),
     path("evaluations/<int:pk>/transition/<slug:action>/", views.evaluation_transition, name="evaluation_transition"),

@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chizai.kpis.access import get_organization_for_user
 from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import Plan
-from chizai.lib.business_days import business_days_until
-from chizai.lib.fiscal import Half, half_end
-from chizai.lib.wareki import wareki_date
-from chizai.organizations.models import Organization, OrganizationKind
-from chizai.organizations.permissions import REVIEW_ROLES, can_edit_organization, memberships
+from chizai.lib.fiscal import Half
+from chizai.organizations.types import AnyUser
 from chizai.pdca import actions, rules
 from chizai.pdca.forms import TEXT_FIELDS, SelfEvaluationForm, TransitionForm
-from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation, Status, Transition
+from chizai.pdca.listing import (
+    EvaluationLine,
+    others_of,
+    own_lines,
+    own_organizations,
+    period_from_param,
+    plan_periods,
+    selected_period,
+    selected_plan,
+)
+from chizai.pdca.models import RatingScale, SelfEvaluation, Status, Transition
+from chizai.pdca.rules import EVALUATION_WORKFLOW, SUBMITTED_MESSAGE
 from chizai.pdca.table import KpiRow, evaluation_rows
-from chizai.workflow import Step, perform
+from chizai.workflow import Rule, perform
+
+__all__ = ["EvaluationLine", "own_lines", "own_organizations", "selected_period", "selected_plan"]
 
 CONFLICT_MESSAGE = (
     "保存できませんでした。この画面を開いた後に、他の利用者がこの自己評価を更新しています。"
@@ -42,127 +51,22 @@ def _today() -> datetime.date:
 # --- the list --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """A period's due date as the list shows it: 西暦, 和暦, and the business days left (営業日)."""
-
-    due_date: datetime.date
-    today: datetime.date
-
-    @property
-    def wareki(self) -> str:
-        return wareki_date(self.due_date)
-
-    @property
-    def business_days_left(self) -> int:
-        return business_days_until(self.today, self.due_date)
-
-    @property
-    def is_past(self) -> bool:
-        return self.today > self.due_date
-
-    @property
-    def remaining_label(self) -> str:
-        if self.today == self.due_date:
-            return "本日が提出期限です"
-        if self.is_past:
-            overdue = -self.business_days_left
-            return f"期限を{overdue}営業日過ぎています" if overdue else "期限を過ぎています"
-        return f"あと{self.business_days_left}営業日"
-
-
-@dataclass(frozen=True)
-class EvaluationLine:
-    """One half year of one of the user's organisations: its evaluation, if started, and what may be done."""
-
-    period: ReportingPeriod
-    organization: Organization
-    evaluation: SelfEvaluation | None
-    deadline: Deadline
-    can_start: bool
-
-    @property
-    def outstanding(self) -> bool:
-        """Not yet handed in: the deadline still matters."""
-        return self.evaluation is None or self.evaluation.is_editable
-
-
-def selected_plan(plans: list[Plan], raw: str | None) -> Plan:
-    """The plan asked for by its number (第N次), else the latest."""
-    chosen = [p for p in plans if str(p.number) == raw] if raw else plans[:1]
-    if not chosen:
-        raise Http404("計画が見つかりません。")
-    return chosen[0]
-
-
-def selected_period(periods: list[ReportingPeriod], raw: str | None, today: datetime.date) -> ReportingPeriod:
-    """The requested half year; by default the latest one that has ended (the one being reported on)."""
-    by_id = {str(p.pk): p for p in periods}
-    if raw in by_id:
-        return by_id[raw]
-    ended = [p for p in periods if half_end(p.fiscal_year, Half(p.half)) < today]
-    return ended[-1] if ended else periods[0]
-
-
-def own_organizations(user: Any) -> list[Organization]:
-    return list({m.organization_id: m.organization for m in memberships(user)}.values())
-
-
-def _is_reviewer(user: Any) -> bool:
-    """Bureau and JPO reviewers (and administrators) review others' evaluations."""
-    if getattr(user, "is_superuser", False):
-        return True
-    reviewing_kinds = (OrganizationKind.BUREAU, OrganizationKind.JPO)
-    return any(m.role in REVIEW_ROLES and m.organization.kind in reviewing_kinds for m in memberships(user))
-
-
-def own_lines(
-    user: Any, periods: list[ReportingPeriod], organizations: list[Organization], today: datetime.date
-) -> list[tuple[Organization, list[EvaluationLine]]]:
-    evaluations = {
-        (e.period_id, e.organization_id): e
-        for e in SelfEvaluation.objects.visible_to(user).filter(period__in=periods, organization__in=organizations)
-    }
-    return [
-        (
-            organization,
-            [
-                EvaluationLine(
-                    period=period,
-                    organization=organization,
-                    evaluation=evaluations.get((period.pk, organization.pk)),
-                    deadline=Deadline(period.due_date, today),
-                    can_start=can_edit_organization(user, organization),
-                )
-                for period in periods
-            ],
-        )
-        for organization in organizations
-    ]
-
-
 @login_required
 def evaluation_list(request: HttpRequest) -> HttpResponse:
     today = _today()
     plans = list(Plan.objects.order_by("-number"))
     plan = selected_plan(plans, request.GET.get("plan"))
-    periods = actions.ensure_periods(plan)
+    periods = plan_periods(plan)
     period = selected_period(periods, request.GET.get("period"), today)
     organizations = own_organizations(request.user)
-    others = (
-        SelfEvaluation.objects.visible_to(request.user)
-        .filter(period=period)
-        .exclude(organization__in=organizations)
-        .select_related("organization")
-    )
     context = {
         "plan": plan,
         "plans": plans,
         "periods": periods,
         "period": period,
         "groups": own_lines(request.user, periods, organizations, today),
-        "others": others,
-        "is_reviewer": _is_reviewer(request.user),
+        "others": others_of(request.user, period, organizations),
+        "is_reviewer": rules.reviews_evaluations(request.user),
         "today": today,
     }
     return render(request, "pdca/evaluation_list.html", context)
@@ -170,10 +74,10 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def evaluation_start(request: HttpRequest, period_id: int, code: str) -> HttpResponse:
-    period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=period_id)
+def evaluation_start(request: HttpRequest, period: str, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code)
-    evaluation = actions.start_evaluation(period=period, organization=organization, actor=request.user)
+    period_to_start = period_from_param(period)
+    evaluation = actions.start_evaluation(period=period_to_start, organization=organization, actor=request.user)
     if not rules.can_edit(request.user, evaluation):
         return redirect("pdca:evaluation_detail", evaluation.pk)
     return redirect("pdca:evaluation_edit", evaluation.pk)
@@ -182,57 +86,8 @@ def evaluation_start(request: HttpRequest, period_id: int, code: str) -> HttpRes
 # --- one evaluation ----------------------------------------------------------------------------------------
 
 
-STEPS: dict[str, Step] = {
-    step.action: step
-    for step in (
-        Step(
-            "submit",
-            "提出する",
-            "提出しました。経済産業局等（中央の関係主体は特許庁）の確認を待っています。",
-            rules.can_submit,
-            lambda e, actor, comment: actions.submit_evaluation(evaluation=e, actor=actor, today=_as_of(e, _today())),
-        ),
-        Step(
-            "review",
-            "局確認済みにする",
-            "局確認を記録しました。特許庁の受理を待っています。",
-            rules.can_review,
-            lambda e, actor, comment: actions.review_evaluation(evaluation=e, actor=actor, comment=comment),
-            comment_label="コメント（任意）",
-        ),
-        Step(
-            "accept",
-            "受理する",
-            "受理しました。この半期のKPIの値は確定しました。",
-            rules.can_accept,
-            lambda e, actor, comment: actions.accept_evaluation(evaluation=e, actor=actor, comment=comment),
-            comment_label="コメント（任意）",
-        ),
-        Step(
-            "return",
-            "差し戻す",
-            "差し戻しました。",
-            rules.can_return,
-            lambda e, actor, comment: actions.return_evaluation(evaluation=e, actor=actor, comment=comment),
-            comment_label="差戻しの理由（必須）",
-            comment_required=True,
-        ),
-        Step(
-            "reopen",
-            "再開する",
-            "再開しました。関係主体が自己評価とKPIの値を修正できます。",
-            rules.can_reopen,
-            lambda e, actor, comment: actions.reopen_evaluation(evaluation=e, actor=actor, reason=comment),
-            comment_label="再開の理由（必須）",
-            comment_required=True,
-        ),
-    )
-}
-
-
-def _as_of(evaluation: SelfEvaluation, today: datetime.date) -> datetime.date:
-    """The table's reference date (基準日): the half year is judged as at its due date, even when read later."""
-    return min(today, evaluation.period.due_date)
+def _steps(user: AnyUser, evaluation: SelfEvaluation) -> list[Rule]:
+    return EVALUATION_WORKFLOW.available(user, evaluation)
 
 
 def _lines(rows: list[KpiRow], form: SelfEvaluationForm | None = None) -> list[tuple[KpiRow, Any, Any]]:
@@ -253,9 +108,9 @@ def _return_note(evaluation: SelfEvaluation, transitions: list[Transition] | Non
 @login_required
 def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = rules.get_evaluation_for_user(request.user, pk)
-    as_of = _as_of(evaluation, _today())
+    today = _today()
     scale = RatingScale.current()
-    rows = evaluation_rows(evaluation, as_of, scale=scale)
+    rows = evaluation_rows(evaluation, today, scale=scale)
     transitions = list(evaluation.transitions.select_related("actor", "actor_organization"))
     context = {
         "evaluation": evaluation,
@@ -263,11 +118,11 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "first_half": evaluation.period.half == Half.FIRST,
         "changed_rows": [row for row in rows if row.changes],
         "scale": scale,
-        "steps": [step for step in STEPS.values() if step.allowed(request.user, evaluation)],
+        "steps": _steps(request.user, evaluation),
         "can_edit": rules.can_edit(request.user, evaluation),
         "transitions": transitions,
         "return_note": _return_note(evaluation, transitions),
-        "as_of": as_of,
+        "today": today,
     }
     return render(request, "pdca/evaluation_detail.html", context)
 
@@ -279,7 +134,7 @@ def _form_context(
     differing = []
     if stored is not None and form.is_bound:
         differing = [
-            (SelfEvaluation._meta.get_field(name).verbose_name, getattr(stored, name))
+            (SelfEvaluation.field_label(name), getattr(stored, name))
             for name in TEXT_FIELDS
             if getattr(stored, name).strip() != form.data.get(name, getattr(stored, name)).strip()
         ]
@@ -290,7 +145,7 @@ def _form_context(
         "editing": True,
         "first_half": evaluation.period.half == Half.FIRST,
         "scale": scale,
-        "as_of": _as_of(evaluation, _today()),
+        "today": _today(),
         "stored": stored,
         "return_note": _return_note(evaluation),
         "differing": differing,
@@ -312,27 +167,25 @@ def _after_conflict(
 
 def _submit_after_save(request: HttpRequest, evaluation: SelfEvaluation) -> HttpResponse:
     try:
-        actions.submit_evaluation(evaluation=evaluation, actor=request.user, today=_as_of(evaluation, _today()))
+        actions.submit_evaluation(evaluation=evaluation, actor=request.user, today=_today())
     except ValidationError as error:
         messages.info(request, "入力内容は保存しましたが、まだ提出できません。")
         for message in error.messages:
             messages.error(request, message)
         return redirect("pdca:evaluation_edit", evaluation.pk)
-    messages.success(request, STEPS["submit"].done)
+    messages.success(request, SUBMITTED_MESSAGE)
     return redirect("pdca:evaluation_detail", evaluation.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = rules.get_evaluation_for_user(request.user, pk)
+    evaluation = rules.get_evaluation_for_user(request.user, pk, write=True)
     if not rules.can_edit(request.user, evaluation):
-        if not can_edit_organization(request.user, evaluation.organization):
-            raise PermissionDenied("この自己評価を編集する権限がありません。")
-        messages.info(request, f"この自己評価は「{evaluation.get_status_display()}」のため編集できません。")
+        messages.info(request, f"この自己評価は「{evaluation.status_label}」のため編集できません。")
         return redirect("pdca:evaluation_detail", evaluation.pk)
     scale = RatingScale.current()
-    rows = evaluation_rows(evaluation, _as_of(evaluation, _today()), scale=scale)
+    rows = evaluation_rows(evaluation, _today(), scale=scale)
     if request.method == "POST":
         form = SelfEvaluationForm(request.POST, evaluation=evaluation, rows=rows)
         if form.is_valid():
@@ -346,6 +199,10 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ConflictError:
                 return _after_conflict(request, evaluation, rows, scale)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+                return render(request, "pdca/evaluation_form.html", _form_context(evaluation, form, scale))
             if "save_and_submit" in request.POST:
                 return _submit_after_save(request, saved)
             messages.success(request, "保存しました。")
@@ -360,15 +217,14 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def evaluation_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    step = STEPS.get(action)
-    if step is None:
+    if action not in EVALUATION_WORKFLOW.actions():
         raise Http404("この操作はありません。")
     evaluation = rules.get_evaluation_for_user(request.user, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect("pdca:evaluation_detail", evaluation.pk)
-    perform(request, step, evaluation, form.cleaned_data["comment"])
+    perform(request, obj=evaluation, action=action, comment=form.cleaned_data["comment"], today=_today())
     return redirect("pdca:evaluation_detail", evaluation.pk)

@@ -17,8 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.timezone import localdate
 
-from chizai.organizations.models import Organization, OrganizationKind
-from chizai.organizations.permissions import EDIT_ROLES, REVIEW_ROLES, memberships
+from chizai.organizations.permissions import is_block_reviewer, is_jpo_reviewer
+from chizai.organizations.types import AnyUser
 from chizai.pdca import rules
 from chizai.pdca.deadlines import DeadlineRow, current_periods, period_status
 from chizai.pdca.models import ReportingPeriod, SelfEvaluation, Status, Transition
@@ -27,19 +27,15 @@ QUEUE_STATUSES = (Status.SUBMITTED, Status.REVIEWED, Status.RETURNED)
 CENTRAL_GROUP = "中央"
 
 
-def _reviewed_bureaus(user: Any) -> list[Organization]:
-    return [
-        m.organization
-        for m in memberships(user)
-        if m.organization.kind == OrganizationKind.BUREAU and m.role in REVIEW_ROLES
-    ]
+def _reviews_block_of(user: AnyUser, evaluation: SelfEvaluation) -> bool:
+    return is_block_reviewer(user, evaluation.organization)
 
 
-def _edited_organization_ids(user: Any) -> list[int]:
-    return [m.organization_id for m in memberships(user) if m.role in EDIT_ROLES]
+def _edited_organization_ids(user: AnyUser) -> list[int]:
+    return [o.pk for o in rules.edited_organizations(user)]
 
 
-def _queue(user: Any) -> list[SelfEvaluation]:
+def _queue(user: AnyUser) -> list[SelfEvaluation]:
     """The visible evaluations that wait for someone, each with its returns (latest first) as `returns`."""
     returns = Transition.objects.filter(to_status=Status.RETURNED).select_related("actor_organization")
     return list(
@@ -66,10 +62,10 @@ def _overdue(periods: list[ReportingPeriod], today: datetime.date, scope: Q | No
 
 
 def _reviewer_context(
-    user: Any, queue: list[SelfEvaluation], periods: list[ReportingPeriod], today: datetime.date
+    user: AnyUser, queue: list[SelfEvaluation], periods: list[ReportingPeriod], today: datetime.date
 ) -> dict[str, Any]:
-    is_jpo = rules.is_jpo_reviewer(user)
-    bureaus = _reviewed_bureaus(user)
+    is_jpo = is_jpo_reviewer(user)
+    bureaus = rules.reviewed_bureaus(user)
     if not (is_jpo or bureaus):
         return {"is_reviewer": False}
     scope = None if is_jpo else Q(bureau__in=bureaus)
@@ -78,13 +74,15 @@ def _reviewer_context(
         "is_jpo_reviewer": is_jpo,
         "reviewed_bureaus": bureaus,
         "waiting": [e for e in queue if rules.can_review(user, e) or rules.can_accept(user, e)],
-        "returned": [e for e in queue if e.status == Status.RETURNED and (is_jpo or rules.is_block_reviewer(user, e))],
+        "returned": [
+            e for e in queue if e.status == Status.RETURNED and (is_jpo or is_block_reviewer(user, e.organization))
+        ],
         "overdue_sections": _overdue(periods, today, scope),
     }
 
 
 def _editor_context(
-    user: Any, queue: list[SelfEvaluation], periods: list[ReportingPeriod], today: datetime.date
+    user: AnyUser, queue: list[SelfEvaluation], periods: list[ReportingPeriod], today: datetime.date
 ) -> dict[str, Any]:
     own = _edited_organization_ids(user)
     if not own:

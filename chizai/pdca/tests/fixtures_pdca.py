@@ -151,6 +151,7 @@ def pdca_today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
 def pdca_data(db: None, pdca_today: datetime.date) -> PdcaData:
     """Plan 3 from the shipped file (central KPIs of JPO and INPIT) plus one regional KPI of 東京都."""
     plan = load_plan_file(PLAN3_FILE).plan
+    actions.ensure_periods(plan)  # the plan's half years, as they stand once anyone has started an evaluation
     tokyo_kpi = add_regional_kpi(
         plan,
         Organization.objects.get(code="pref-13"),

@@ -347,3 +347,23 @@ def test_it_never_locks_another_organisations_figures(pdca_data: PdcaData, tokyo
     )
 
     assert Actual.objects.get(kpi=osaka_kpi, half="H1").value == 5
+
+
+# --- free texts have a limit on every path (defect 9) ----------------------------------------------------------
+
+
+def test_it_refuses_an_overlong_text_from_any_caller_and_changes_nothing(tokyo_evaluation):
+    evaluation = tokyo_evaluation()
+    editor = user("tokyo_editor")
+
+    with pytest.raises(ValidationError) as refused:
+        actions.save_evaluation(
+            evaluation=evaluation,
+            texts={"issues": "課" * 4001},
+            ratings={},
+            expected_version=evaluation.version,
+            actor=editor,
+        )
+
+    assert refused.value.messages == ["「課題」は4,000文字以内で記入してください。"]
+    assert SelfEvaluation.objects.get(pk=evaluation.pk).version == evaluation.version

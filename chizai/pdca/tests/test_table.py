@@ -191,3 +191,31 @@ def test_it_blocks_submission_without_the_activities(tokyo_evaluation):
         actions.submit_evaluation(evaluation=evaluation, actor=user("tokyo_editor"), today=TODAY)
 
     assert error.value.messages == ["「取組状況」を記入してください。"]
+
+
+# --- a 上期 evaluation reports 上期 only (defect 4) --------------------------------------------------------------
+
+
+def test_it_computes_a_first_half_evaluation_from_the_first_half_alone(pdca_data: PdcaData):
+    """The 2025上期 form showed the full year (53件, 104%, suggested A) once 下期 was entered; 上期 alone is 22件."""
+    fx.add_regional_kpi(
+        pdca_data.plan,
+        Organization.objects.get(code="pref-27"),
+        code="regional-27",
+        name="大阪府 知財経営支援を受けた中小企業数",
+        unit="件",
+        targets={2025: 51},
+        actuals={"2025H1": 22, "2025H2": 31},
+    )
+    first_half = make_evaluation(pdca_data.period(2025, "H1"), "pref-27")
+    second_half = make_evaluation(pdca_data.period(2025, "H2"), "pref-27")
+
+    (row,) = evaluation_rows(first_half, TODAY)
+    (year_row,) = evaluation_rows(second_half, TODAY)
+
+    assert (year_row.result.actual, year_row.result.achievement, year_row.suggested) == (53, 104, "A")
+    assert row.result.actual == 22 and row.result.first_half == 22 and row.result.second_half is None
+    assert row.result.achievement == 43  # 22 / 51, against the annual target
+    assert (row.result.forecast, row.result.forecast_achievement) == (44, 86)  # 22 at the usual 上期 share of 50%
+    assert (row.basis, row.suggested) == (86, "B")
+    assert not row.result.complete

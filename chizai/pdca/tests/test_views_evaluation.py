@@ -182,8 +182,10 @@ def test_it_shows_the_computed_kpi_table_with_the_suggested_rating(client, pdca_
     row = text(response).split(TOKYO_KPI_NAME, 1)[1]
     # 期間, 目標, 実績（上期まで）, 達成率, 上期実績, 年度末見込み（達成率）, 状況, 目安 from the 120% forecast
     assert row.startswith(" 地域KPI 2023年度 20社 12社 （上期まで） 60% 12社 24社（120%）")
-    assert "進行中 A 見込み 120%" in row  # judged as at the due date 2023-10-31, within the year
-    assert "状況は2023年10月31日時点（提出期限）の判定です。" in text(response)
+    # Defect 6: the status is the KPI's status for the year as the dashboard shows it today (2025-10-20: the
+    # year 2023 is over with only its 上期 entered), no longer 進行中 "as at the due date".
+    assert "評価不能 A 見込み 120%" in row
+    assert "状況は2025年10月20日時点の判定です（ダッシュボードと同じ）。" in text(response)
     assert "目安のまま" in row
 
 
@@ -436,3 +438,74 @@ def test_it_starts_an_evaluation_of_an_organisation_without_kpis(client, pdca_da
 
     assert Organization.objects.get(code="pref-27").name in page
     assert "この関係主体のKPIは登録されていません。" in page
+
+
+# --- one status for a KPI and year (defect 6) ---------------------------------------------------------------
+
+
+STATUS = re.compile(r'class="status status-(\w+)">([^<]+)<')
+
+
+def status_after(html: str, marker: str) -> tuple[str, str]:
+    found = STATUS.search(html.split(marker, 1)[1])
+    assert found is not None
+    return found.group(1), found.group(2)
+
+
+def test_it_shows_the_same_status_as_the_dashboard_for_the_same_kpi_and_year(
+    client, pdca_data: PdcaData, tokyo_evaluation, monkeypatch
+):
+    from chizai.kpis import views as kpi_views
+
+    monkeypatch.setattr(kpi_views, "_today", lambda: fx.TODAY)
+    evaluation = tokyo_evaluation()  # 2023年度上期; only 上期 12社 was ever entered for 2023
+    client = as_user(client, "tokyo_editor")
+
+    dashboard = client.get(reverse("kpis:dashboard")).content.decode()
+    page = client.get(detail_url(evaluation)).content.decode()
+
+    assert "2023年度" in dashboard.split(TOKYO_KPI_NAME, 1)[1].split("</tr>", 1)[0]
+    assert (
+        status_after(page, TOKYO_KPI_NAME) == status_after(dashboard, TOKYO_KPI_NAME) == ("not_evaluable", "評価不能")
+    )
+
+
+# --- reading never writes (defect 9) ------------------------------------------------------------------------
+
+
+def test_it_lists_a_plans_half_years_without_writing_them(client, pdca_data: PdcaData):
+    from chizai.pdca.models import ReportingPeriod
+
+    ReportingPeriod.objects.filter(plan=pdca_data.plan).delete()  # a plan nobody has evaluated yet
+
+    response = as_user(client, "tokyo_editor").get(reverse("pdca:evaluation_list"))
+
+    assert response.status_code == 200 and text(response).count("作成する") == 6
+    assert not ReportingPeriod.objects.exists()
+    start = reverse("pdca:evaluation_start", args=["3-2025H1", "pref-13"])
+    assert start in response.content.decode()
+    response = client.post(start)
+    evaluation = SelfEvaluation.objects.get()
+    assert response.status_code == 302 and response["Location"] == edit_url(evaluation)
+    assert (evaluation.period.fiscal_year, evaluation.period.half) == (2025, "H1")
+    assert evaluation.period.due_date.isoformat() == "2025-10-31"
+
+
+def test_it_refuses_an_overlong_text_with_a_japanese_message(client, pdca_data: PdcaData, tokyo_evaluation):
+    evaluation = tokyo_evaluation()
+
+    response = as_user(client, "tokyo_editor").post(
+        edit_url(evaluation), edit_post(evaluation, pdca_data.tokyo_kpi.pk, activities="あ" * 4001)
+    )
+
+    assert response.status_code == 200
+    assert "4,000文字以内で記入してください（いまは4001文字です）。" in text(response)
+    assert SelfEvaluation.objects.get(pk=evaluation.pk).activities != "あ" * 4001
+
+
+def test_it_says_a_central_bodys_submission_waits_for_jpo_not_for_a_bureau(client, pdca_data: PdcaData):
+    evaluation = fx.advance(make_evaluation(pdca_data.period(2023, "H1"), "inpit"), "submit")
+
+    page = text(as_user(client, "inpit_editor").get(detail_url(evaluation)))
+
+    assert "提出済み（特許庁の受理待ち）" in page and "局の確認待ち" not in page
