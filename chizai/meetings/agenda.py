@@ -294,7 +294,7 @@ def _improvement_row(item: ImprovementAction) -> ImprovementRow:
         prefecture=_organization(item.prefecture),
         evaluation_pk=evaluation.pk,
         period_label=evaluation.period.short_label,
-        status_label=evaluation.get_status_display(),
+        status_label=evaluation.status_label,
         text=evaluation.improvements,
     )
 

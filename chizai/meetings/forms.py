@@ -168,7 +168,7 @@ class RevisionChoiceField(ModelChoiceField):
 
 class EvaluationChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.organization.name} {obj.period.short_label} 自己評価（{obj.get_status_display()}）"
+        return f"{obj.organization.name} {obj.period.short_label} 自己評価（{obj.status_label}）"
 
 
 class DecisionForm(forms.Form):
