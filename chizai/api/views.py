@@ -1,7 +1,7 @@
 """The REST API: plans, KPIs, targets, actuals, evaluations and cases, with the pages' permissions and audit.
 
 Every object is fetched through its permission chokepoint (Kpi.objects.visible_to / get_kpi_for_user,
-cases_visible_to / get_case_for_user); every write goes through the same action (and audit) as the pages.
+SupportCase.objects.visible_to / get_case_for_user); every write goes through the same action (and audit) as the pages.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from chizai.api.errors import Conflict
 from chizai.api.query import StrictQuery, read_query
 from chizai.audit.log import log
 from chizai.cases import actions as case_actions
-from chizai.cases.access import cases_visible_to, companies_visible_to, get_case_for_user
-from chizai.cases.models import SupportCase
+from chizai.cases.access import get_case_for_user
+from chizai.cases.models import Company, SupportCase
 from chizai.kpis.access import get_kpi_for_user
 from chizai.kpis.actions import CONFLICT_MESSAGE, save_actual, save_evaluation
 from chizai.kpis.models import Actual, ActualSource, Evaluation, Kpi, KpiKind, Plan, Target
@@ -438,7 +438,7 @@ class KpiEvaluations(StrictQuery, generics.ListAPIView[Evaluation]):
 
 def _cases(user: Any) -> QuerySet[SupportCase]:
     return (
-        cases_visible_to(user)
+        SupportCase.objects.visible_to(user)
         .select_related("company__prefecture", "referred_by", "support_team")
         .prefetch_related("issues")
     )
@@ -483,7 +483,7 @@ class CaseList(StrictQuery, generics.ListCreateAPIView[SupportCase]):
 
     def _company(self, request: Request, data: dict[str, Any]) -> Any:
         if "company" in data:
-            company = companies_visible_to(request.user).filter(pk=min(data["company"], MAX_ID)).first()
+            company = Company.objects.visible_to(request.user).filter(pk=min(data["company"], MAX_ID)).first()
             if company is None:
                 raise serializers.ValidationError({"company": ["企業が見つかりません。"]})
             return company

@@ -5,67 +5,49 @@
 - The referring body (the case's `referred_by`) sees the status of the cases it referred ("status"): the
   company's name, the stage and the dates, never notes, issues or outcomes.
 - Everyone else sees only counts.
-Writing a case needs the editor or administrator role in JPO or in the case's support team.
+Writing a case needs JPO's writer role (`is_jpo_writer`) or the right to edit the support team's data.
+
+Which cases and companies a user sees are QuerySet methods (`SupportCase.objects.visible_to(user)`,
+`.fully_visible_to(user)`, `Company.objects.visible_to(user)`); the getters and predicates are here. The
+role rules themselves live only in `chizai.organizations.permissions`.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
-from chizai.cases.models import Company, Stage, StageChange, SupportCase
+from chizai.cases.models import Company, SupportCase
 from chizai.organizations.models import Organization, OrganizationKind
-from chizai.organizations.permissions import EDIT_ROLES, memberships, sees_everything
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    AnyUser = AbstractBaseUser | AnonymousUser
+from chizai.organizations.permissions import (
+    can_edit_organization,
+    edits_somewhere,
+    is_jpo_writer,
+    organizations_where,
+    sees_everything,
+)
+from chizai.organizations.types import AnyUser
 
 Access = Literal["full", "status"]
 FULL: Access = "full"
 STATUS: Access = "status"
 
-
-def _organization_ids(user: AnyUser, *, editing: bool = False) -> set[int]:
-    return {m.organization_id for m in memberships(user) if not editing or m.role in EDIT_ROLES}
+CASE_RELATED = ("company", "referred_by", "support_team")
 
 
-def _is_superuser(user: AnyUser) -> bool:
-    return bool(getattr(user, "is_superuser", False))
-
-
-def _edits_for_jpo(user: AnyUser) -> bool:
-    if _is_superuser(user):
-        return True
-    return any(m.organization.kind == OrganizationKind.JPO and m.role in EDIT_ROLES for m in memberships(user))
-
-
-def cases_visible_to(user: AnyUser) -> QuerySet[SupportCase]:
-    """The cases whose page the user may open, in full or as status."""
-    if sees_everything(user):
-        return SupportCase.objects.all()
-    own = _organization_ids(user)
-    return SupportCase.objects.filter(Q(support_team_id__in=own) | Q(referred_by_id__in=own))
-
-
-def cases_fully_visible_to(user: AnyUser) -> QuerySet[SupportCase]:
-    """The cases the user sees in full (notes, issues, outcomes)."""
-    if sees_everything(user):
-        return SupportCase.objects.all()
-    return SupportCase.objects.filter(support_team_id__in=_organization_ids(user))
+def _own_ids(user: AnyUser) -> set[int]:
+    return {organization.pk for organization in organizations_where(user)}
 
 
 def case_access(user: AnyUser, case: SupportCase) -> Access | None:
+    """How much of the case the user sees: "full", "status" (the referrer) or nothing (None)."""
     if sees_everything(user):
         return FULL
-    own = _organization_ids(user)
+    own = _own_ids(user)
     if case.support_team_id in own:
         return FULL
     if case.referred_by_id is not None and case.referred_by_id in own:
@@ -74,13 +56,13 @@ def case_access(user: AnyUser, case: SupportCase) -> Access | None:
 
 
 def can_write_case(user: AnyUser, case: SupportCase) -> bool:
-    """JPO editors and administrators, or those of the case's support team."""
-    return _edits_for_jpo(user) or case.support_team_id in _organization_ids(user, editing=True)
+    """JPO's writers (editors and administrators), or those who edit the case's support team."""
+    return is_jpo_writer(user) or can_edit_organization(user, case.support_team)
 
 
 def get_case_for_user(user: AnyUser, pk: int, *, write: bool = False) -> SupportCase:
     """The case if the user may see it (404 otherwise), and may change it when `write` (403 otherwise)."""
-    case = cases_visible_to(user).select_related("company", "referred_by", "support_team").filter(pk=pk).first()
+    case = SupportCase.objects.visible_to(user).select_related(*CASE_RELATED).filter(pk=pk).first()
     if case is None:
         raise Http404("支援案件が見つかりません。")
     if write and not can_write_case(user, case):
@@ -89,101 +71,62 @@ def get_case_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Support
 
 
 def can_open_push_cases(user: AnyUser) -> bool:
-    """特許庁から直接（プッシュ型） cases are opened by JPO editors and administrators."""
-    return _edits_for_jpo(user)
+    """特許庁から直接（プッシュ型） cases are opened by JPO's writers."""
+    return is_jpo_writer(user)
+
+
+def editable_organizations(user: AnyUser) -> list[Organization]:
+    """The user's own organisations whose data the user may edit, in membership order."""
+    return [organization for organization in organizations_where(user) if can_edit_organization(user, organization)]
 
 
 def referring_organizations(user: AnyUser) -> list[Organization]:
     """The bodies (other than JPO) in whose name the user may refer companies: where they edit."""
-    return [
-        m.organization
-        for m in memberships(user)
-        if m.role in EDIT_ROLES and m.organization.kind != OrganizationKind.JPO
-    ]
+    return [o for o in editable_organizations(user) if o.kind != OrganizationKind.JPO]
 
 
-def can_start_cases(user: AnyUser) -> bool:
+def can_refer(user: AnyUser) -> bool:
+    """Whether the user may start a case: a JPO-direct one, or a referral in a body's name."""
     return can_open_push_cases(user) or bool(referring_organizations(user))
 
 
-def companies_visible_to(user: AnyUser) -> QuerySet[Company]:
-    """Companies of the cases the user sees in full, and those registered by the user's organisations."""
-    if sees_everything(user):
-        return Company.objects.all()
-    own = _organization_ids(user)
-    if not own:
-        return Company.objects.none()
-    supported = SupportCase.objects.filter(support_team_id__in=own).values("company_id")
-    return Company.objects.filter(Q(registered_by_id__in=own) | Q(pk__in=supported))
+def can_write_company(user: AnyUser, company: Company) -> bool:
+    """JPO's writers, or those who edit the body that registered the company."""
+    return is_jpo_writer(user) or can_edit_organization(user, company.registered_by)
 
 
-def get_company_for_user(user: AnyUser, pk: int) -> Company:
-    company = companies_visible_to(user).select_related("prefecture", "registered_by").filter(pk=pk).first()
+def get_company_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Company:
+    """The company if the user may see it (404 otherwise), and may change it when `write` (403 otherwise)."""
+    company = Company.objects.visible_to(user).select_related("prefecture", "registered_by").filter(pk=pk).first()
     if company is None:
         raise Http404("企業が見つかりません。")
+    if write and not can_write_company(user, company):
+        raise PermissionDenied("この企業の情報を変更する権限がありません。")
     return company
 
 
 def can_register_companies(user: AnyUser) -> bool:
-    return _is_superuser(user) or bool(_organization_ids(user, editing=True))
+    return edits_somewhere(user)
 
 
 def registering_organization(user: AnyUser) -> Organization | None:
     """The organisation recorded as having registered a company: the user's first one where they edit."""
-    for membership in memberships(user):
-        if membership.role in EDIT_ROLES:
-            return membership.organization
-    if _is_superuser(user):
-        return Organization.objects.filter(kind=OrganizationKind.JPO).first()
+    editable = editable_organizations(user)
+    if editable:
+        return editable[0]
+    if can_register_companies(user):  # a superuser without a membership registers for JPO
+        return Organization.objects.filter(kind=OrganizationKind.JPO).order_by("pk").first()
     return None
-
-
-# Time in stage and overdue cases
-
-
-def entered_on(at: datetime.datetime) -> datetime.date:
-    return timezone.localdate(at) if timezone.is_aware(at) else at.date()
-
-
-def days_in_stage(case: SupportCase, today: datetime.date) -> int:
-    """Whole days since the case entered its current stage (0 on the day it did)."""
-    return max((today - entered_on(case.stage_entered_at)).days, 0)
-
-
-def is_overdue(case: SupportCase, today: datetime.date) -> bool:
-    return case.stage != Stage.CLOSED and case.stage_due_date is not None and case.stage_due_date < today
 
 
 def overdue_cases(user: AnyUser, today: datetime.date) -> QuerySet[SupportCase]:
     """Open cases the user may see whose current stage is past its due date, the longest overdue first."""
-    return (
-        cases_visible_to(user)
-        .filter(stage_due_date__lt=today)
-        .exclude(stage=Stage.CLOSED)
-        .select_related("company", "referred_by", "support_team")
-        .order_by("stage_due_date", "pk")
-    )
+    return SupportCase.objects.visible_to(user).overdue(today).select_related(*CASE_RELATED)
 
 
-@dataclass(frozen=True)
-class StagePeriod:
-    """One stay of a case in a stage: when it began, how long it lasted (so far), the due date set for it."""
-
-    change: StageChange
-    started_on: datetime.date
-    ended_on: datetime.date | None
-    days: int
-    current: bool
-
-
-def stage_history(changes: list[StageChange], today: datetime.date) -> list[StagePeriod]:
-    """The stays in each stage, from the stage changes in order; the last one lasts until today."""
-    periods = []
-    for index, change in enumerate(changes):
-        started = entered_on(change.at)
-        following = changes[index + 1] if index + 1 < len(changes) else None
-        ended = entered_on(following.at) if following is not None else None
-        closed = change.to_stage == Stage.CLOSED
-        days = max(((ended or today) - started).days, 0)
-        periods.append(StagePeriod(change, started, ended, 0 if closed else days, following is None))
-    return periods
+def find_company_by_number(user: AnyUser, number: str) -> Company | None:
+    """The company the user would refer by its corporate number: their own body's record first, else the
+    oldest one the user sees. None when the user sees none, whoever else may have registered the number."""
+    visible = Company.objects.visible_to(user).filter(corporate_number=number).order_by("pk")
+    own = visible.filter(registered_by_id__in=[o.pk for o in organizations_where(user)]).first()
+    return own or visible.first()

@@ -1,21 +1,24 @@
-"""Django admin for companies, support cases and model cases; every change made here is audited.
+"""Django admin for companies, support cases and model cases.
 
-Stage moves are not made here: a case's stage and its history (段階の変更) are read-only, because they are
-moved by the case pages, which keep the history and the due dates. Inline issues and expert supports are
-audited one by one.
+Companies, their tags and cases are saved and deleted here only through the writers of chizai.cases.actions,
+which check, validate and audit (deleting a case audits every stage change, issue and expert support it
+removes). Cases are started on the referral page and move stage on the case page, which keep the history and
+the due dates: here a case is corrected, its history is shown read-only, and its issues and expert supports
+are added, changed and removed through their writers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from chizai.audit.admin_base import AuditedModelAdmin
 from chizai.audit.log import log
+from chizai.cases import actions
 from chizai.cases.models import (
     CaseIssue,
     Company,
@@ -23,7 +26,6 @@ from chizai.cases.models import (
     ExpertSupport,
     ModelCase,
     ModelCaseStatus,
-    Stage,
     StageChange,
     SupportCase,
 )
@@ -48,15 +50,9 @@ def _fresh(obj: models.Model) -> models.Model | None:
     return type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
 
 
-def _recompute(case: SupportCase, actor: Any) -> None:
-    """A case changed here may change the KPIs counted from cases."""
-    from chizai.cases.counting import recompute_for_case
-
-    recompute_for_case(case, actor=actor)
-
-
 class AuditedAdmin(AuditedModelAdmin):
-    """Logs old → new for each save and delete, after the many-to-many fields and inlines are saved.
+    """Model cases (written by chizai.cases.model_cases): logs old → new for each save and delete, after the
+    many-to-many fields are saved.
 
     Django runs the whole change form in one transaction, so the object, its inlines and the audit entries
     are written together.
@@ -79,37 +75,11 @@ class AuditedAdmin(AuditedModelAdmin):
         verb = "updated" if change else "created"
         log(request.user, f"{self.audit_code}.{verb}", obj, obj._audit_before, snapshot(obj), reason=REASON)
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        instances = formset.save(commit=False)
-        code = getattr(formset, "audit_code", "")
-        for obj in formset.deleted_objects:
-            log(request.user, f"{code}.deleted", obj, snapshot(obj), None, reason=REASON)
-            obj.delete()
-        for obj in instances:
-            fresh = _fresh(obj)
-            before = snapshot(fresh) if fresh is not None else None
-            obj.save()
-            log(request.user, f"{code}.{'updated' if before else 'created'}", obj, before, snapshot(obj), reason=REASON)
-        formset.save_m2m()
 
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+    """Rows of a case shown in the admin but written on the case page (through chizai.cases.actions)."""
 
-class AuditedInline(admin.TabularInline):
-    audit_code = ""
     extra = 0
-
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.audit_code = self.audit_code
-        return formset
-
-
-class StageChangeInline(admin.TabularInline):
-    """The stage history: read-only (it is written by the stage moves on the case pages)."""
-
-    model = StageChange
-    extra = 0
-    fields = ["at", "from_stage", "to_stage", "due_date", "actor", "note"]
-    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -119,64 +89,150 @@ class StageChangeInline(admin.TabularInline):
         return False
 
 
-class CaseIssueInline(AuditedInline):
+class StageChangeInline(ReadOnlyInline):
+    """The stage history (written by the stage moves on the case pages)."""
+
+    model = StageChange
+    fields = readonly_fields = ("at", "from_stage", "to_stage", "due_date", "actor", "note")
+
+
+class CaseIssueInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+    """Issues, saved through add_issue / update_issue / remove_issue (SupportCaseAdmin.save_formset)."""
+
     model = CaseIssue
-    audit_code = "cases.issue"
-    fields = ["category", "description"]
+    extra = 0
+    fields = ("category", "description")
 
 
-class ExpertSupportInline(AuditedInline):
+class ExpertSupportInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+    """Expert supports, saved through the expert-support writers (SupportCaseAdmin.save_formset)."""
+
     model = ExpertSupport
-    audit_code = "cases.expert_support"
-    fields = ["kind", "expert_type", "hours", "start_date", "end_date", "status"]
+    extra = 0
+    fields = actions.EXPERT_SUPPORT_FIELDS
+
+
+class WriterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+    """An admin whose saves and deletes go through the writers of chizai.cases.actions (which audit)."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The writer called by save_model wrote the row and its tags; inlines go through save_formset."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Read-only inlines save nothing (the admin's change message still asks what they saved)."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+
+def _changes(form: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
+
+
+def _adopt(obj: models.Model, written: models.Model) -> None:
+    """Make the admin's unsaved object the row the writer created, so the admin redirects to it."""
+    obj.pk = written.pk
+    obj._state.adding = False
 
 
 @admin.register(CompanyTag)
-class CompanyTagAdmin(AuditedAdmin):
-    audit_code = "cases.company_tag"
+class CompanyTagAdmin(WriterAdmin):
     search_fields = ["name"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            actions.rename_tag(tag=CompanyTag.objects.get(pk=obj.pk), name=obj.name, actor=request.user, reason=REASON)
+        else:
+            _adopt(obj, actions.create_tag(name=obj.name, actor=request.user, reason=REASON))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        actions.delete_tag(tag=obj, actor=request.user, reason=REASON)
 
 
 @admin.register(Company)
-class CompanyAdmin(AuditedAdmin):
-    audit_code = "cases.company"
-    list_display = ["name", "corporate_number", "prefecture", "industry", "sme_category", "is_demo"]
+class CompanyAdmin(WriterAdmin):
+    list_display = ["name", "corporate_number", "registered_by", "prefecture", "industry", "sme_category", "is_demo"]
     list_filter = ["sme_category", "tags", "is_demo"]
     search_fields = ["name", "corporate_number"]
-    list_select_related = ["prefecture"]
+    list_select_related = ["prefecture", "registered_by"]
     autocomplete_fields = ["prefecture", "registered_by"]
     filter_horizontal = ["tags"]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        tags = [tag.name for tag in form.cleaned_data.get("tags") or []]
+        if change:
+            changes = _changes(form, actions.COMPANY_FIELDS)
+            fresh = Company.objects.get(pk=obj.pk)
+            new_tags = tags if "tags" in form.changed_data else None
+            actions.update_company(company=fresh, changes=changes, actor=request.user, tags=new_tags, reason=REASON)
+            return
+        data = {name: form.cleaned_data[name] for name in actions.COMPANY_FIELDS if name in form.cleaned_data}
+        _adopt(obj, actions.create_company(**data, tags=tags, actor=request.user, reason=REASON))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        actions.delete_company(company=obj, actor=request.user, reason=REASON)
+
 
 @admin.register(SupportCase)
-class SupportCaseAdmin(AuditedAdmin):
-    audit_code = "cases.case"
+class SupportCaseAdmin(WriterAdmin):
+    """Cases are started on the referral page and move stage on the case page; here they are corrected."""
+
     list_display = ["company", "fiscal_year", "origin", "referred_by", "stage", "stage_due_date", "is_demo"]
     list_filter = ["stage", "origin", "fiscal_year", "is_demo"]
     search_fields = ["company__name", "company__corporate_number"]
     list_select_related = ["company", "referred_by"]
     autocomplete_fields = ["company", "referred_by", "support_team"]
-    readonly_fields = ["stage", "stage_entered_at", "created_at"]
-    exclude = ["version"]
+    fields = ["stage", "stage_entered_at", "fiscal_year", *actions.CORRECTION_FIELDS, *actions.RECORD_FIELDS]
+    readonly_fields = ["stage", "stage_entered_at", "fiscal_year"]
     inlines = [StageChangeInline, CaseIssueInline, ExpertSupportInline]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not change:
-            obj.stage, obj.stage_entered_at = Stage.REFERRAL, timezone.now()
-        super().save_model(request, obj, form, change)
-        if not change:
-            StageChange.objects.create(
-                case=obj, from_stage="", to_stage=obj.stage, at=obj.stage_entered_at, actor=request.user
-            )
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a case starts on the referral page, which records its first stage and counts it
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        _recompute(form.instance, request.user)
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj is not None and hasattr(obj, "model_case"))
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        fresh = SupportCase.objects.get(pk=obj.pk)
+        changes = _changes(form, (*actions.CORRECTION_FIELDS, *actions.RECORD_FIELDS))
+        actions.update_case(case=fresh, changes=changes, expected_version=None, actor=request.user, reason=REASON)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model not in (CaseIssue, ExpertSupport):
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # only sorts the forms into new, changed and deleted rows: writes nothing
+        case, actor = form.instance, request.user
+        for obj in formset.deleted_objects:
+            if isinstance(obj, CaseIssue):
+                actions.remove_issue(issue=obj, actor=actor, reason=REASON)
+            else:
+                actions.remove_expert_support(support=obj, actor=actor, reason=REASON)
+        for obj, changed in formset.changed_objects:
+            if isinstance(obj, CaseIssue):
+                data = {"category": obj.category, "description": obj.description}
+                actions.update_issue(issue=obj, **data, actor=actor, reason=REASON)
+            else:
+                values = {name: getattr(obj, name) for name in changed if name in actions.EXPERT_SUPPORT_FIELDS}
+                actions.update_expert_support(support=obj, changes=values, actor=actor, reason=REASON)
+        for obj in formset.new_objects:
+            if isinstance(obj, CaseIssue):
+                data = {"category": obj.category, "description": obj.description}
+                actions.add_issue(case=case, **data, actor=actor, reason=REASON, audit_action="cases.issue.created")
+            else:
+                values = {name: getattr(obj, name) for name in actions.EXPERT_SUPPORT_FIELDS}
+                actions.add_expert_support(case=case, **values, actor=actor, reason=REASON)
+        return None
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            _recompute(obj, request.user)
+        try:
+            actions.delete_case(case=obj, actor=request.user, reason=REASON)
+        except ValidationError as error:
+            self.message_user(request, f"{obj}: {error.messages[0]}", level=messages.ERROR)
 
 
 @admin.register(ModelCase)

@@ -26,6 +26,7 @@ from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, W
 from chizai.cases.models import Origin, Stage, SupportCase
 from chizai.kpis.models import Actual, ActualSource, HalfChoice, Kpi, Plan
 from chizai.lib.fiscal import fiscal_year_end, fiscal_year_of, fiscal_year_start
+from chizai.organizations.types import Actor, AnyUser
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ def _has_begun(fiscal_year: int, today: datetime.date | None) -> bool:
     return fiscal_year <= fiscal_year_of(today or datetime.date.today())
 
 
-def recompute_kpi(kpi: Kpi, fiscal_year: int, *, actor: Any, today: datetime.date | None = None) -> Actual | None:
+def recompute_kpi(kpi: Kpi, fiscal_year: int, *, actor: Actor, today: datetime.date | None = None) -> Actual | None:
     """Count the KPI's whole-year actual from the cases and store it (source computed), audited.
 
     Returns the stored actual. A year that has not begun gets nothing (None), not even a 0. A figure locked
@@ -214,7 +215,7 @@ def recompute_kpi(kpi: Kpi, fiscal_year: int, *, actor: Any, today: datetime.dat
 
 
 @transaction.atomic
-def recompute_plan(plan: Plan, *, actor: Any = None, today: datetime.date | None = None) -> RecomputeSummary:
+def recompute_plan(plan: Plan, *, actor: Actor = None, today: datetime.date | None = None) -> RecomputeSummary:
     """Recompute every counted KPI of the plan for each of its fiscal years that has begun.
 
     Core indicators are written before their subsets (内数), except where a subset shrinks, so that no
@@ -239,7 +240,7 @@ def recompute_plan(plan: Plan, *, actor: Any = None, today: datetime.date | None
     return summary
 
 
-def recompute_for_case(case: SupportCase, *, actor: Any, today: datetime.date | None = None) -> None:
+def recompute_for_case(case: SupportCase, *, actor: Actor, today: datetime.date | None = None) -> None:
     """Recompute the counted KPIs of every plan the case falls in, after a change to the case.
 
     All begun years of those plans are recomputed, not only the case's own: a case moved to another year or
@@ -256,7 +257,7 @@ def recompute_for_case(case: SupportCase, *, actor: Any, today: datetime.date | 
                 logger.warning("KPI %s %s: %s", result.kpi.pk, result.fiscal_year, result.message)
 
 
-def cases_behind(kpi: Kpi, year: int, user: Any) -> QuerySet[SupportCase]:
+def cases_behind(kpi: Kpi, year: int, user: AnyUser) -> QuerySet[SupportCase]:
     """The cases behind the KPI's figure for the fiscal year (the drill-through), counted ones first.
 
     Each case carries `counted`: True when it is in the numerator (every case of a count). For a ratio the
@@ -304,7 +305,7 @@ def _depth(kpi: Kpi) -> int:
     return depth
 
 
-def _store(kpi: Kpi, year: int, figure: ComputedFigure | None, existing: Actual | None, *, actor: Any) -> Recomputed:
+def _store(kpi: Kpi, year: int, figure: ComputedFigure | None, existing: Actual | None, *, actor: Actor) -> Recomputed:
     """Write the figure unless it is already stored or locked by an accepted self-evaluation (kept as is)."""
     from chizai.kpis.actions import save_actual
     from chizai.kpis.locks import lock_reason

@@ -8,9 +8,14 @@ from typing import Any
 
 from django import forms
 
+from chizai.cases.access import find_company_by_number
 from chizai.cases.actions import RECORD_FIELDS, CompanyData
 from chizai.cases.models import (
     ALLOWED_STAGE_MOVES,
+    HEARING_NOTES_LIMIT,
+    ISSUE_LIMIT,
+    NOTE_LIMIT,
+    RECORD_TEXT_LIMIT,
     Company,
     CompanyTag,
     ExpertSupport,
@@ -20,15 +25,28 @@ from chizai.cases.models import (
     SmeCategory,
     Stage,
     SupportCase,
+    TextLimit,
+    validate_displayable_date,
 )
 from chizai.kpis.forms import JapaneseNumberField
 from chizai.lib.corporate_number import validate_corporate_number
 from chizai.organizations.models import Organization, OrganizationKind
+from chizai.organizations.types import AnyUser
 
 # The kinds of company the plan targets; offered on every company form, with any other tag already in use.
 STANDARD_TAGS = ("地域未来牽引企業", "Go-Tech採択", "スタートアップ", "変革期")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ANSWER_CHOICES = [("unknown", "未確認"), ("true", "はい"), ("false", "いいえ")]
+
+
+def text_area(rows: int, limit: int) -> forms.Textarea:
+    """A text box the browser already stops at the limit the model enforces."""
+    return forms.Textarea(attrs={"rows": rows, "maxlength": limit})
+
+
+def date_field(label: str, **kwargs: Any) -> forms.DateField:
+    """A date the system can show (1900–2099): anything else is refused with a Japanese message."""
+    return forms.DateField(label=label, widget=DATE_WIDGET, validators=[validate_displayable_date], **kwargs)
 
 
 def tag_choices() -> list[tuple[str, str]]:
@@ -51,7 +69,7 @@ class CorporateNumberField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value: Any) -> str:
-        text = super().clean(value)
+        text = str(super().clean(value) or "")
         if not text:
             return text
         try:
@@ -140,13 +158,12 @@ class ReferralForm(CompanyFieldsMixin):
     referred_by = forms.ModelChoiceField(
         label="紹介元", queryset=Organization.objects.none(), required=False, empty_label="選択してください"
     )
-    opened_on = forms.DateField(
-        label="受付日", widget=DATE_WIDGET, help_text="紹介を受けた日。支援開始年度はこの日付の年度です。"
-    )
+    opened_on = date_field("受付日", help_text="紹介を受けた日。支援開始年度はこの日付の年度です。")
     note = forms.CharField(
         label="紹介の経緯・メモ",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=text_area(3, NOTE_LIMIT),
+        validators=[TextLimit(NOTE_LIMIT)],
         help_text="紹介した理由、企業の関心事など。支援チームだけが読めます。",
     )
 
@@ -155,6 +172,7 @@ class ReferralForm(CompanyFieldsMixin):
     def __init__(
         self,
         *args: Any,
+        user: AnyUser,
         referrers: list[Organization],
         may_push: bool,
         today: datetime.date,
@@ -162,23 +180,29 @@ class ReferralForm(CompanyFieldsMixin):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._setup_company_fields()
+        self.user = user
         self.existing: Company | None = None
         self.may_push = may_push
         self.today = today
         self.fields["opened_on"].initial = today
         if may_push:
             self.fields["origin"].initial = Origin.PUSH
-            self.fields["referred_by"].queryset = Organization.objects.exclude(kind=OrganizationKind.JPO).order_by(
+            self._referrer_field().queryset = Organization.objects.exclude(kind=OrganizationKind.JPO).order_by(
                 "sort_order", "jis_code", "code"
             )
             self.fields["referred_by"].help_text = "地域掘り起こし型のときに選んでください。"
         else:
             del self.fields["origin"]
-            self.fields["referred_by"].queryset = Organization.objects.filter(pk__in=[o.pk for o in referrers])
+            self._referrer_field().queryset = Organization.objects.filter(pk__in=[o.pk for o in referrers])
             self.fields["referred_by"].required = True
             if len(referrers) == 1:
                 self.fields["referred_by"].initial = referrers[0].pk
                 self.fields["referred_by"].widget = forms.HiddenInput()
+
+    def _referrer_field(self) -> forms.ModelChoiceField[Organization]:
+        field = self.fields["referred_by"]
+        assert isinstance(field, forms.ModelChoiceField)
+        return field
 
     @property
     def is_push(self) -> bool:
@@ -196,7 +220,8 @@ class ReferralForm(CompanyFieldsMixin):
             self.add_error("referred_by", "地域掘り起こし型の案件は、紹介元を選んでください。")
         number = cleaned.get("corporate_number")
         if number:
-            self.existing = Company.objects.filter(corporate_number=number).first()
+            # Only a company the user sees is referred by its number; any other number is a new company.
+            self.existing = find_company_by_number(self.user, number)
         if number and self.existing is None:
             self._require_company_fields()
         return cleaned
@@ -209,7 +234,7 @@ class NullBooleanChoiceField(forms.NullBooleanField):
     widget = forms.Select(choices=ANSWER_CHOICES)
 
 
-class CaseRecordForm(forms.ModelForm):
+class CaseRecordForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
     """The case record: hearing notes, agreed actions, follow-up and outcomes (成果)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -218,9 +243,9 @@ class CaseRecordForm(forms.ModelForm):
         model = SupportCase
         fields = list(RECORD_FIELDS)
         widgets = {
-            "hearing_notes": forms.Textarea(attrs={"rows": 6}),
-            "actions_agreed": forms.Textarea(attrs={"rows": 4}),
-            "follow_up_results": forms.Textarea(attrs={"rows": 4}),
+            "hearing_notes": text_area(6, HEARING_NOTES_LIMIT),
+            "actions_agreed": text_area(4, RECORD_TEXT_LIMIT),
+            "follow_up_results": text_area(4, RECORD_TEXT_LIMIT),
             "followed_up_on": DATE_WIDGET,
             "stage_due_date": DATE_WIDGET,
         }
@@ -250,10 +275,10 @@ class StageForm(forms.Form):
     """Move a case to its next stage (or back, or close it)."""
 
     to_stage = forms.ChoiceField(label="移る段階")
-    due_date = forms.DateField(
-        label="新しい段階の期限", required=False, widget=DATE_WIDGET, help_text="空欄なら標準の日数で設定します。"
+    due_date = date_field("新しい段階の期限", required=False, help_text="空欄なら標準の日数で設定します。")
+    note = forms.CharField(
+        label="メモ", required=False, widget=text_area(2, NOTE_LIMIT), validators=[TextLimit(NOTE_LIMIT)]
     )
-    note = forms.CharField(label="メモ", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, case: SupportCase, **kwargs: Any) -> None:
@@ -267,10 +292,12 @@ class StageForm(forms.Form):
 
 class IssueForm(forms.Form):
     category = forms.ChoiceField(label="分類", choices=IssueCategory.choices)
-    description = forms.CharField(label="課題の内容", widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label="課題の内容", widget=text_area(2, ISSUE_LIMIT), validators=[TextLimit(ISSUE_LIMIT)]
+    )
 
 
-class ExpertSupportForm(forms.ModelForm):
+class ExpertSupportForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
     class Meta:
         model = ExpertSupport
         fields = ["kind", "expert_type", "hours", "start_date", "end_date", "status"]

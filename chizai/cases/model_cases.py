@@ -205,9 +205,7 @@ def can_edit(user: AnyUser, model_case: ModelCase) -> bool:
 
 def model_cases_visible_to(user: AnyUser) -> QuerySet[ModelCase]:
     """Model cases of the cases the user sees in full (the support team, JPO), in any status."""
-    from chizai.cases.access import cases_fully_visible_to
-
-    return ModelCase.objects.filter(case__in=cases_fully_visible_to(user))
+    return ModelCase.objects.filter(case__in=SupportCase.objects.fully_visible_to(user))
 
 
 def get_model_case_for_user(user: AnyUser, pk: int, *, write: bool = False) -> ModelCase:
@@ -345,7 +343,9 @@ def record_consent(*, model_case: ModelCase, consent_date: datetime.date, note: 
 
 
 @transaction.atomic
-def load_model_case(*, model_case: ModelCase, actor: Actor, reason: str = "") -> ModelCase:
+def load_model_case(
+    *, model_case: ModelCase, actor: Actor, reason: str = "", actor_label: str = "", plan_id: int | None = None
+) -> ModelCase:
     """Store a model case as it stood elsewhere (demo data, a migration): status and dates as given, the search
     text computed when it is published, one audit entry. Refused when the case has a model case already."""
     if model_case.pk is not None or ModelCase.objects.filter(case=model_case.case).exists():
@@ -353,7 +353,17 @@ def load_model_case(*, model_case: ModelCase, actor: Actor, reason: str = "") ->
     if model_case.status == ModelCaseStatus.PUBLISHED:
         model_case.search_text = build_search_text(model_case)
     model_case.save()
-    log(actor, "cases.model_case.created", model_case, None, snapshot(model_case), reason=reason)
+    after = snapshot(model_case)
+    log(
+        actor,
+        "cases.model_case.created",
+        model_case,
+        None,
+        after,
+        reason=reason,
+        actor_label=actor_label,
+        plan_id=plan_id,
+    )
     return model_case
 
 

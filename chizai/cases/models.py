@@ -3,10 +3,52 @@ model (伴走支援, plan fig. 7), expert support, and model cases (モデル事
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+
+from chizai.lib.dates import OUT_OF_RANGE_MESSAGE, is_displayable
+from chizai.organizations.permissions import organizations_where, sees_everything
+
+if TYPE_CHECKING:
+    from chizai.organizations.types import AnyUser
+
+
+def validate_displayable_date(value: datetime.date) -> None:
+    """Every date the system accepts is one it can show (西暦, 和暦 and 年度): see `chizai.lib.dates`."""
+    if not is_displayable(value):
+        raise ValidationError(OUT_OF_RANGE_MESSAGE, code="date_out_of_range")
+
+
+@deconstructible
+class TextLimit(MaxLengthValidator):
+    """A free text's length limit, with the message in Japanese (and the count, so the user can trim it)."""
+
+    def __init__(self, limit_value: int) -> None:
+        super().__init__(limit_value, message=f"{limit_value:,}文字以内で入力してください（現在%(show_value)s文字）。")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextLimit) and self.limit_value == other.limit_value
+
+    def __hash__(self) -> int:
+        return hash(self.limit_value)
+
+
+# The longest free text each field accepts: generous for real notes, bounded so that no page, export or
+# audit entry ever holds an unbounded copy (1 MB hearing notes were once accepted).
+HEARING_NOTES_LIMIT = 10_000
+RECORD_TEXT_LIMIT = 5_000
+NOTE_LIMIT = 2_000
+ISSUE_LIMIT = 1_000
+MODEL_CASE_SUMMARY_LIMIT = 5_000
 
 
 class SmeCategory(models.TextChoices):
@@ -41,10 +83,34 @@ class CompanyTag(models.Model):
         return self.name
 
 
-class Company(models.Model):
-    """A company (企業) that receives hands-on support, keyed by its 13-digit corporate number (法人番号)."""
+def _own_organization_ids(user: AnyUser) -> list[int]:
+    return [organization.pk for organization in organizations_where(user)]
 
-    corporate_number = models.CharField("法人番号", max_length=13, unique=True)
+
+class CompanyQuerySet(models.QuerySet["Company"]):
+    def visible_to(self, user: AnyUser) -> CompanyQuerySet:
+        """Companies registered by the user's organisations and those of the cases the user sees in full.
+
+        A company another body registered stays invisible, even by its corporate number: a number typed on
+        the referral form that only someone else registered behaves exactly as an unknown number.
+        """
+        if sees_everything(user):
+            return self.all()
+        own = _own_organization_ids(user)
+        if not own:
+            return self.none()
+        supported = SupportCase.objects.filter(support_team_id__in=own).values("company_id")
+        return self.filter(Q(registered_by_id__in=own) | Q(pk__in=supported))
+
+
+class Company(models.Model):
+    """A company (企業) that receives hands-on support, keyed by its 13-digit corporate number (法人番号).
+
+    Each body keeps its own record of a company (one per corporate number and registering body): a body
+    never learns from the system whether another body has registered the same company, nor its details.
+    """
+
+    corporate_number = models.CharField("法人番号", max_length=13, db_index=True)
     name = models.CharField("名称", max_length=200)
     prefecture = models.ForeignKey(
         "organizations.Organization",
@@ -67,10 +133,17 @@ class Company(models.Model):
     is_demo = models.BooleanField("デモ（架空）", default=False)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
 
+    objects = CompanyQuerySet.as_manager()
+
     class Meta:
         verbose_name = "企業"
         verbose_name_plural = "企業"
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registered_by", "corporate_number"], name="cases_company_number_unique_per_body"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -122,7 +195,22 @@ ALLOWED_STAGE_MOVES: dict[str, tuple[str, ...]] = {
 
 
 class SupportCaseQuerySet(models.QuerySet["SupportCase"]):
-    pass
+    def visible_to(self, user: AnyUser) -> SupportCaseQuerySet:
+        """The cases whose page the user may open: in full (support team, JPO) or as status (the referrer)."""
+        if sees_everything(user):
+            return self.all()
+        own = _own_organization_ids(user)
+        return self.filter(Q(support_team_id__in=own) | Q(referred_by_id__in=own))
+
+    def fully_visible_to(self, user: AnyUser) -> SupportCaseQuerySet:
+        """The cases the user sees in full (notes, issues, outcomes): the support team's and, for JPO, all."""
+        if sees_everything(user):
+            return self.all()
+        return self.filter(support_team_id__in=_own_organization_ids(user))
+
+    def overdue(self, today: datetime.date) -> SupportCaseQuerySet:
+        """Open cases whose current stage is past its due date, the longest overdue first."""
+        return self.filter(stage_due_date__lt=today).exclude(stage=Stage.CLOSED).order_by("stage_due_date", "pk")
 
 
 class SupportCase(models.Model):
@@ -150,14 +238,16 @@ class SupportCase(models.Model):
         related_name="supported_cases",
     )
     stage = models.CharField("段階", max_length=20, choices=Stage.choices, default=Stage.REFERRAL, db_index=True)
-    stage_entered_at = models.DateTimeField("現段階の開始日時")
-    stage_due_date = models.DateField("現段階の期限", null=True, blank=True)
-    opened_on = models.DateField("受付日")
-    closed_on = models.DateField("終了日", null=True, blank=True)
-    hearing_notes = models.TextField("ヒアリング記録", blank=True)
-    actions_agreed = models.TextField("合意したアクション", blank=True)
-    follow_up_results = models.TextField("フォローアップ結果", blank=True)
-    followed_up_on = models.DateField("フォローアップ実施日", null=True, blank=True)
+    stage_entered_at = models.DateTimeField("現段階の開始日時", validators=[validate_displayable_date])
+    stage_due_date = models.DateField("現段階の期限", null=True, blank=True, validators=[validate_displayable_date])
+    opened_on = models.DateField("受付日", validators=[validate_displayable_date])
+    closed_on = models.DateField("終了日", null=True, blank=True, validators=[validate_displayable_date])
+    hearing_notes = models.TextField("ヒアリング記録", blank=True, validators=[TextLimit(HEARING_NOTES_LIMIT)])
+    actions_agreed = models.TextField("合意したアクション", blank=True, validators=[TextLimit(RECORD_TEXT_LIMIT)])
+    follow_up_results = models.TextField("フォローアップ結果", blank=True, validators=[TextLimit(RECORD_TEXT_LIMIT)])
+    followed_up_on = models.DateField(
+        "フォローアップ実施日", null=True, blank=True, validators=[validate_displayable_date]
+    )
     outcome_ip_in_strategy = models.BooleanField("知財を経営戦略に位置づけた", null=True, blank=True)
     outcome_acted_on = models.BooleanField("知財の取組を実行に移した", null=True, blank=True)
     outcome_business_growth = models.BooleanField("事業成長（利益率向上・海外展開等）", null=True, blank=True)
@@ -179,6 +269,18 @@ class SupportCase(models.Model):
     def can_move_to(self, stage: str) -> bool:
         return stage in ALLOWED_STAGE_MOVES[Stage(self.stage)]
 
+    def days_in_stage(self, today: datetime.date) -> int:
+        """Whole days since the case entered its current stage (0 on the day it did)."""
+        return max((today - entered_on(self.stage_entered_at)).days, 0)
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.stage != Stage.CLOSED and self.stage_due_date is not None and self.stage_due_date < today
+
+
+def entered_on(at: datetime.datetime) -> datetime.date:
+    """The local day of a moment (a stage change)."""
+    return timezone.localdate(at) if timezone.is_aware(at) else at.date()
+
 
 class StageChange(models.Model):
     """One move of a case between stages, with when, who and the due date set for the new stage."""
@@ -186,12 +288,12 @@ class StageChange(models.Model):
     case = models.ForeignKey(SupportCase, verbose_name="案件", on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.CharField("変更前", max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField("変更後", max_length=20, choices=Stage.choices)
-    at = models.DateTimeField("日時")
+    at = models.DateTimeField("日時", validators=[validate_displayable_date])
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="実行者", null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    due_date = models.DateField("新しい段階の期限", null=True, blank=True)
-    note = models.TextField("メモ", blank=True)
+    due_date = models.DateField("新しい段階の期限", null=True, blank=True, validators=[validate_displayable_date])
+    note = models.TextField("メモ", blank=True, validators=[TextLimit(NOTE_LIMIT)])
 
     class Meta:
         verbose_name = "段階の変更"
@@ -224,7 +326,7 @@ class CaseIssue(models.Model):
 
     case = models.ForeignKey(SupportCase, verbose_name="案件", on_delete=models.CASCADE, related_name="issues")
     category = models.CharField("分類", max_length=20, choices=IssueCategory.choices)
-    description = models.TextField("内容")
+    description = models.TextField("内容", validators=[TextLimit(ISSUE_LIMIT)])
 
     class Meta:
         verbose_name = "抽出した課題"
@@ -254,8 +356,8 @@ class ExpertSupport(models.Model):
     kind = models.CharField("種類", max_length=12, choices=ExpertSupportKind.choices)
     expert_type = models.CharField("専門家の種類", max_length=50, help_text="弁理士、弁護士、中小企業診断士など")
     hours = models.DecimalField("時間", max_digits=6, decimal_places=1, null=True, blank=True)
-    start_date = models.DateField("開始日", null=True, blank=True)
-    end_date = models.DateField("終了日", null=True, blank=True)
+    start_date = models.DateField("開始日", null=True, blank=True, validators=[validate_displayable_date])
+    end_date = models.DateField("終了日", null=True, blank=True, validators=[validate_displayable_date])
     status = models.CharField(
         "状況", max_length=12, choices=ExpertSupportStatus.choices, default=ExpertSupportStatus.PLANNED
     )
@@ -282,7 +384,7 @@ class ModelCase(models.Model):
 
     case = models.OneToOneField(SupportCase, verbose_name="案件", on_delete=models.PROTECT, related_name="model_case")
     title = models.CharField("タイトル", max_length=200)
-    summary = models.TextField("概要（公開用）")
+    summary = models.TextField("概要（公開用）", validators=[TextLimit(MODEL_CASE_SUMMARY_LIMIT)])
     industry = models.CharField("業種（公開用）", max_length=100)
     region = models.ForeignKey(
         "organizations.Organization",
@@ -293,7 +395,7 @@ class ModelCase(models.Model):
     )
     issue_categories = models.JSONField("課題の分類", default=list)
     consent_recorded = models.BooleanField("企業の公開同意", default=False)
-    consent_date = models.DateField("同意日", null=True, blank=True)
+    consent_date = models.DateField("同意日", null=True, blank=True, validators=[validate_displayable_date])
     consent_note = models.CharField("同意の記録", max_length=200, blank=True)
     status = models.CharField(
         "状態", max_length=10, choices=ModelCaseStatus.choices, default=ModelCaseStatus.DRAFT, db_index=True

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q
 
 from chizai.cases.models import Origin, SupportCase
 from chizai.lib.numbers import format_number
 from chizai.organizations.models import Organization, OrganizationKind
-from chizai.organizations.permissions import memberships, sees_everything
+from chizai.organizations.permissions import organizations_where, sees_everything
+from chizai.organizations.types import AnyUser
 
 SCOPE_ALL = "all"
 SCOPE_BLOCK = "block"
@@ -63,12 +63,12 @@ class Network:
         return [link for block in self.blocks for link in block.links]
 
 
-def user_bureaus(user: Any) -> list[Organization]:
+def user_bureaus(user: AnyUser) -> list[Organization]:
     """The bureaus (regional blocks) the user acts for."""
-    return [m.organization for m in memberships(user) if m.organization.kind == OrganizationKind.BUREAU]
+    return [o for o in organizations_where(user) if o.kind == OrganizationKind.BUREAU]
 
 
-def visible_blocks(user: Any) -> list[Organization]:
+def visible_blocks(user: AnyUser) -> list[Organization]:
     """The blocks the user may filter by: all for JPO, its own for a bureau, none for anyone else."""
     if sees_everything(user):
         return list(Organization.objects.bureaus())
@@ -90,7 +90,7 @@ def _in_block(bureau: Organization) -> Q:
     return Q(referred_by=bureau) | Q(referred_by__bureau=bureau)
 
 
-def _scope(user: Any) -> tuple[str, Q]:
+def _scope(user: AnyUser) -> tuple[str, Q]:
     """The user's scope over referring bodies, as a level and a filter on cases."""
     if sees_everything(user):
         return SCOPE_ALL, Q()
@@ -98,12 +98,12 @@ def _scope(user: Any) -> tuple[str, Q]:
     q = Q(pk__in=[])
     for bureau in bureaus:
         q |= _in_block(bureau)
-    for membership in memberships(user):
-        q |= Q(referred_by=membership.organization)
+    for organization in organizations_where(user):
+        q |= Q(referred_by=organization)
     return (SCOPE_BLOCK if bureaus else SCOPE_OWN), q
 
 
-def _push_counts(scope: str, user: Any, bureau: Organization | None) -> tuple[dict[int, int], str]:
+def _push_counts(scope: str, user: AnyUser, bureau: Organization | None) -> tuple[dict[int, int], str]:
     """JPO-direct cases per fiscal year: in the chosen (or the bureau's own) block, else nationwide."""
     cases = SupportCase.objects.filter(origin=Origin.PUSH)
     if scope == SCOPE_BLOCK and bureau is None:
@@ -140,7 +140,7 @@ def _groups(
     return groups
 
 
-def referral_network(user: Any, fiscal_year: int | None = None, bureau: Organization | None = None) -> Network:
+def referral_network(user: AnyUser, fiscal_year: int | None = None, bureau: Organization | None = None) -> Network:
     """Referred cases by referring body → support team, per fiscal year, grouped by block, within the user's scope.
 
     `bureau` narrows to one block; it is ignored unless the user may see that block.

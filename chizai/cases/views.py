@@ -20,25 +20,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chizai.cases import actions
 from chizai.cases.access import (
+    CASE_RELATED,
     FULL,
     Access,
-    StagePeriod,
     can_open_push_cases,
+    can_refer,
     can_register_companies,
-    can_start_cases,
     can_write_case,
     case_access,
-    cases_visible_to,
-    companies_visible_to,
-    days_in_stage,
     get_case_for_user,
     get_company_for_user,
-    is_overdue,
     overdue_cases,
     referring_organizations,
     registering_organization,
-    stage_history,
 )
+from chizai.cases.counting import cases_behind, rule_of
 from chizai.cases.forms import (
     CaseFilterForm,
     CaseRecordForm,
@@ -48,9 +44,12 @@ from chizai.cases.forms import (
     ReferralForm,
     StageForm,
 )
+from chizai.cases.history import StagePeriod, stage_history
+from chizai.cases.labels import date_label, fiscal_year_label, fiscal_year_wareki, wareki_or_blank
 from chizai.cases.models import (
     STAGE_ORDER,
     CaseIssue,
+    Company,
     ExpertSupport,
     ExpertSupportStatus,
     IssueCategory,
@@ -60,18 +59,10 @@ from chizai.cases.models import (
 from chizai.kpis.access import get_kpi_for_user
 from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import Actual, HalfChoice
-from chizai.lib.wareki import wareki_date
-
-CASE_RELATED = ("company", "referred_by", "support_team")
 
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def date_label(day: datetime.date | None) -> str:
-    """2025年10月1日（令和7年10月1日）; empty when there is no date."""
-    return f"{day.year}年{day.month}月{day.day}日（{wareki_date(day)}）" if day else ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +75,7 @@ class CaseRow:
     overdue: bool
     opened_on_wareki: str
     due_date_wareki: str
+    fiscal_year_wareki: str
 
     @property
     def full(self) -> bool:
@@ -97,10 +89,11 @@ def _rows(
         CaseRow(
             case=case,
             access=case_access(request.user, case),
-            days_in_stage=days_in_stage(case, today),
-            overdue=is_overdue(case, today),
-            opened_on_wareki=wareki_date(case.opened_on),
-            due_date_wareki=wareki_date(case.stage_due_date) if case.stage_due_date else "",
+            days_in_stage=case.days_in_stage(today),
+            overdue=case.is_overdue(today),
+            opened_on_wareki=wareki_or_blank(case.opened_on),
+            due_date_wareki=wareki_or_blank(case.stage_due_date),
+            fiscal_year_wareki=fiscal_year_wareki(case.fiscal_year),
         )
         for case in cases
     ]
@@ -112,7 +105,12 @@ def _stage_counts(cases: QuerySet[SupportCase]) -> dict[str, Any]:
     for row in cases.order_by().values("fiscal_year", "stage").annotate(n=Count("pk")):
         table[row["fiscal_year"]][row["stage"]] = row["n"]
     years = [
-        {"year": year, "cells": [table[year][s] for s in STAGE_ORDER], "total": sum(table[year].values())}
+        {
+            "year": year,
+            "wareki": fiscal_year_wareki(year),
+            "cells": [table[year][s] for s in STAGE_ORDER],
+            "total": sum(table[year].values()),
+        }
         for year in sorted(table, reverse=True)
     ]
     return {"stages": [Stage(s).label for s in STAGE_ORDER], "years": years}
@@ -124,13 +122,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
     years = sorted(set(SupportCase.objects.values_list("fiscal_year", flat=True)), reverse=True)
     filter_form = CaseFilterForm(request.GET or None, years=years)
     lookup = {{"year": "fiscal_year"}.get(k, k): v for k, v in filter_form.values().items()}
-    cases = cases_visible_to(request.user).filter(**lookup).select_related(*CASE_RELATED)
+    cases = SupportCase.objects.visible_to(request.user).filter(**lookup).select_related(*CASE_RELATED)
     context = {
         "filter_form": filter_form,
         "rows": _rows(cases, request, today),
         "counts": _stage_counts(SupportCase.objects.filter(**lookup)),
         "filtered": bool(lookup),
-        "can_start": can_start_cases(request.user),
+        "can_start": can_refer(request.user),
         "overdue_count": overdue_cases(request.user, today).count(),
         "today": today,
     }
@@ -150,6 +148,7 @@ def case_overdue(request: HttpRequest) -> HttpResponse:
 def _referral_form(request: HttpRequest, data: Any = None) -> ReferralForm:
     return ReferralForm(
         data,
+        user=request.user,
         referrers=referring_organizations(request.user),
         may_push=can_open_push_cases(request.user),
         today=_today(),
@@ -159,7 +158,7 @@ def _referral_form(request: HttpRequest, data: Any = None) -> ReferralForm:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest) -> HttpResponse:
-    if not can_start_cases(request.user):
+    if not can_refer(request.user):
         raise PermissionDenied("企業を紹介できるのは、各関係主体の編集者・管理者です。")
     form = _referral_form(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -262,8 +261,9 @@ def _detail(request: HttpRequest, case: SupportCase, status: int = 200, **forms:
         "full": access == FULL,
         "steps": stepper(case, periods),
         "history": [{"period": p, "started": date_label(p.started_on)} for p in periods],
-        "days_in_stage": days_in_stage(case, today),
-        "overdue": is_overdue(case, today),
+        "days_in_stage": case.days_in_stage(today),
+        "overdue": case.is_overdue(today),
+        "fiscal_year_label": fiscal_year_label(case.fiscal_year),
         "opened_on": date_label(case.opened_on),
         "closed_on": date_label(case.closed_on),
         "due_date": date_label(case.stage_due_date),
@@ -392,7 +392,10 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def company_list(request: HttpRequest) -> HttpResponse:
     companies = (
-        companies_visible_to(request.user).select_related("prefecture").prefetch_related("tags").order_by("name", "pk")
+        Company.objects.visible_to(request.user)
+        .select_related("prefecture")
+        .prefetch_related("tags")
+        .order_by("name", "pk")
     )
     context = {"companies": companies, "can_register": can_register_companies(request.user)}
     return render(request, "cases/company_list.html", context)
@@ -424,12 +427,12 @@ def company_create(request: HttpRequest) -> HttpResponse:
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_company_for_user(request.user, pk)
     today = _today()
-    cases = cases_visible_to(request.user).filter(company=company).select_related(*CASE_RELATED)
+    cases = SupportCase.objects.visible_to(request.user).filter(company=company).select_related(*CASE_RELATED)
     context = {
         "company": company,
         "tags": list(company.tags.all()),
         "rows": _rows(cases, request, today),
-        "can_start": can_start_cases(request.user),
+        "can_start": can_refer(request.user),
     }
     return render(request, "cases/company_detail.html", context)
 
@@ -442,8 +445,6 @@ def kpi_drill(request: HttpRequest, kpi_pk: int, year: int) -> HttpResponse:
     kpi = get_kpi_for_user(request.user, kpi_pk)
     if not kpi.counting_rule:
         raise Http404("このKPIは支援案件から集計していません。")
-    from chizai.cases.counting import cases_behind, rule_of
-
     rule = rule_of(kpi)
     today = _today()
     cases = list(cases_behind(kpi, year, request.user))

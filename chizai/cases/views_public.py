@@ -34,8 +34,10 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, industries: list[str], prefectures: list[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["industry"].choices = [("", "すべて"), *((name, name) for name in industries)]
-        self.fields["region"].choices = [("", "すべて"), *((p.code, p.name) for p in prefectures)]
+        industry, region = self.fields["industry"], self.fields["region"]
+        assert isinstance(industry, forms.ChoiceField) and isinstance(region, forms.ChoiceField)
+        industry.choices = [("", "すべて"), *((name, name) for name in industries)]
+        region.choices = [("", "すべて"), *((p.code, p.name) for p in prefectures)]
 
 
 def _search_form(request: HttpRequest) -> SearchForm:
@@ -78,7 +80,7 @@ def _demo_prefix(model_case: ModelCase) -> str:
     return "【デモ（架空）】" if model_case.case.is_demo else ""
 
 
-class ModelCaseFeed(Feed):
+class ModelCaseFeed(Feed):  # type: ignore[type-arg]  # Feed is generic only in the stubs
     """The newest published model cases as Atom, for the regions' and support bodies' feed readers."""
 
     feed_type = Atom1Feed

@@ -1,7 +1,7 @@
 """The rows of each exported page, computed with the functions the page itself uses.
 
 An export shows exactly what its page shows to the same user: the same scope lookups
-(`Kpi.objects.visible_to`, `SelfEvaluation.objects.visible_to`, `cases_visible_to`), the same achievement
+(`Kpi.objects.visible_to`, `SelfEvaluation.objects.visible_to`, `SupportCase.objects.visible_to`), the same achievement
 arithmetic (`chizai.kpis.achievement`), the same rounding. The organisation export also carries the two
 sheets of the import format (`chizai.exchange.columns`), so exporting a page and importing it back changes
 nothing.
@@ -13,7 +13,9 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from chizai.cases.access import FULL, case_access, cases_visible_to, days_in_stage, is_overdue
+from chizai.cases.access import CASE_RELATED, FULL, case_access
+from chizai.cases.labels import fiscal_year_wareki
+from chizai.cases.models import SupportCase
 from chizai.exchange.columns import (
     ACTUALS_COLUMNS,
     ACTUALS_SHEET,
@@ -305,17 +307,17 @@ def case_rows(user: Any, cases: Any, today: datetime.date) -> Iterator[list[Any]
         yield [
             case.company.name,
             case.fiscal_year,
-            wareki_fiscal_year(case.fiscal_year),
+            fiscal_year_wareki(case.fiscal_year),
             case.referred_by.display_name if case.referred_by else "特許庁（プッシュ型）",
             case.get_stage_display(),
-            days_in_stage(case, today),
+            case.days_in_stage(today),
             case.stage_due_date,
-            "期限超過" if is_overdue(case, today) else "",
+            "期限超過" if case.is_overdue(today) else "",
             case.opened_on,
             "全体" if access == FULL else "状況のみ（紹介した案件）",
         ]
 
 
 def case_tables(user: Any, lookup: dict[str, Any], today: datetime.date) -> list[Table]:
-    cases = cases_visible_to(user).filter(**lookup).select_related("company", "referred_by", "support_team")
+    cases = SupportCase.objects.visible_to(user).filter(**lookup).select_related(*CASE_RELATED)
     return [Table("支援案件", CASE_COLUMNS, case_rows(user, cases.iterator(chunk_size=1000), today), key="cases")]

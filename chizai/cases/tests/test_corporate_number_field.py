@@ -72,6 +72,7 @@ def test_it_requires_the_company_fields_to_register_a_company():
 def referral_form(data: dict[str, str], *, push: bool = False, referrers: list[str] = ("pref-13",)) -> ReferralForm:
     return ReferralForm(
         data,
+        user=fx.user("jpo_admin" if push else "tokyo_editor"),
         referrers=list(Organization.objects.filter(code__in=referrers)),
         may_push=push,
         today=datetime.date(2025, 11, 4),

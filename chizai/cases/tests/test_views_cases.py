@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from chizai.audit.models import AuditEntry
 from chizai.cases import actions
+from chizai.cases.counting import recompute_for_case
 from chizai.cases.models import (
     Company,
     ExpertSupportKind,
@@ -38,7 +39,7 @@ SECRETS = (fx.HEARING_SECRET, fx.ISSUE_SECRET, fx.FOLLOW_UP_SECRET)
 def plan3_counted(cases_data) -> Plan:
     """The 3rd plan with its counted KPIs, recomputed from the cases of the fixture."""
     plan = load_plan_file(PLAN3_FILE).plan
-    actions._recompute(cases_data.tokyo_case, None)
+    recompute_for_case(cases_data.tokyo_case, actor=None)
     return plan
 
 
@@ -364,7 +365,7 @@ def test_it_refers_a_company_already_registered_without_registering_it_twice(
     client, login, kanagawa_editor, cases_data
 ):
     login(client, kanagawa_editor)
-    number = cases_data.tokyo_case.company.corporate_number
+    number = cases_data.kanagawa_case.company.corporate_number  # registered by 神奈川県 itself
     data = referral(corporate_number=number, name="", referred_by=str(Organization.objects.get(code="pref-14").pk))
     response = client.post(url("case_create"), data)
     assert response.status_code == 302
@@ -442,10 +443,10 @@ def test_it_registers_a_company_and_names_a_duplicate_only_to_those_who_see_it(
     response = client.post(url("company_create"), referral(corporate_number=taken))
     assert response.status_code == 422
     assert f"この法人番号の企業はすでに登録されています（{fx.TOKYO_COMPANY}）。" in response.content.decode()
-    login(client, osaka_editor)
+    login(client, osaka_editor)  # issue 9: another body's number is no duplicate, and nothing reveals it
     response = client.post(url("company_create"), referral(corporate_number=taken))
     html = response.content.decode()
-    assert "この法人番号の企業はすでに登録されています。" in html and fx.TOKYO_COMPANY not in html
+    assert response.status_code == 302 and fx.TOKYO_COMPANY not in html
 
 
 def test_it_refuses_company_registration_to_viewers(client, login, tokyo_viewer):
