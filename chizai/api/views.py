@@ -24,7 +24,7 @@ from chizai.api.errors import Conflict
 from chizai.api.query import StrictQuery, read_query
 from chizai.audit.log import log
 from chizai.cases import actions as case_actions
-from chizai.cases.access import get_case_for_user
+from chizai.cases.access import can_refer, get_case_for_user
 from chizai.cases.models import Company, SupportCase
 from chizai.kpis.access import get_kpi_for_user
 from chizai.kpis.actions import CONFLICT_MESSAGE, save_actual, save_evaluation
@@ -469,6 +469,9 @@ class CaseList(StrictQuery, generics.ListCreateAPIView[SupportCase]):
 
     @extend_schema(request=api.CaseReferralSerializer, responses={201: api.CaseSerializer, **errors(400, 403)})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Who may refer at all is known before the body is read: a viewer gets 403, not a list of field errors.
+        if not can_refer(request.user):
+            raise exceptions.PermissionDenied("企業を紹介する権限がありません（紹介元の編集者・管理者のみ）。")
         serializer = api.CaseReferralSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
