@@ -471,7 +471,7 @@ class CaseList(StrictQuery, generics.ListCreateAPIView[SupportCase]):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Who may refer at all is known before the body is read: a viewer gets 403, not a list of field errors.
         if not can_refer(request.user):
-            raise exceptions.PermissionDenied("企業を紹介する権限がありません（紹介元の編集者・管理者のみ）。")
+            raise exceptions.PermissionDenied("企業を紹介する権限がありません。")
         serializer = api.CaseReferralSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
