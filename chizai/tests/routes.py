@@ -152,6 +152,8 @@ ROUTES: dict[str, Route] = {
     "api:token": Route(methods=("GET", "POST"), own_data=True),
     "api:schema": Route(kind="api"),
     "api:docs": Route(kind="api"),
+    # Any other address under /api/: the documented JSON 404 (401 without credentials).
+    "api:not_found": Route(kind="api"),
     # --- Excel / CSV -------------------------------------------------------------------------------------
     "exchange:import_list": Route(methods=("GET", "POST")),
     "exchange:import_detail": Route(obj("job"), outsiders=SIDED),
