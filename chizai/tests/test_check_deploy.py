@@ -44,8 +44,8 @@ def check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 def production_settings(environment: dict[str, str], *names: str) -> dict[str, object]:
-    code = f"import json; from django.conf import settings as s; print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
-    result = run(environment, "-c", f"import django; django.setup(); {code}")
+    code = f"from django.conf import settings as s; print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
+    result = run(environment, "-c", f"import django, json; django.setup(); {code}")
     assert result.returncode == 0, result.stderr
     return dict(json.loads(result.stdout))
 
