@@ -89,6 +89,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # Static types (mypy + django-stubs; strict for chizai/lib and every actions.py) and the layers contract.
+typecheck: export DEBUG := 1
 typecheck: install
 	$(BIN)/mypy
 
