@@ -1,5 +1,8 @@
+"""The audit log in the admin (read only), and the audited admin of organisations, users and tokens."""
+
 from django.contrib import admin
 
+from chizai.audit import admin_accounts  # noqa: F401  (registers the organisation, user and token admins)
 from chizai.audit.admin_base import ReadOnlyAdmin
 from chizai.audit.models import AuditEntry
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -71,7 +72,7 @@ def build_entry(
 ) -> AuditEntry | None:
     """The unsaved entry `log` would write (None when nothing changed), for bulk writers such as imports.
 
-    Save the entries with `AuditEntry.objects.bulk_create` inside the same transaction as the change.
+    Save them with `save_entries` inside the same transaction as the change.
     """
     changes = diff(before, after)
     if not changes:
@@ -91,3 +92,8 @@ def build_entry(
         reason=reason,
         request_id=current_request_id.get(),
     )
+
+
+def save_entries(entries: Iterable[AuditEntry | None]) -> list[AuditEntry]:
+    """Save the entries `build_entry` made (None: nothing changed) in one query: the bulk variant of `log`."""
+    return AuditEntry.objects.bulk_create([entry for entry in entries if entry is not None])

@@ -281,7 +281,7 @@ HISTORY_LABELS = {
 
 def _history(model_case: ModelCase) -> list[tuple[AuditEntry, str]]:
     entries = AuditEntry.objects.filter(object_type=model_case._meta.label_lower, object_id=str(model_case.pk))
-    return [(entry, HISTORY_LABELS.get(entry.action, entry.action)) for entry in entries.order_by("pk")]
+    return [(entry, HISTORY_LABELS.get(entry.action, entry.action_label)) for entry in entries.order_by("pk")]
 
 
 @login_required

@@ -14,7 +14,7 @@ import holidays
 
 @lru_cache(maxsize=64)
 def _national_holidays(year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.Japan(years=year).keys())
+    return frozenset(holidays.country_holidays("JP", years=year).keys())
 
 
 def is_year_end_closure(day: datetime.date) -> bool:
@@ -27,7 +27,8 @@ def is_business_day(day: datetime.date) -> bool:
 
 def holiday_name(day: datetime.date) -> str | None:
     """The Japanese name of a national holiday, or None."""
-    return holidays.Japan(years=day.year, language="ja").get(day)
+    name = holidays.country_holidays("JP", years=day.year, language="ja").get(day)
+    return str(name) if name is not None else None
 
 
 def previous_business_day(day: datetime.date) -> datetime.date:

@@ -8,30 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from chizai.organizations.choices import OrganizationKind, Role, SupportBodyType
+from chizai.organizations.permissions import scope_filter
+
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from chizai.organizations.types import AnyUser
 
-
-class OrganizationKind(models.TextChoices):
-    JPO = "jpo", "特許庁"
-    INPIT = "inpit", "INPIT"
-    INPIT_WINDOW = "inpit_window", "知財総合支援窓口"
-    BUREAU = "bureau", "経済産業局等知的財産室"
-    PREFECTURE = "prefecture", "自治体（都道府県）"
-    SUPPORT_BODY = "support_body", "支援機関"
-
-
-class SupportBodyType(models.TextChoices):
-    YOROZU = "yorozu", "よろず支援拠点"
-    JETRO = "jetro", "日本貿易振興機構（JETRO）"
-    SMRJ = "smrj", "中小企業基盤整備機構"
-    SHOKOKAI = "shokokai", "商工会"
-    CHAMBER = "chamber", "商工会議所"
-    INVENTION_ASSOCIATION = "invention_association", "発明協会"
-    PATENT_ATTORNEYS = "patent_attorneys", "日本弁理士会"
-    LAWYERS = "lawyers", "日本弁護士連合会"
-    FINANCIAL_INSTITUTION = "financial_institution", "金融機関"
-    OTHER = "other", "その他"
+__all__ = ["Membership", "Organization", "OrganizationKind", "OrganizationQuerySet", "Role", "SupportBodyType"]
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
@@ -45,12 +28,10 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
         """The bureau itself and every body in its regional block."""
         return self.filter(Q(pk=bureau.pk) | Q(bureau=bureau))
 
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> OrganizationQuerySet:
+    def visible_to(self, user: AnyUser) -> OrganizationQuerySet:
         """Organisations whose data the user may see (the permission chokepoint for organisations)."""
         if not user.is_authenticated:
             return self.none()
-        from chizai.organizations.permissions import scope_filter
-
         return self.filter(scope_filter(user, field="")).distinct()
 
 
@@ -111,23 +92,21 @@ class Organization(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     @property
     def display_name(self) -> str:
+        """The one name every page uses for the body: 東京都, INPIT, 関東局, 日本商工会議所.
+
+        The short name where the reference data gives one (a Latin acronym, a bureau's block, a name without
+        its legal form), else the name; see data/organizations.yaml. `name` is the formal name (正式名称).
+        """
         return self.short_name or self.name
 
     @property
     def is_central(self) -> bool:
         """JPO and INPIT headquarters own the central KPIs (中央KPI)."""
         return self.kind in (OrganizationKind.JPO, OrganizationKind.INPIT)
-
-
-class Role(models.TextChoices):
-    VIEWER = "viewer", "閲覧者"
-    EDITOR = "editor", "編集者"
-    REVIEWER = "reviewer", "審査者"
-    ADMIN = "admin", "管理者"
 
 
 class Membership(models.Model):

@@ -18,16 +18,16 @@ No view, template or other module computes a role: they call these functions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
-from chizai.organizations.models import Membership, Organization, OrganizationKind, Role
+from chizai.organizations.choices import OrganizationKind, Role
+from chizai.organizations.types import AnyUser
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    AnyUser = AbstractBaseUser | AnonymousUser
+    # Annotations only: the models call these rules (`visible_to`), so the rules never import the models.
+    from chizai.organizations.models import Membership, Organization
 
 CENTRAL_KINDS = (OrganizationKind.JPO, OrganizationKind.INPIT)
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
@@ -40,8 +40,9 @@ def memberships(user: AnyUser) -> list[Membership]:
         return []
     cached: list[Membership] | None = getattr(user, "_chizai_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("organization").order_by("pk"))
-        user._chizai_memberships = cached  # type: ignore[union-attr]
+        signed_in: Any = user  # any user model of ours has `memberships` (Membership.user's related name)
+        cached = list(signed_in.memberships.select_related("organization").order_by("pk"))
+        signed_in._chizai_memberships = cached
     return cached
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import transaction
+from django.db import models, transaction
 
 from chizai.organizations.models import Organization, OrganizationKind, SupportBodyType
 
@@ -29,8 +29,15 @@ REQUIRED_REFERENCE_KIND = {"bureau": OrganizationKind.BUREAU, "prefecture": Orga
 JIS_CODE_RE = re.compile(r"^(0[1-9]|[1-3][0-9]|4[0-7])$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 
-_CODE_MAX_LENGTH = Organization._meta.get_field("code").max_length
-_TEXT_MAX_LENGTHS = {name: Organization._meta.get_field(name).max_length for name in TEXT_FIELDS}
+
+def _max_length(name: str) -> int:
+    field = Organization._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None, name
+    return field.max_length
+
+
+_CODE_MAX_LENGTH = _max_length("code")
+_TEXT_MAX_LENGTHS = {name: _max_length(name) for name in TEXT_FIELDS}
 
 
 @dataclass

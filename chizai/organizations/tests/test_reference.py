@@ -52,19 +52,20 @@ def test_it_loads_47_prefectures_with_jis_codes_01_to_47():
     assert [p.jis_code for p in prefectures] == [f"{n:02d}" for n in range(1, 48)]
     assert [p.code for p in prefectures] == [f"pref-{n:02d}" for n in range(1, 48)]
     assert [p.sort_order for p in prefectures] == list(range(1, 48))
-    names = {p.jis_code: (p.name, p.short_name) for p in prefectures}
+    names = {p.jis_code: (p.name, p.display_name) for p in prefectures}
     assert names["01"] == ("北海道", "北海道")
-    assert names["13"] == ("東京都", "東京")
-    assert names["26"] == ("京都府", "京都")
-    assert names["27"] == ("大阪府", "大阪")
-    assert names["47"] == ("沖縄県", "沖縄")
+    assert names["13"] == ("東京都", "東京都")
+    assert names["26"] == ("京都府", "京都府")
+    assert names["27"] == ("大阪府", "大阪府")
+    assert names["47"] == ("沖縄県", "沖縄県")
     assert all(name.endswith(("都", "道", "府", "県")) for name, _ in names.values())
 
 
 @pytest.mark.django_db
 def test_it_puts_every_prefecture_in_its_block_as_in_the_domain():
     assert len(BUREAU_OF_PREFECTURE) == 47
-    actual = {p.short_name: p.bureau.code for p in Organization.objects.prefectures().select_related("bureau")}
+    prefectures = Organization.objects.prefectures().select_related("bureau")
+    actual = {p.name.removesuffix(p.name[-1] if p.name[-1] in "都府県" else ""): p.bureau.code for p in prefectures}
     assert actual == BUREAU_OF_PREFECTURE
     for p in Organization.objects.prefectures():
         assert p.parent_id == p.bureau_id

@@ -1,0 +1,184 @@
+"""The route registry of the URL-walking contract test: for every named route of ours, how to build its
+arguments for each side's object, which methods it takes and who counts as an outsider.
+
+A route the urlconf has and this registry lacks fails the contract test: add an entry when you add a route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from chizai.tests.world import Side, World
+
+Kwargs = Callable[[World, Side], dict[str, Any]]
+
+TOKYO_SIDE_USERS = ("jpo_admin", "jpo_viewer", "kanto_reviewer", "tokyo_editor", "tokyo_viewer", "kanagawa_editor")
+# Members of the cast who hold no role in a side's body or its regional block.
+OUTSIDERS = {
+    "tokyo": ("osaka_editor", "kinki_reviewer", "kanagawa_editor", "inpit_editor", "tokyo_window_editor"),
+    "osaka": (
+        "tokyo_editor",
+        "tokyo_viewer",
+        "kanagawa_editor",
+        "kanto_reviewer",
+        "inpit_editor",
+        "tokyo_window_editor",
+    ),
+}
+BLOCK_OUTSIDERS = {  # a regional block's things (meetings) are shared by every body in the block
+    "tokyo": ("osaka_editor", "kinki_reviewer"),
+    "osaka": ("tokyo_editor", "tokyo_viewer", "kanagawa_editor", "kanto_reviewer", "tokyo_window_editor"),
+}  # INPIT attends every block's meeting
+NON_JPO = tuple(u for u in (*OUTSIDERS["osaka"], "osaka_editor", "kinki_reviewer") if not u.startswith("jpo_"))
+NO_OUTSIDERS: dict[str, tuple[str, ...]] = {"tokyo": (), "osaka": ()}
+JPO_ONLY = {"tokyo": NON_JPO, "osaka": NON_JPO}
+
+
+@dataclass(frozen=True)
+class Route:
+    kwargs: Kwargs = lambda world, side: {}  # noqa: E731
+    methods: tuple[str, ...] = ("GET",)
+    # Who must get 404 for each side's object; empty when the route shows nothing owned by a side.
+    outsiders: dict[str, tuple[str, ...]] | None = None
+    kind: str = "page"  # page (login required) | api (token or session) | public | auth
+    post: Callable[[World, Side], dict[str, Any]] = lambda world, side: {}  # noqa: E731
+    query: str = ""
+    own_data: bool = False  # the POST changes the user's own things (an API token), not plan data: viewers may
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.outsiders and any(self.outsiders.values()))
+
+
+def plan(world: World, side: Side) -> dict[str, Any]:
+    return {"number": world.plan.number}
+
+
+def obj(name: str, key: str = "pk") -> Kwargs:
+    return lambda world, side: {key: getattr(side, name).pk}
+
+
+def with_(base: Kwargs, **extra: Any) -> Kwargs:
+    return lambda world, side: {**base(world, side), **extra}
+
+
+SIDED = OUTSIDERS
+
+ROUTES: dict[str, Route] = {
+    "login": Route(kind="auth"),
+    "logout": Route(kind="auth", methods=("POST",)),
+    # --- KPIs --------------------------------------------------------------------------------------------
+    "kpis:dashboard": Route(),
+    "kpis:plan_dashboard": Route(plan),
+    "kpis:plan_report": Route(plan),
+    "kpis:organization_list": Route(),
+    "kpis:organization_detail": Route(lambda w, s: {"code": s.code}, outsiders=SIDED),
+    "kpis:kpi_detail": Route(obj("kpi"), outsiders=SIDED),
+    "kpis:actual_edit": Route(
+        obj("kpi"),
+        ("GET", "POST"),
+        SIDED,
+        post=lambda w, s: {"year": 2025, "half": "FY", "value": "7", "version": 0},
+    ),
+    "kpis:evaluation_edit": Route(
+        obj("kpi"),
+        ("GET", "POST"),
+        SIDED,
+        post=lambda w, s: {"period": "2025-2025", "text": "順調に推移した。", "version": 0},
+    ),
+    "kpis:revision_propose": Route(obj("kpi"), ("GET", "POST"), SIDED),
+    "kpis:revision_list": Route(),
+    # The demo has a revision of 東京都's KPI only: the 大阪府 side borrows it (so 大阪府's users are its outsiders).
+    "kpis:revision_detail": Route(obj("revision"), ("GET", "POST"), {"tokyo": OUTSIDERS["tokyo"], "osaka": ()}),
+    "kpis:notice_list": Route(),
+    # --- PDCA --------------------------------------------------------------------------------------------
+    "pdca:evaluation_list": Route(),
+    "pdca:evaluation_start": Route(lambda w, s: {"period": w.period.param, "code": s.code}, ("POST",), SIDED),
+    "pdca:evaluation_detail": Route(obj("evaluation"), outsiders=SIDED),
+    "pdca:evaluation_edit": Route(obj("evaluation"), ("GET", "POST"), SIDED),
+    "pdca:evaluation_transition": Route(with_(obj("evaluation"), action="submit"), ("POST",), SIDED),
+    "pdca:todo": Route(),
+    "pdca:compilation": Route(lambda w, s: {"period_id": w.period.pk}),
+    "pdca:final_evaluation": Route(plan),
+    # --- meetings ----------------------------------------------------------------------------------------
+    "meetings:meeting_list": Route(),
+    "meetings:meeting_create": Route(methods=("GET", "POST")),
+    "meetings:meeting_detail": Route(obj("meeting"), ("GET", "POST"), BLOCK_OUTSIDERS),
+    "meetings:meeting_edit": Route(obj("meeting"), ("GET", "POST"), BLOCK_OUTSIDERS),
+    # --- hands-on support --------------------------------------------------------------------------------
+    "cases:case_list": Route(),
+    # Defect 1: another body's registered 法人番号 typed into a new referral must not attach or reveal its company.
+    "cases:case_create": Route(
+        methods=("GET", "POST"),
+        post=lambda w, s: {
+            "corporate_number": w.sides["osaka" if s.code == "pref-13" else "tokyo"].company.corporate_number,
+            "referred_by": s.organization.pk,
+            "opened_on": "2025-06-02",
+            "note": "紹介",
+        },
+    ),
+    "cases:case_overdue": Route(),
+    "cases:case_detail": Route(obj("case"), ("GET", "POST"), SIDED),
+    "cases:case_edit": Route(obj("case"), ("GET", "POST"), SIDED),
+    "cases:case_stage": Route(obj("case"), ("POST",), SIDED, post=lambda w, s: {"stage": "hearing"}),
+    "cases:company_list": Route(),
+    "cases:company_create": Route(methods=("GET", "POST")),
+    "cases:company_detail": Route(obj("company"), outsiders=SIDED),
+    "cases:kpi_drill": Route(lambda w, s: {"kpi_pk": s.kpi.pk, "year": 2024}, outsiders=SIDED),
+    "cases:network": Route(),
+    "cases:model_case_edit": Route(obj("case"), ("GET", "POST"), SIDED),
+    "cases:model_case_admin_list": Route(),
+    "cases:model_case_review": Route(obj("model_case"), ("GET", "POST"), JPO_ONLY),
+    "cases:model_case_transition": Route(with_(obj("model_case"), action="submit"), ("POST",), JPO_ONLY),
+    "public:model_case_list": Route(kind="public"),
+    "public:model_case_feed": Route(kind="public"),
+    "public:model_case_detail": Route(obj("published_model_case"), kind="public"),
+    # --- REST API ----------------------------------------------------------------------------------------
+    "api:plan_list": Route(kind="api"),
+    "api:plan_detail": Route(plan, ("GET", "PATCH"), kind="api"),
+    "api:kpi_list": Route(methods=("GET", "POST"), kind="api"),
+    "api:kpi_detail": Route(obj("kpi"), ("GET", "PATCH"), SIDED, kind="api"),
+    "api:kpi_targets": Route(obj("kpi"), ("GET", "POST"), SIDED, kind="api"),
+    "api:kpi_actuals": Route(obj("kpi"), ("GET", "PUT", "POST"), SIDED, kind="api"),
+    "api:kpi_evaluations": Route(obj("kpi"), ("GET", "PUT"), SIDED, kind="api"),
+    "api:target_detail": Route(obj("target"), ("GET", "PATCH"), SIDED, kind="api"),
+    "api:case_list": Route(methods=("GET", "POST"), kind="api"),
+    "api:case_detail": Route(obj("case"), outsiders=SIDED, kind="api"),
+    "api:case_stage": Route(obj("case"), ("POST",), SIDED, kind="api"),
+    "api:token": Route(methods=("GET", "POST"), own_data=True),
+    "api:schema": Route(kind="api"),
+    "api:docs": Route(kind="api"),
+    # --- Excel / CSV -------------------------------------------------------------------------------------
+    "exchange:import_list": Route(methods=("GET", "POST")),
+    "exchange:import_detail": Route(obj("job"), outsiders=SIDED),
+    "exchange:import_progress": Route(obj("job"), outsiders=SIDED),
+    "exchange:import_apply": Route(obj("job"), ("POST",), SIDED),
+    "exchange:export_dashboard": Route(with_(plan, fmt="csv")),
+    "exchange:export_organization": Route(lambda w, s: {"code": s.code, "fmt": "csv"}, outsiders=SIDED),
+    "exchange:export_evaluations": Route(lambda w, s: {"fmt": "csv"}),
+    "exchange:export_cases": Route(lambda w, s: {"fmt": "csv"}),
+    "exchange:import_template": Route(lambda w, s: {"kind": "actuals", "fmt": "csv"}),
+}
+
+
+def url_names() -> list[str]:
+    """Every named route of ours in the urlconf (the Django admin's own excluded)."""
+    names: list[str] = []
+
+    def walk(resolver: URLResolver, namespace: str) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+                if inner == "admin":
+                    continue
+                walk(pattern, inner)
+            elif isinstance(pattern, URLPattern):
+                name = pattern.name or f"<unnamed {pattern.pattern}>"
+                names.append(f"{namespace}:{name}" if namespace else name)
+
+    walk(get_resolver(), "")
+    return names
