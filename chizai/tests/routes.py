@@ -71,6 +71,7 @@ SIDED = OUTSIDERS
 ROUTES: dict[str, Route] = {
     "login": Route(kind="auth"),
     "logout": Route(kind="auth", methods=("POST",)),
+    "healthz": Route(kind="public"),  # load balancers and monitoring: no login, no details
     # --- KPIs --------------------------------------------------------------------------------------------
     "kpis:dashboard": Route(),
     "kpis:plan_dashboard": Route(plan),
