@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -20,14 +19,19 @@ from rest_framework.response import Response
 
 from chizai.api import permissions
 from chizai.api import serializers as api
-from chizai.api.errors import Conflict
 from chizai.api.query import StrictQuery, read_query
-from chizai.audit.log import log
 from chizai.cases import actions as case_actions
 from chizai.cases.access import can_refer, get_case_for_user
 from chizai.cases.models import Company, SupportCase
-from chizai.kpis.access import get_kpi_for_user
-from chizai.kpis.actions import CONFLICT_MESSAGE, save_actual, save_evaluation
+from chizai.kpis.access import get_kpi_for_user, get_target_for_user
+from chizai.kpis.actions import (
+    ConflictError,
+    save_actual,
+    save_evaluation,
+    save_kpi,
+    save_plan,
+    save_target,
+)
 from chizai.kpis.models import Actual, ActualSource, Evaluation, Kpi, KpiKind, Plan, Target
 
 COMPUTED_MESSAGE = (
@@ -79,13 +83,6 @@ def _required_version(data: dict[str, Any]) -> int:
     return version
 
 
-def _audit(actor: Any, action: str, obj: Any, before: Any, after: Any, kpi: Kpi | None = None) -> None:
-    if kpi is None and isinstance(obj, Kpi):
-        kpi = obj
-    plan_id = obj.pk if isinstance(obj, Plan) else (kpi.plan_id if kpi else None)
-    log(actor, action, obj, before, after, kpi_id=kpi.pk if kpi else None, plan_id=plan_id, reason="API")
-
-
 # Plans
 
 
@@ -128,10 +125,7 @@ class PlanDetail(StrictQuery, generics.RetrieveUpdateAPIView[Plan]):
         permissions.check_plan_writer(request.user)
         serializer = self.get_serializer(plan, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            before = {**plan.snapshot(), "description": plan.description}
-            serializer.save()
-            _audit(request.user, "plan.updated", plan, before, {**plan.snapshot(), "description": plan.description})
+        plan, _ = save_plan(number=plan.number, values=serializer.validated_data, actor=request.user, reason="API")
         return Response(self.get_serializer(plan).data)
 
 
@@ -143,17 +137,6 @@ class KpiContextMixin:
         context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
         context["today"] = timezone.localdate()
         return context
-
-
-def kpi_state(kpi: Kpi) -> dict[str, Any]:
-    """What the audit records of a KPI definition: the plan loader's snapshot and the texts the API edits."""
-    return {**kpi.snapshot(), "numbering": kpi.numbering, "description": kpi.description}
-
-
-def _save_kpi(kpi: Kpi, data: dict[str, Any]) -> None:
-    for name, value in data.items():
-        setattr(kpi, name, value)
-    kpi.full_clean()
 
 
 @extend_schema(
@@ -189,11 +172,15 @@ class KpiList(StrictQuery, KpiContextMixin, generics.ListCreateAPIView[Kpi]):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         permissions.check_regional_owner(request.user, data["owner"])
-        with transaction.atomic():
-            kpi = Kpi(kind=KpiKind.REGIONAL)
-            _save_kpi(kpi, data)
-            kpi.save()
-            _audit(request.user, "kpi.created", kpi, None, kpi_state(kpi))
+        plan, code = data.pop("plan"), data.pop("code")
+        kpi, _ = save_kpi(
+            plan=plan,
+            code=code,
+            values={**data, "kind": KpiKind.REGIONAL},
+            expected_version=0,
+            actor=request.user,
+            reason="API",
+        )
         created = Kpi.objects.with_values().get(pk=kpi.pk)
         return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -225,16 +212,7 @@ class KpiDetail(StrictQuery, KpiContextMixin, generics.RetrieveUpdateAPIView[Kpi
         expected = _required_version(data)
         if "owner" in data:
             permissions.check_regional_owner(request.user, data["owner"])
-        with transaction.atomic():
-            current = Kpi.objects.select_for_update().get(pk=kpi.pk)
-            if current.version != expected:
-                raise Conflict(CONFLICT_MESSAGE)
-            before = kpi_state(current)
-            _save_kpi(current, data)
-            if kpi_state(current) != before:
-                current.version += 1
-                current.save()
-                _audit(request.user, "kpi.updated", current, before, kpi_state(current))
+        save_kpi(plan=kpi.plan, code=kpi.code, values=data, expected_version=expected, actor=request.user, reason="API")
         return Response(self.get_serializer(Kpi.objects.with_values().get(pk=kpi.pk)).data)
 
 
@@ -269,10 +247,8 @@ class KpiTargets(StrictQuery, generics.ListCreateAPIView[Target]):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            with transaction.atomic():
-                target = Target.objects.create(kpi=kpi, **data)
-                _audit(request.user, "kpi.target.created", target, None, target.snapshot(), kpi)
-        except IntegrityError as error:
+            target = save_target(kpi=kpi, **data, expected_version=0, actor=request.user, reason="API")
+        except ConflictError as error:
             raise serializers.ValidationError(
                 {"start_year": ["この期間の目標はすでに登録されています。変更は /api/targets/{id}/ で行ってください。"]}
             ) from error
@@ -289,12 +265,7 @@ class TargetDetail(StrictQuery, generics.RetrieveUpdateAPIView[Target]):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self) -> Target:
-        user = self.request.user
-        visible = Target.objects.filter(kpi__in=Kpi.objects.visible_to(user)).select_related("kpi__owner")
-        target: Target | None = visible.filter(pk=checked_id(self.kwargs["pk"])).first()
-        if target is None:
-            raise Http404("目標が見つかりません。")
-        return target
+        return get_target_for_user(self.request.user, checked_id(self.kwargs["pk"]))
 
     @extend_schema(responses={200: api.TargetSerializer, **errors(404)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -310,19 +281,17 @@ class TargetDetail(StrictQuery, generics.RetrieveUpdateAPIView[Target]):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         expected = _required_version(data)
-        with transaction.atomic():
-            before = target.snapshot()
-            changes = {name: value for name, value in data.items() if getattr(target, name) != value}
-            if target.version != expected:
-                raise Conflict(CONFLICT_MESSAGE)
-            if changes:
-                updated = Target.objects.filter(pk=target.pk, version=expected).update(
-                    **changes, from_plan_file=False, version=F("version") + 1
-                )
-                if updated != 1:
-                    raise Conflict(CONFLICT_MESSAGE)
-                target.refresh_from_db()
-                _audit(request.user, "kpi.target.updated", target, before, target.snapshot(), target.kpi)
+        saved = save_target(
+            kpi=target.kpi,
+            start_year=target.start_year,
+            end_year=target.end_year,
+            value=data.get("value", target.value),
+            note=data.get("note"),
+            expected_version=expected,
+            actor=request.user,
+            reason="API",
+        )
+        target = saved if saved is not None else target
         return Response(api.TargetSerializer(target).data)
 
 

@@ -18,9 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chizai.audit.log import log
-from chizai.kpis.actions import ConflictError
+from chizai.kpis.actions import ConflictError, report_revision
 from chizai.kpis.models import KpiRevision, Plan
-from chizai.kpis.revisions import report_revision
 from chizai.meetings.access import NOT_ALLOWED_MESSAGE, can_record_for
 from chizai.meetings.agenda import (
     block_filter,

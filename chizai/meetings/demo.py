@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 
+from chizai.kpis.actions import propose_revision
 from chizai.kpis.models import Kpi, KpiRevision, Plan
-from chizai.kpis.revisions import propose_revision
 from chizai.meetings.actions import add_decision, create_meeting, update_meeting
 from chizai.meetings.models import LiaisonMeeting
 from chizai.organizations.models import Organization
