@@ -18,12 +18,14 @@ from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import (
     EDIT_ROLES,
     REVIEW_ROLES,
-    can_edit_organization,
     is_block_reviewer,
     is_jpo_reviewer,
     organizations_where,
 )
 from chizai.organizations.types import Actor, AnyUser
+from chizai.pdca.access import can_edit as can_edit  # part of the permission shape pages ask here
+from chizai.pdca.access import writes_for
+from chizai.pdca.actions import freeze_figures, record_transition
 from chizai.pdca.models import EDITABLE_STATUSES, SelfEvaluation, Status
 from chizai.pdca.table import evaluation_rows
 from chizai.workflow import Rule, Workflow, register
@@ -44,8 +46,7 @@ def missing_for_submission(evaluation: SelfEvaluation, today: datetime.date) -> 
     return problems
 
 
-def _writes(user: AnyUser, evaluation: SelfEvaluation) -> bool:
-    return can_edit_organization(user, evaluation.organization)
+_writes = writes_for
 
 
 def _confirms(user: AnyUser, evaluation: SelfEvaluation) -> bool:
@@ -77,14 +78,10 @@ def _accepted_at(evaluation: SelfEvaluation, actor: Actor, now: datetime.datetim
 
 
 def _freeze_figures(evaluation: SelfEvaluation, actor: Actor, comment: str) -> None:
-    from chizai.pdca.actions import freeze_figures  # actions imports this module for the permission rules
-
     freeze_figures(evaluation=evaluation)
 
 
 def _record(evaluation: SelfEvaluation, from_status: str, to_status: str, actor: Actor, comment: str) -> None:
-    from chizai.pdca.actions import record_transition
-
     record_transition(evaluation=evaluation, from_status=from_status, to_status=to_status, actor=actor, comment=comment)
 
 
@@ -183,11 +180,6 @@ EVALUATION_WORKFLOW = register(
 
 
 # --- the permission shape -------------------------------------------------------------------------------------
-
-
-def can_edit(user: AnyUser, evaluation: SelfEvaluation) -> bool:
-    """Write the texts and ratings: the organisation's editors, while the evaluation is with it."""
-    return evaluation.is_editable and _writes(user, evaluation)
 
 
 def can_submit(user: AnyUser, evaluation: SelfEvaluation) -> bool:
