@@ -76,3 +76,12 @@ def create_cast(password: str = CAST_PASSWORD, *, reset_passwords: bool = False)
             )
             users[member.username] = user
     return users
+
+
+def make_superuser(username: str) -> None:
+    """Give a demo user the Django admin (is_staff and is_superuser); nothing is written when it has both."""
+    User = get_user_model()
+    user = User.objects.get(username=username)
+    if not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
