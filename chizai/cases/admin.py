@@ -134,6 +134,23 @@ def _changes(form: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
 
 
+def _sort_rows(formset: Any) -> None:
+    """Sort an inline's valid forms into new, changed and deleted rows (what the admin's change message reads),
+    writing nothing: each form's instance already holds its cleaned values; the writers save them."""
+    deleted = [form for form in formset.deleted_forms if form.instance.pk is not None] if formset.can_delete else []
+    formset.deleted_objects = [form.instance for form in deleted]
+    formset.changed_objects = [
+        (form.instance, form.changed_data)
+        for form in formset.initial_forms
+        if form not in deleted and form.instance.pk is not None and form.has_changed()
+    ]
+    formset.new_objects = [
+        form.instance
+        for form in formset.extra_forms
+        if form.has_changed() and not (formset.can_delete and formset._should_delete_form(form))
+    ]
+
+
 def _adopt(obj: models.Model, written: models.Model) -> None:
     """Make the admin's unsaved object the row the writer created, so the admin redirects to it."""
     obj.pk = written.pk
@@ -205,7 +222,7 @@ class SupportCaseAdmin(WriterAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model not in (CaseIssue, ExpertSupport):
             return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)  # only sorts the forms into new, changed and deleted rows: writes nothing
+        _sort_rows(formset)
         case, actor = form.instance, request.user
         for obj in formset.deleted_objects:
             if isinstance(obj, CaseIssue):
