@@ -309,3 +309,6 @@ def record_reminder(
         if created:
             send()
     return created
+
+
+rules.use_writers(freeze_figures=freeze_figures, record_transition=record_transition)  # the table's side effects

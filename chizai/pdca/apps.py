@@ -8,8 +8,8 @@ class PdcaConfig(AppConfig):
 
     def ready(self) -> None:
         from chizai.kpis.locks import register_lock
-        from chizai.pdca import rules  # registers the self-evaluation's transition table with chizai.workflow
+        from chizai.pdca import actions, rules  # the self-evaluation's transition table, and its side effects
         from chizai.pdca.locks import accepted_evaluation_lock
 
         register_lock(accepted_evaluation_lock)
-        assert rules.EVALUATION_WORKFLOW
+        assert rules.EVALUATION_WORKFLOW and actions.__name__

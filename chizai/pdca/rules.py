@@ -8,6 +8,7 @@ Regional bodies go through their bureau; central bodies (JPO, INPIT) go straight
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -76,16 +77,24 @@ def _accepted_at(evaluation: SelfEvaluation, actor: Actor, now: datetime.datetim
     return {"accepted_at": now}
 
 
-def _freeze_figures(evaluation: SelfEvaluation, actor: Actor, comment: str) -> None:
-    from chizai.pdca.actions import freeze_figures  # actions imports this module for the permission rules
+# The table's side effects write rows (the frozen figures, the transition record), so their writers live in
+# chizai.pdca.actions, which imports this module for the permission rules: actions plugs them in here when it
+# is imported (PdcaConfig.ready() imports it), and this module never imports actions.
+_writers: dict[str, Callable[..., Any]] = {}
 
-    freeze_figures(evaluation=evaluation)
+
+def use_writers(*, freeze_figures: Callable[..., Any], record_transition: Callable[..., Any]) -> None:
+    _writers.update(freeze_figures=freeze_figures, record_transition=record_transition)
+
+
+def _freeze_figures(evaluation: SelfEvaluation, actor: Actor, comment: str) -> None:
+    _writers["freeze_figures"](evaluation=evaluation)
 
 
 def _record(evaluation: SelfEvaluation, from_status: str, to_status: str, actor: Actor, comment: str) -> None:
-    from chizai.pdca.actions import record_transition
-
-    record_transition(evaluation=evaluation, from_status=from_status, to_status=to_status, actor=actor, comment=comment)
+    _writers["record_transition"](
+        evaluation=evaluation, from_status=from_status, to_status=to_status, actor=actor, comment=comment
+    )
 
 
 def _describe(evaluation: SelfEvaluation, state: str) -> str | None:
