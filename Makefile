@@ -21,7 +21,7 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint typecheck layers bench bench-import clean
+.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-import clean
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -31,6 +31,7 @@ help:
 	@echo "make lint           ruff check + ruff format --check"
 	@echo "make typecheck      mypy with django-stubs (strict for chizai/lib and every actions.py)"
 	@echo "make layers         import-linter: layers run one way, no import circles"
+	@echo "make check-deploy   Django's deployment checks with production settings: must report nothing"
 	@echo "make bench          scale benchmark: 10 fiscal years x every prefecture (benchmarks/)"
 	@echo "make bench-import   import benchmark: dry run and apply of 10k and 100k actual rows (benchmarks/IMPORT.md)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
@@ -88,14 +89,23 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # Static types (mypy + django-stubs; strict for chizai/lib and every actions.py) and the layers contract.
+typecheck: export DEBUG := 1
 typecheck: install
 	$(BIN)/mypy
 
 layers: install
 	$(BIN)/lint-imports
 
+# Production settings (DEBUG off, a random key, no DATABASE_URL → SQLite) must pass every deployment check.
+check-deploy: install
+	@echo "== chizai check --deploy with production settings =="
+	@env -u DATABASE_URL DEBUG=0 ALLOWED_HOSTS=chizai.example.lg.jp \
+	  SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  $(BIN)/chizai check --deploy --fail-level WARNING
+
 # The committed OpenAPI schema; a test fails until it matches the code (chizai/api/tests/test_schema.py).
 .PHONY: openapi
+openapi: export DEBUG := 1
 openapi: install
 	$(BIN)/chizai spectacular --file openapi.yaml --validate --fail-on-warn
 

@@ -18,6 +18,7 @@ def start(prefix: str) -> Path:
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ["CHIZAI_VAR_DIR"] = workdir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chizai.settings")
+    os.environ.setdefault("DEBUG", "1")  # a local run: no HTTPS redirect, the development key
 
     import django
 

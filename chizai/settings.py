@@ -3,20 +3,18 @@
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
-from chizai.env import env_bool, env_list, env_str
+from chizai.env import DEVELOPMENT_SECRET_KEY, env_bool, env_int, env_list, env_str, production_secret_key_error
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(env_str("CHIZAI_VAR_DIR", str(PROJECT_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("CHIZAI_REQUIRE_SECRET_KEY", False):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # Local default only: a development or test run never needs a real secret.
-    SECRET_KEY = "chizai-local-development-key-not-for-production"
+# Local default only: a development or test run never needs a real secret; production refuses it (below).
+SECRET_KEY = env_str("SECRET_KEY", "") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -55,6 +53,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "chizai.audit.middleware.RequestIdMiddleware",
+    "chizai.middleware.LogContextMiddleware",
+    "chizai.middleware.NoStoreMiddleware",
+    "chizai.middleware.IdleTimeoutMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "chizai.urls"
@@ -71,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chizai.context_processors.site",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -179,17 +182,81 @@ SPECTACULAR_SETTINGS = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chizai@localhost")
 # The address users reach the app at, for links in e-mails (e.g. https://chizai.example.lg.jp).
 CHIZAI_SITE_URL = env_str("CHIZAI_SITE_URL", "http://127.0.0.1:8000")
-MAILERS = {"default": {"BACKEND": env_str("MAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+# Development prints mail to the console; production sends it over SMTP (MAIL_SMTP_* below).
+MAIL_BACKEND = env_str(
+    "MAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": MAIL_BACKEND}}
+if MAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("MAIL_SMTP_HOST", "localhost"),
+        "port": env_int("MAIL_SMTP_PORT", 25),
+        "username": env_str("MAIL_SMTP_USER", ""),
+        "password": env_str("MAIL_SMTP_PASSWORD", ""),
+        "use_tls": env_bool("MAIL_SMTP_STARTTLS", False),
+        "timeout": 30,
+    }
 
+# Production is safe by default: with DEBUG off every setting below takes its secure value unless the
+# environment says otherwise (docs/deployment.md lists them). The development key is refused outright.
+if not DEBUG and (error := production_secret_key_error(env_str("SECRET_KEY", ""))):
+    raise ImproperlyConfigured(error)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# The preload directive only consents to the browsers' list; submitting the domain stays a separate decision.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Only behind a reverse proxy that sets this header itself (and strips it from clients): opt in.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# Idle timeout: a session ends this many seconds after its last request (chizai.middleware.IdleTimeoutMiddleware
+# renews it at most once a minute rather than SESSION_SAVE_EVERY_REQUEST writing it on every request).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No inline script or style anywhere: pages load chizai/static/chizai/*.js|css; a page that truly needs an
+# inline block marks it with {{ csp_nonce }}.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
+CSRF_FAILURE_VIEW = "chizai.views.csrf_failure"
+
+# One line per record; LOG_FORMAT=json for log collectors (request id and user id on every line).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "chizai.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "chizai.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # Django's own loggers propagate to the root handler above, so 500s carry the request id too.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }

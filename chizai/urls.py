@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from chizai import views
+
 admin.site.site_header = "chizai 管理"
 admin.site.site_title = "chizai 管理"
 
@@ -16,4 +18,5 @@ urlpatterns = [
     path("api/", include("chizai.api.urls")),
     path("", include("chizai.exchange.urls")),
     path("", include("chizai.kpis.urls")),
+    path("healthz", views.healthz, name="healthz"),
 ]

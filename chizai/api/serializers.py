@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chizai.api.query import QueryInteger
 from chizai.cases.access import FULL
 from chizai.cases.actions import RECORD_FIELDS
 from chizai.cases.models import CaseIssue, Company, SmeCategory, Stage, SupportCase
@@ -31,6 +33,7 @@ from chizai.organizations.models import Organization, OrganizationKind
 
 # Years as the plans count them; anything else is a typing error, not a year.
 MIN_YEAR, MAX_YEAR = 1900, 2200
+ORGANIZATION_CODE_PATTERN = r"^[-a-zA-Z0-9_]+$"
 NUMBER_HELP = '数値。文字列でも可（例: "1,234"、"１２３４"、"1234件"）。'
 
 
@@ -41,7 +44,56 @@ def form_errors(form: forms.Form) -> dict[str, list[str]]:
     }
 
 
-@extend_schema_field({"type": "string", "nullable": True, "description": NUMBER_HELP, "example": "1,234"})
+class StrictTypes:
+    """Refuse a value of another JSON type than the schema states: DRF would turn 0 into "0", "5" into 5 and
+    "true" into True, accepting requests the schema forbids. A number field (JapaneseNumber) takes both."""
+
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        wrong = self._type_errors(data) if isinstance(data, Mapping) else {}
+        try:
+            value = super().to_internal_value(data)  # type: ignore[misc]
+        except serializers.ValidationError as error:
+            if not wrong or not isinstance(error.detail, dict):
+                raise
+            raise serializers.ValidationError({**error.detail, **wrong}) from error
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return value
+
+    def _type_errors(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        errors = {}
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if field.read_only or value is None or isinstance(field, JapaneseNumber):
+                continue
+            message = _type_error(field, value)
+            if message:
+                errors[name] = [message]
+        return errors
+
+
+def _type_error(field: serializers.Field[Any, Any, Any, Any], value: Any) -> str:
+    if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+        return "true か false で指定してください。"
+    integers = (serializers.IntegerField, PlanNumberField)
+    if isinstance(field, integers) and (isinstance(value, bool) or not isinstance(value, int)):
+        return "整数で指定してください。"
+    text_fields = (serializers.CharField, serializers.ChoiceField, serializers.DateField, serializers.SlugRelatedField)
+    if isinstance(field, text_fields) and not isinstance(field, PlanNumberField) and not isinstance(value, str):
+        return "文字列で指定してください。"
+    return ""
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "maxLength": 40}, {"type": "number"}],
+        "nullable": True,
+        "description": NUMBER_HELP,
+        "example": "1,234",
+    }
+)
 class JapaneseNumber(serializers.CharField):
     """A number as Japanese offices type it (chizai.kpis.forms.JapaneseNumberField); null or "" for none."""
 
@@ -56,7 +108,8 @@ class JapaneseNumber(serializers.CharField):
         if len(text) > 40 or "\x00" in text:
             raise serializers.ValidationError("数値を入力してください（例: 1,234）。")
         try:
-            return JapaneseNumberField().clean(text)
+            number: Decimal | None = JapaneseNumberField().clean(text)
+            return number
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from error
 
@@ -64,7 +117,7 @@ class JapaneseNumber(serializers.CharField):
         return format(value, "f")
 
 
-class CodeRelatedField(serializers.SlugRelatedField):
+class CodeRelatedField(serializers.SlugRelatedField[Any]):
     """An object named by its code or number (never a NUL character: PostgreSQL refuses them)."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -89,7 +142,7 @@ def year_field(**kwargs: Any) -> serializers.IntegerField:
 # Plans
 
 
-class PlanSerializer(serializers.ModelSerializer[Plan]):
+class PlanSerializer(StrictTypes, serializers.ModelSerializer[Plan]):
     class Meta:
         model = Plan
         fields = ["number", "name", "first_fiscal_year", "last_fiscal_year", "published", "source", "description"]
@@ -105,7 +158,8 @@ class PeriodResultSerializer(serializers.Serializer[PeriodResult]):
 
     start_year = serializers.IntegerField()
     end_year = serializers.IntegerField()
-    label = serializers.CharField()
+    # A field named like Field.label: the stubs read it as that attribute, DRF as a declared field.
+    label = serializers.CharField()  # type: ignore[assignment]
     target = figure()
     actual = figure()
     first_half = figure()
@@ -164,10 +218,12 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
     def get_results(self, kpi: Kpi) -> list[dict[str, Any]]:
         from chizai.kpis.achievement import results
 
-        return PeriodResultSerializer(results(kpi, self.context["today"]), many=True).data
+        rows = serializers.ListSerializer(results(kpi, self.context["today"]), child=PeriodResultSerializer())
+        data: list[dict[str, Any]] = rows.data
+        return data
 
 
-class KpiWriteSerializer(serializers.ModelSerializer[Kpi]):
+class KpiWriteSerializer(StrictTypes, serializers.ModelSerializer[Kpi]):
     """A regional KPI (地域KPI) as a prefecture defines it; the kind is always regional."""
 
     plan = PlanNumberField(slug_field="number", queryset=Plan.objects.all(), help_text="計画の次（例: 3）")
@@ -235,7 +291,7 @@ class TargetSerializer(serializers.ModelSerializer[Target]):
         read_only_fields = fields
 
 
-class TargetCreateSerializer(serializers.Serializer[Target]):
+class TargetCreateSerializer(StrictTypes, serializers.Serializer[Target]):
     start_year = year_field()
     end_year = year_field()
     value = JapaneseNumber(required=True, allow_null=False, allow_blank=False)
@@ -249,7 +305,7 @@ class TargetCreateSerializer(serializers.Serializer[Target]):
         return attrs
 
 
-class TargetUpdateSerializer(serializers.Serializer[Target]):
+class TargetUpdateSerializer(StrictTypes, serializers.Serializer[Target]):
     value = JapaneseNumber(allow_null=False, allow_blank=False)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
     version = serializers.IntegerField(min_value=1, help_text="取得したときの版")
@@ -277,7 +333,7 @@ class ActualSerializer(serializers.ModelSerializer[Actual]):
         read_only_fields = fields
 
 
-class ActualWriteSerializer(serializers.Serializer[Actual]):
+class ActualWriteSerializer(StrictTypes, serializers.Serializer[Actual]):
     """One year's (or half's) actual, checked by the entry form of the pages (ActualForm)."""
 
     year = serializers.IntegerField(help_text="年度（暦年の指標は年）")
@@ -308,7 +364,7 @@ class EvaluationSerializer(serializers.ModelSerializer[Evaluation]):
         read_only_fields = fields
 
 
-class EvaluationWriteSerializer(serializers.Serializer[Evaluation]):
+class EvaluationWriteSerializer(StrictTypes, serializers.Serializer[Evaluation]):
     """A written evaluation for a year or the whole plan period, checked by the pages' EvaluationForm."""
 
     start_year = year_field()
@@ -404,7 +460,7 @@ class CaseSerializer(serializers.ModelSerializer[SupportCase]):
         return CaseRecordSerializer(case).data
 
 
-class NewCompanySerializer(serializers.Serializer[Company]):
+class NewCompanySerializer(StrictTypes, serializers.Serializer[Company]):
     corporate_number = serializers.CharField(max_length=20, help_text="法人番号（13桁）")
     name = serializers.CharField(max_length=200)
     prefecture = CodeRelatedField(
@@ -416,7 +472,7 @@ class NewCompanySerializer(serializers.Serializer[Company]):
     capital = JapaneseNumber(help_text="資本金（円）")
 
 
-class CaseReferralSerializer(serializers.Serializer[SupportCase]):
+class CaseReferralSerializer(StrictTypes, serializers.Serializer[SupportCase]):
     """A referral (地域掘り起こし型): an existing company by id, or a new one described in `new_company`."""
 
     referred_by = CodeRelatedField(
@@ -435,7 +491,7 @@ class CaseReferralSerializer(serializers.Serializer[SupportCase]):
         return attrs
 
 
-class StageMoveSerializer(serializers.Serializer[SupportCase]):
+class StageMoveSerializer(StrictTypes, serializers.Serializer[SupportCase]):
     to_stage = serializers.ChoiceField(choices=Stage.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     due_date = serializers.DateField(required=False, allow_null=True, help_text="新しい段階の期限")
@@ -443,6 +499,14 @@ class StageMoveSerializer(serializers.Serializer[SupportCase]):
 
 
 class KpiFilterSerializer(serializers.Serializer[Any]):
-    plan = serializers.IntegerField(min_value=1, max_value=32767, required=False, help_text="計画の次（例: 3）")
-    organization = serializers.CharField(max_length=64, required=False, help_text="関係主体のコード（例: pref-13）")
+    plan = QueryInteger(min_value=1, max_value=32767, required=False, help_text="計画の次（例: 3）")
+    # Codes are slugs: the pattern says so, and a value outside it (empty, blanks) is refused, not trimmed.
+    organization = serializers.RegexField(
+        ORGANIZATION_CODE_PATTERN,
+        max_length=64,
+        trim_whitespace=False,
+        required=False,
+        help_text="関係主体のコード（例: pref-13）",
+        error_messages={"invalid": "関係主体のコードは半角英数字・ハイフン・下線で指定してください（例: pref-13）。"},
+    )
     kind = serializers.ChoiceField(choices=KpiKind.choices, required=False)

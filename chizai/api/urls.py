@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chizai.api import views, views_token
@@ -19,4 +19,6 @@ urlpatterns = [
     path("token/", views_token.token_page, name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Last: any other address under /api/ answers the documented JSON error, not Django's HTML page.
+    re_path(r"^[\s\S]*/$", views.not_found, name="not_found"),
 ]

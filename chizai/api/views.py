@@ -8,32 +8,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chizai.api import permissions
 from chizai.api import serializers as api
-from chizai.api.errors import Conflict
-from chizai.audit.log import log
+from chizai.api.query import StrictQuery, read_query
 from chizai.cases import actions as case_actions
-from chizai.cases.access import get_case_for_user
+from chizai.cases.access import can_refer, get_case_for_user
 from chizai.cases.models import Company, SupportCase
-from chizai.kpis.access import get_kpi_for_user
-from chizai.kpis.actions import CONFLICT_MESSAGE, save_actual, save_evaluation
+from chizai.kpis.access import get_kpi_for_user, get_target_for_user
+from chizai.kpis.actions import (
+    ConflictError,
+    save_actual,
+    save_evaluation,
+    save_kpi,
+    save_plan,
+    save_target,
+)
 from chizai.kpis.models import Actual, ActualSource, Evaluation, Kpi, KpiKind, Plan, Target
-from chizai.organizations.permissions import scope_filter
 
 COMPUTED_MESSAGE = (
     "案件から自動集計される指標のため、実績はAPIから入力できません（ハンズオン支援案件を更新してください）。"
 )
 # The largest id a database row can have: larger ids in a URL are simply not found.
 MAX_ID = 2**63 - 1
+NOT_FOUND_MESSAGE = "見つかりませんでした。"
 
 Error = inline_serializer(
     "Error",
@@ -46,18 +52,26 @@ Error = inline_serializer(
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     descriptions = {
-        400: "入力内容の誤り",
+        400: "入力内容の誤り（説明にない問い合わせパラメーターを含む）",
         401: "認証が必要",
         403: "権限がない",
         404: "見つからない（または閲覧権限がない）",
         409: "他の利用者が先に更新した（版の不一致）",
     }
-    return {code: OpenApiResponse(Error, description=descriptions[code]) for code in (401, *codes)}
+    # Every operation refuses query parameters it does not document (400) and asks for credentials (401).
+    return {code: OpenApiResponse(Error, description=descriptions[code]) for code in sorted({400, 401, *codes})}
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+def not_found(request: Request) -> Response:
+    """Every address under /api/ that names no operation (e.g. /api/kpis/abc/): a JSON 404, after authentication."""
+    raise exceptions.NotFound(NOT_FOUND_MESSAGE)
 
 
 def checked_id(pk: int) -> int:
     if pk > MAX_ID:
-        raise Http404("見つかりませんでした。")
+        raise Http404(NOT_FOUND_MESSAGE)
     return pk
 
 
@@ -65,22 +79,18 @@ def _required_version(data: dict[str, Any]) -> int:
     """The version the client saw, which a partial update (PATCH) must still send."""
     if "version" not in data:
         raise serializers.ValidationError({"version": ["取得したときの版（version）を指定してください。"]})
-    return data.pop("version")
-
-
-def _audit(actor: Any, action: str, obj: Any, before: Any, after: Any, kpi: Kpi | None = None) -> None:
-    if kpi is None and isinstance(obj, Kpi):
-        kpi = obj
-    plan_id = obj.pk if isinstance(obj, Plan) else (kpi.plan_id if kpi else None)
-    log(actor, action, obj, before, after, kpi_id=kpi.pk if kpi else None, plan_id=plan_id, reason="API")
+    version: int = data.pop("version")
+    return version
 
 
 # Plans
 
 
 @extend_schema(tags=["計画"], description="計画の一覧（ログインしている利用者は誰でも閲覧できます）。")
-class PlanList(generics.ListAPIView[Plan]):
+class PlanList(StrictQuery, generics.ListAPIView[Plan]):
     """Plans, readable by every logged-in user."""
+
+    paginated = True
 
     queryset = Plan.objects.all()
     serializer_class = api.PlanSerializer
@@ -91,7 +101,7 @@ class PlanList(generics.ListAPIView[Plan]):
 
 
 @extend_schema(tags=["計画"], description="計画（次で指定）。名称と概要の変更は特許庁の管理者だけができます。")
-class PlanDetail(generics.RetrieveUpdateAPIView[Plan]):
+class PlanDetail(StrictQuery, generics.RetrieveUpdateAPIView[Plan]):
     """A plan by its number; its name and description are changed by JPO administrators only."""
 
     queryset = Plan.objects.all()
@@ -115,10 +125,7 @@ class PlanDetail(generics.RetrieveUpdateAPIView[Plan]):
         permissions.check_plan_writer(request.user)
         serializer = self.get_serializer(plan, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            before = {**plan.snapshot(), "description": plan.description}
-            serializer.save()
-            _audit(request.user, "plan.updated", plan, before, {**plan.snapshot(), "description": plan.description})
+        plan, _ = save_plan(number=plan.number, values=serializer.validated_data, actor=request.user, reason="API")
         return Response(self.get_serializer(plan).data)
 
 
@@ -126,39 +133,27 @@ class PlanDetail(generics.RetrieveUpdateAPIView[Plan]):
 
 
 class KpiContextMixin:
-    request: Request
-
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()  # type: ignore[misc]
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
         context["today"] = timezone.localdate()
         return context
-
-
-def kpi_state(kpi: Kpi) -> dict[str, Any]:
-    """What the audit records of a KPI definition: the plan loader's snapshot and the texts the API edits."""
-    return {**kpi.snapshot(), "numbering": kpi.numbering, "description": kpi.description}
-
-
-def _save_kpi(kpi: Kpi, data: dict[str, Any]) -> None:
-    for name, value in data.items():
-        setattr(kpi, name, value)
-    kpi.full_clean()
 
 
 @extend_schema(
     tags=["KPI"],
     description="閲覧できるKPIの一覧と、計算した年度ごとの達成状況。地域KPIの登録は、その都道府県の編集者ができます。",
 )
-class KpiList(KpiContextMixin, generics.ListCreateAPIView[Kpi]):
+class KpiList(StrictQuery, KpiContextMixin, generics.ListCreateAPIView[Kpi]):
     """The KPIs the user may see, with computed achievement; regional KPIs are created by their prefecture's editors."""
 
+    paginated = True
+
     serializer_class = api.KpiSerializer
+    query_serializer = api.KpiFilterSerializer
 
     def get_queryset(self) -> QuerySet[Kpi]:
-        query = api.KpiFilterSerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
+        filters = read_query(self.request, api.KpiFilterSerializer)
         kpis = Kpi.objects.visible_to(self.request.user).with_values()
-        filters = query.validated_data
         if "plan" in filters:
             kpis = kpis.filter(plan__number=filters["plan"])
         if "organization" in filters:
@@ -177,11 +172,15 @@ class KpiList(KpiContextMixin, generics.ListCreateAPIView[Kpi]):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         permissions.check_regional_owner(request.user, data["owner"])
-        with transaction.atomic():
-            kpi = Kpi(kind=KpiKind.REGIONAL)
-            _save_kpi(kpi, data)
-            kpi.save()
-            _audit(request.user, "kpi.created", kpi, None, kpi_state(kpi))
+        plan, code = data.pop("plan"), data.pop("code")
+        kpi, _ = save_kpi(
+            plan=plan,
+            code=code,
+            values={**data, "kind": KpiKind.REGIONAL},
+            expected_version=0,
+            actor=request.user,
+            reason="API",
+        )
         created = Kpi.objects.with_values().get(pk=kpi.pk)
         return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -190,7 +189,7 @@ class KpiList(KpiContextMixin, generics.ListCreateAPIView[Kpi]):
     tags=["KPI"],
     description="KPIと計算した達成状況。地域KPIの定義の変更は、その都道府県の編集者ができます（中央KPIは不可）。",
 )
-class KpiDetail(KpiContextMixin, generics.RetrieveUpdateAPIView[Kpi]):
+class KpiDetail(StrictQuery, KpiContextMixin, generics.RetrieveUpdateAPIView[Kpi]):
     """One KPI; a regional KPI's definition is changed by its prefecture's editors (central KPIs never)."""
 
     serializer_class = api.KpiSerializer
@@ -213,16 +212,7 @@ class KpiDetail(KpiContextMixin, generics.RetrieveUpdateAPIView[Kpi]):
         expected = _required_version(data)
         if "owner" in data:
             permissions.check_regional_owner(request.user, data["owner"])
-        with transaction.atomic():
-            current = Kpi.objects.select_for_update().get(pk=kpi.pk)
-            if current.version != expected:
-                raise Conflict(CONFLICT_MESSAGE)
-            before = kpi_state(current)
-            _save_kpi(current, data)
-            if kpi_state(current) != before:
-                current.version += 1
-                current.save()
-                _audit(request.user, "kpi.updated", current, before, kpi_state(current))
+        save_kpi(plan=kpi.plan, code=kpi.code, values=data, expected_version=expected, actor=request.user, reason="API")
         return Response(self.get_serializer(Kpi.objects.with_values().get(pk=kpi.pk)).data)
 
 
@@ -236,7 +226,7 @@ def _kpi_for_write(request: Request, pk: int) -> Kpi:
 
 
 @extend_schema(tags=["目標"], description="KPIの目標の一覧と登録（登録はKPIの関係主体の編集者）。")
-class KpiTargets(generics.ListCreateAPIView[Target]):
+class KpiTargets(StrictQuery, generics.ListCreateAPIView[Target]):
     """A KPI's targets; editors of the KPI's owner add them."""
 
     serializer_class = api.TargetSerializer
@@ -257,10 +247,8 @@ class KpiTargets(generics.ListCreateAPIView[Target]):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            with transaction.atomic():
-                target = Target.objects.create(kpi=kpi, **data)
-                _audit(request.user, "kpi.target.created", target, None, target.snapshot(), kpi)
-        except IntegrityError as error:
+            target = save_target(kpi=kpi, **data, expected_version=0, actor=request.user, reason="API")
+        except ConflictError as error:
             raise serializers.ValidationError(
                 {"start_year": ["この期間の目標はすでに登録されています。変更は /api/targets/{id}/ で行ってください。"]}
             ) from error
@@ -270,19 +258,14 @@ class KpiTargets(generics.ListCreateAPIView[Target]):
 @extend_schema(
     tags=["目標"], description="目標（ID で指定）。変更はKPIの関係主体の編集者が、取得したときの版を添えて行います。"
 )
-class TargetDetail(generics.RetrieveUpdateAPIView[Target]):
+class TargetDetail(StrictQuery, generics.RetrieveUpdateAPIView[Target]):
     """One target; changed by editors of the KPI's owner, with the version they saw."""
 
     serializer_class = api.TargetSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self) -> Target:
-        user = self.request.user
-        visible = Target.objects.filter(scope_filter(user, field="kpi__owner")).select_related("kpi__owner")
-        target = visible.filter(pk=checked_id(self.kwargs["pk"])).first()
-        if target is None:
-            raise Http404("目標が見つかりません。")
-        return target
+        return get_target_for_user(self.request.user, checked_id(self.kwargs["pk"]))
 
     @extend_schema(responses={200: api.TargetSerializer, **errors(404)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -298,19 +281,17 @@ class TargetDetail(generics.RetrieveUpdateAPIView[Target]):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         expected = _required_version(data)
-        with transaction.atomic():
-            before = target.snapshot()
-            changes = {name: value for name, value in data.items() if getattr(target, name) != value}
-            if target.version != expected:
-                raise Conflict(CONFLICT_MESSAGE)
-            if changes:
-                updated = Target.objects.filter(pk=target.pk, version=expected).update(
-                    **changes, from_plan_file=False, version=F("version") + 1
-                )
-                if updated != 1:
-                    raise Conflict(CONFLICT_MESSAGE)
-                target.refresh_from_db()
-                _audit(request.user, "kpi.target.updated", target, before, target.snapshot(), target.kpi)
+        saved = save_target(
+            kpi=target.kpi,
+            start_year=target.start_year,
+            end_year=target.end_year,
+            value=data.get("value", target.value),
+            note=data.get("note"),
+            expected_version=expected,
+            actor=request.user,
+            reason="API",
+        )
+        target = saved if saved is not None else target
         return Response(api.TargetSerializer(target).data)
 
 
@@ -321,7 +302,7 @@ class TargetDetail(generics.RetrieveUpdateAPIView[Target]):
     tags=["実績"],
     description="KPIの実績の一覧と入力。画面と同じ規則で検証し、取得したときの版と一致しなければ 409 を返します。",
 )
-class KpiActuals(generics.ListAPIView[Actual]):
+class KpiActuals(StrictQuery, generics.ListAPIView[Actual]):
     """A KPI's actuals; a write goes through save_actual like the entry page, version-checked."""
 
     serializer_class = api.ActualSerializer
@@ -380,7 +361,7 @@ class KpiActuals(generics.ListAPIView[Actual]):
 
 
 @extend_schema(tags=["評価"], description="KPIの評価（文章）の一覧と入力。")
-class KpiEvaluations(generics.ListAPIView[Evaluation]):
+class KpiEvaluations(StrictQuery, generics.ListAPIView[Evaluation]):
     """A KPI's written evaluations; a write goes through save_evaluation, version-checked."""
 
     serializer_class = api.EvaluationSerializer
@@ -441,8 +422,10 @@ def _case_response(request: Request, pk: int, code: int = status.HTTP_200_OK) ->
     tags=["ハンズオン支援"],
     description="閲覧できる支援案件の一覧（紹介元には状況のみ）と、企業の紹介（地域掘り起こし型）による案件の登録。",
 )
-class CaseList(generics.ListCreateAPIView[SupportCase]):
+class CaseList(StrictQuery, generics.ListCreateAPIView[SupportCase]):
     """The cases the user may see (status only for a referrer), and referrals that open a case."""
+
+    paginated = True
 
     serializer_class = api.CaseSerializer
 
@@ -455,6 +438,9 @@ class CaseList(generics.ListCreateAPIView[SupportCase]):
 
     @extend_schema(request=api.CaseReferralSerializer, responses={201: api.CaseSerializer, **errors(400, 403)})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Who may refer at all is known before the body is read: a viewer gets 403, not a list of field errors.
+        if not can_refer(request.user):
+            raise exceptions.PermissionDenied("企業を紹介する権限がありません。")
         serializer = api.CaseReferralSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -479,7 +465,7 @@ class CaseList(generics.ListCreateAPIView[SupportCase]):
 @extend_schema(
     tags=["ハンズオン支援"], description="支援案件。紹介元には状況（段階と日付）だけを返し、record は null になります。"
 )
-class CaseDetail(generics.RetrieveAPIView[SupportCase]):
+class CaseDetail(StrictQuery, generics.RetrieveAPIView[SupportCase]):
     """One case; `record` is null for a referrer, who sees the status only."""
 
     serializer_class = api.CaseSerializer
@@ -497,7 +483,7 @@ class CaseDetail(generics.RetrieveAPIView[SupportCase]):
     tags=["ハンズオン支援"],
     description="支援案件の段階を進めます（伴走支援モデルで許される移動だけ）。特許庁・支援チームの編集者ができます。",
 )
-class CaseStage(generics.GenericAPIView[SupportCase]):
+class CaseStage(StrictQuery, generics.GenericAPIView[SupportCase]):
     """Move a case to another stage of the accompanying-support model (chizai.cases.actions.move_stage)."""
 
     serializer_class = api.StageMoveSerializer

@@ -316,7 +316,7 @@ def _store(kpi: Kpi, year: int, figure: ComputedFigure | None, existing: Actual 
         return Recomputed(kpi, year, Outcome.UNCHANGED, existing)
     if lock_reason(kpi, start_year=year, end_year=year, half=HalfChoice.FULL) is not None:
         return Recomputed(kpi, year, Outcome.LOCKED, existing)
-    fields = {"value": None} if figure is None else figure.actual_fields()
+    fields = {"value": None, "source": ActualSource.COMPUTED} if figure is None else figure.actual_fields()
     try:
         actual = save_actual(kpi=kpi, start_year=year, end_year=year, expected_version=None, actor=actor, **fields)
     except ValidationError as error:

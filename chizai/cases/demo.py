@@ -27,7 +27,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from chizai.audit.log import log
 from chizai.cases import actions
 from chizai.cases.actions import default_due_date, load_model_case
 from chizai.cases.counting import recompute_plan
@@ -47,6 +46,7 @@ from chizai.cases.models import (
     StageChange,
     SupportCase,
 )
+from chizai.kpis.actions import delete_rows
 from chizai.kpis.models import Actual, ActualSource, Plan
 from chizai.lib.fiscal import fiscal_year_end, fiscal_year_start
 from chizai.organizations.models import Organization, OrganizationKind
@@ -787,16 +787,4 @@ def _retire_typed_demo_actuals(plan: Plan) -> None:
     """Remove demo figures typed in for KPIs now counted from cases (left by an older demo load), so that
     the counted whole-year figures do not sit beside stale demo halves."""
     stale = Actual.objects.filter(kpi__plan=plan, source=ActualSource.DEMO).exclude(kpi__counting_rule="")
-    for actual in stale.select_related("kpi"):
-        # TODO(kpis): through chizai.kpis.actions once its delete records the demo's actor label.
-        log(
-            None,
-            "kpi.actual.deleted",
-            actual,
-            actual.snapshot(),
-            None,
-            kpi_id=actual.kpi_id,
-            plan_id=plan.pk,
-            actor_label=ACTOR_LABEL,
-        )
-        actual.delete()
+    delete_rows(rows=list(stale.select_related("kpi")), actor=None, actor_label=ACTOR_LABEL)

@@ -129,7 +129,7 @@ def _display_width(value: Any) -> int:
 
 
 def _column_widths(columns: list[str], sample: list[Sequence[Any]]) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for index, heading in enumerate(columns):
         longest = max([_display_width(heading)] + [_display_width(row[index]) for row in sample if index < len(row)])
         widths.append(min(max(longest + 2, _MIN_WIDTH), _MAX_WIDTH))

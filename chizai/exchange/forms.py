@@ -6,15 +6,14 @@ import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
-from chizai.audit.log import log
+from chizai.exchange.actions import create_import_job
 from chizai.exchange.models import ImportJob
 from chizai.kpis.models import Plan
 from chizai.lib.numbers import format_number
@@ -72,8 +71,8 @@ class UploadForm(forms.Form):
             field.initial = home.pk
         self.fields["plan"].initial = Plan.objects.order_by("-number").values_list("pk", flat=True).first()
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         limit = settings.CHIZAI_IMPORT_MAX_BYTES
         if upload.size is not None and upload.size > limit:
             raise forms.ValidationError(
@@ -89,44 +88,37 @@ class UploadForm(forms.Form):
 
     def save(self, *, user: Any) -> ImportJob:
         """The upload stored with its job; its SHA-256 is computed while the file is written."""
-        upload: UploadedFile = self.cleaned_data["file"]
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         original_name = PurePath(upload.name or "upload").name[:255]
         hashing = _HashingFile(upload)
-        job = ImportJob(
-            user=user,
-            plan=self.cleaned_data["plan"],
-            organization=self.cleaned_data["organization"],
-            original_name=original_name,
-            size=upload.size or 0,
-        )
         # The stored name is ours (no user text in paths); the original name is kept on the job.
         suffix = PurePath(original_name).suffix.lower()
-        job.file.save(f"{uuid.uuid4().hex}{suffix if suffix in ACCEPTED_SUFFIXES else ''}", hashing, save=False)
-        job.sha256 = hashing.sha256.hexdigest()
-        with transaction.atomic():
-            job.save()
-            log(user, "exchange.import.uploaded", job, None, _snapshot(job), plan_id=job.plan_id)
-        return job
+        return create_import_job(
+            stored_name=f"{uuid.uuid4().hex}{suffix if suffix in ACCEPTED_SUFFIXES else ''}",
+            content=hashing,
+            sha256=hashing.sha256,
+            original_name=original_name,
+            size=upload.size or 0,
+            plan=self.cleaned_data["plan"],
+            organization=self.cleaned_data["organization"],
+            user=user,
+        )
 
 
-def _snapshot(job: ImportJob) -> dict[str, Any]:
-    return {
-        "original_name": job.original_name,
-        "sha256": job.sha256,
-        "size": job.size,
-        "plan": job.plan,
-        "organization": job.organization,
-    }
+if TYPE_CHECKING:
+    _FileBase = File[bytes]  # generic in django-stubs only
+else:
+    _FileBase = File
 
 
-class _HashingFile(File):
+class _HashingFile(_FileBase):
     """The upload as the storage reads it, chunk by chunk, with a running SHA-256.
 
     No `temporary_file_path` here on purpose: the storage then copies through `chunks()` instead of moving the
     temporary file, so every byte stored is hashed.
     """
 
-    def __init__(self, upload: UploadedFile) -> None:
+    def __init__(self, upload: UploadedFile[bytes]) -> None:
         super().__init__(upload.file, name=upload.name)
         self.sha256 = hashlib.sha256()
         upload.seek(0)

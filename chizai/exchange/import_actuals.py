@@ -1,8 +1,9 @@
 """Actuals rows (実績): one figure and/or 評価コメント per KPI and period, written in chunks.
 
 Rows are validated as they are read (the rules of the entry form, `chizai.kpis.forms.ActualForm`), then
-written ~1,000 at a time: the chunk's existing actuals and evaluations are loaded in one query each,
-new rows are bulk-created, changed rows bulk-updated (version + 1), and their audit entries bulk-created.
+written ~1,000 at a time through the KPI writers' bulk variants (`save_actuals`, `save_evaluations`), which
+check the locks, the versions and the audit for the whole chunk in a handful of queries; the chunk's stored
+actuals and evaluations are loaded once here, for the report's old → new, and handed to the writers.
 Memory stays bounded except for one small integer pair per row, kept to spot the same KPI and period twice.
 """
 
@@ -13,24 +14,27 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
-from chizai.audit.log import build_entry
-from chizai.audit.models import AuditEntry
-from chizai.exchange.importing import ImportContext, Row
+from chizai.exchange.context import ImportContext, Row
 from chizai.exchange.normalize import parse_period
 from chizai.exchange.report import Change
-from chizai.kpis.actions import check_subset
+from chizai.kpis.actions import (
+    ActualKey,
+    ActualValue,
+    EvaluationText,
+    RowsRefused,
+    check_subset,
+    save_actuals,
+    save_evaluations,
+)
 from chizai.kpis.forms import figure_errors
 from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi, Shape
 from chizai.lib.fiscal import Half
-from chizai.lib.numbers import format_quantity
-from chizai.pdca.locks import period_of_actual
+from chizai.lib.numbers import format_quantity, ratio_percent
 
 CHUNK_ROWS = 1000
 MAX_COMMENT = 4000
-HALF_INDEX = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
-ACTUAL_FIELDS = ["value", "numerator", "denominator", "source", "source_note", "version", "updated_at"]
+HALF_INDEX: dict[str, int] = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
 COMPUTED_MESSAGE = "この指標の実績はハンズオン支援案件から自動集計されるため、取り込めません。"
 UNKNOWN_KPI_MESSAGE = (
     "登録されていないKPIです。先にKPI一覧を取り込むか、KPI名・KPIコードを画面の表示どおりに入力してください。"
@@ -70,7 +74,6 @@ class ActualsImporter:
         self.pending: list[ActualRow] = []
         self.seen: dict[int, int] = {}  # packed (kpi, year, half) -> the row that named it first
         self.subset_rows: list[ActualRow] = []
-        self._locked: set[tuple[int, int, str]] | None = None
         self._target_years: dict[int, set[int]] | None = None
         self.source_note = context.report.file_name[: Actual._meta.get_field("source_note").max_length or 200]
 
@@ -160,7 +163,7 @@ class ActualsImporter:
     # --- writing ---------------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write the pending rows: one query each for their existing actuals and evaluations."""
+        """Write the pending rows through the KPI writers: one query each for their stored actuals and evaluations."""
         if not self.pending:
             return
         rows, self.pending = self.pending, []
@@ -168,103 +171,103 @@ class ActualsImporter:
         years = {r.year for r in rows}
         actuals = self._existing(Actual, kpi_ids, years, any(r.has_figure for r in rows))
         evaluations = self._existing(Evaluation, kpi_ids, years, any(r.comment for r in rows))
-        batch = _Batch()
+        chunk = _Chunk()
         for row in rows:
-            key = (row.kpi.pk, row.year, row.half)
+            stored = (row.kpi.pk, row.year, row.year, row.half)
             changed = False
             if row.has_figure:
-                changed |= self._actual(row, actuals.get(key), batch)
+                changed |= self._actual(row, actuals.get(stored), chunk)
             if row.comment:
-                changed |= self._evaluation(row, evaluations.get(key), batch)
+                changed |= self._evaluation(row, evaluations.get(stored), chunk)
             if not changed:
                 self.context.report.counts["変更なし"] += 1
-        batch.write(self.context)
+        self._write(chunk, actuals, evaluations)
 
-    def _existing(
-        self, model: Any, kpi_ids: set[int], years: set[int], needed: bool
-    ) -> dict[tuple[int, int, str], Any]:
+    def _existing(self, model: Any, kpi_ids: set[int], years: set[int], needed: bool) -> dict[ActualKey, Any]:
         if not needed:
             return {}
         rows = model.objects.filter(kpi_id__in=kpi_ids, start_year__in=years, end_year__in=years)
         if self.context.apply:
             rows = rows.select_for_update()
-        return {(r.kpi_id, r.start_year, r.half): r for r in rows if r.start_year == r.end_year}
+        return {(r.kpi_id, r.start_year, r.end_year, r.half): r for r in rows if r.start_year == r.end_year}
 
-    def _actual(self, row: ActualRow, existing: Actual | None, batch: _Batch) -> bool:
-        context = self.context
+    def _actual(self, row: ActualRow, existing: Actual | None, chunk: _Chunk) -> bool:
         if existing is not None:
             existing.kpi = row.kpi
-            context.read_for_update("actual", existing.pk, existing.version)
-            same = (existing.value, existing.numerator, existing.denominator)
-            if same == (row.value, row.numerator, row.denominator):
+            self.context.read_for_update("actual", existing.pk, existing.version)
+            if (existing.value, existing.numerator, existing.denominator) == (
+                row.value,
+                row.numerator,
+                row.denominator,
+            ):
                 return False
-        if self._is_locked(row):
-            context.report.add_problem(
-                "この値は特許庁が受理した自己評価で確定しているため、変更できません。"
-                "変更するには、特許庁に自己評価の再開を依頼してください。",
-                sheet=row.sheet,
-                row=row.number,
-                column=row.figure_heading,
-            )
-            return False
-        fields = {
-            "value": row.value,
-            "numerator": row.numerator,
-            "denominator": row.denominator,
-            "source": ActualSource.IMPORTED,
-            "source_note": self.source_note,
-        }
-        if existing is None:
-            actual = Actual(kpi=row.kpi, start_year=row.year, end_year=row.year, half=row.half, **fields)
-            batch.created_actuals.append(actual)
-            context.report.add_change(
-                Change("新規", f"{row.what} 実績", new=_figure_text(actual), sheet=row.sheet, row=row.number),
-                "実績 新規",
-            )
-            return True
-        before = existing.snapshot()
-        old = _figure_text(existing)
-        for name, value in fields.items():
-            setattr(existing, name, value)
-        existing.version += 1
-        existing.updated_at = timezone.now()
-        batch.updated_actuals.append((existing, before))
-        context.report.add_change(
-            Change("更新", f"{row.what} 実績", old=old, new=_figure_text(existing), sheet=row.sheet, row=row.number),
-            "実績 更新",
+        value = ActualValue(
+            row.kpi,
+            row.year,
+            row.year,
+            row.half,
+            row.value,
+            row.numerator,
+            row.denominator,
+            ActualSource.IMPORTED,
+            self.source_note,
+            expected_version=existing.version if existing is not None else 0,
         )
-        return True
-
-    def _evaluation(self, row: ActualRow, existing: Evaluation | None, batch: _Batch) -> bool:
-        context = self.context
-        what = f"{row.what} 評価"
+        new = _figure_text(row.kpi, value.value, value.numerator, value.denominator)
         if existing is None:
-            evaluation = Evaluation(
-                kpi=row.kpi, start_year=row.year, end_year=row.year, half=row.half, text=row.comment
-            )
-            batch.created_evaluations.append(evaluation)
-            change = Change("新規", what, new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
-            context.report.add_change(change, "評価 新規")
-            return True
-        context.read_for_update("evaluation", existing.pk, existing.version)
-        if existing.text == row.comment:
-            return False
-        before = existing.snapshot()
-        old = existing.text
-        existing.text = row.comment
-        existing.version += 1
-        existing.updated_at = timezone.now()
-        existing.kpi = row.kpi
-        batch.updated_evaluations.append((existing, before))
-        change = Change("更新", what, old=_excerpt(old), new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
-        context.report.add_change(change, "評価 更新")
+            change = Change("新規", f"{row.what} 実績", new=new, sheet=row.sheet, row=row.number)
+            chunk.actuals.append((row, value, change, "実績 新規"))
+        else:
+            old = _figure_text(row.kpi, existing.value, existing.numerator, existing.denominator)
+            change = Change("更新", f"{row.what} 実績", old=old, new=new, sheet=row.sheet, row=row.number)
+            chunk.actuals.append((row, value, change, "実績 更新"))
         return True
 
-    def _is_locked(self, row: ActualRow) -> bool:
-        if self._locked is None:
-            self._locked = _locked_periods(self.context)
-        fiscal_year, half = period_of_actual(row.year, row.year, row.half)
-        return (row.kpi.owner_id, fiscal_year, half) in self._locked
+    def _evaluation(self, row: ActualRow, existing: Evaluation | None, chunk: _Chunk) -> bool:
+        what = f"{row.what} 評価"
+        if existing is not None:
+            existing.kpi = row.kpi
+            self.context.read_for_update("evaluation", existing.pk, existing.version)
+            if existing.text == row.comment:
+                return False
+        text = EvaluationText(
+            row.kpi, row.year, row.year, row.half, row.comment, expected_version=existing.version if existing else 0
+        )
+        if existing is None:
+            change = Change("新規", what, new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
+            chunk.evaluations.append((text, change, "評価 新規"))
+        else:
+            old = _excerpt(existing.text)
+            change = Change("更新", what, old=old, new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
+            chunk.evaluations.append((text, change, "評価 更新"))
+        return True
+
+    def _write(self, chunk: _Chunk, actuals: dict[ActualKey, Actual], evaluations: dict[ActualKey, Evaluation]) -> None:
+        """The chunk's changes through the KPI writers; a refused row (locked, counted from cases) is reported."""
+        context = self.context
+        pending = chunk.actuals
+        if pending:
+            try:
+                self._save_actuals(pending, actuals)
+            except RowsRefused as refused:
+                for index, message in refused.problems:
+                    row = pending[index][0]
+                    context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
+                left_out = {index for index, _ in refused.problems}
+                pending = [item for index, item in enumerate(pending) if index not in left_out]
+                self._save_actuals(pending, actuals)
+        for _, _, change, kind in pending:
+            context.report.add_change(change, kind)
+        if chunk.evaluations:
+            rows = [text for text, _, _ in chunk.evaluations]
+            save_evaluations(rows=rows, current=evaluations, actor=context.user, reason=context.reason)
+        for _, change, kind in chunk.evaluations:
+            context.report.add_change(change, kind)
+
+    def _save_actuals(self, pending: list[PendingActual], actuals: dict[ActualKey, Actual]) -> None:
+        rows = [value for _, value, _, _ in pending]
+        context = self.context
+        save_actuals(rows=rows, current=actuals, check_subsets_now=False, actor=context.user, reason=context.reason)
 
     # --- the end ---------------------------------------------------------------------------------
 
@@ -282,53 +285,16 @@ class ActualsImporter:
                 self.context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
 
 
-def _locked_periods(context: ImportContext) -> set[tuple[int, int, str]]:
-    """(organisation, fiscal year, half) of every accepted self-evaluation of the plan: one query."""
-    from chizai.pdca.models import SelfEvaluation, Status
-
-    rows = SelfEvaluation.objects.filter(period__plan=context.plan, status=Status.ACCEPTED).values_list(
-        "organization_id", "period__fiscal_year", "period__half"
-    )
-    return set(rows)
+# A row, the actual it writes, and the change the report shows once it is written.
+PendingActual = tuple[ActualRow, ActualValue, Change, str]
 
 
-class _Batch:
-    """The writes of one chunk, done with a handful of queries."""
+class _Chunk:
+    """The changes of one chunk, waiting to be written together."""
 
     def __init__(self) -> None:
-        self.created_actuals: list[Actual] = []
-        self.updated_actuals: list[tuple[Actual, dict[str, Any]]] = []
-        self.created_evaluations: list[Evaluation] = []
-        self.updated_evaluations: list[tuple[Evaluation, dict[str, Any]]] = []
-
-    def write(self, context: ImportContext) -> None:
-        Actual.objects.bulk_create(self.created_actuals)
-        Evaluation.objects.bulk_create(self.created_evaluations)
-        if self.updated_actuals:
-            Actual.objects.bulk_update([a for a, _ in self.updated_actuals], ACTUAL_FIELDS)
-        if self.updated_evaluations:
-            Evaluation.objects.bulk_update([e for e, _ in self.updated_evaluations], ["text", "version", "updated_at"])
-        entries = [
-            *(_entry(context, "kpi.actual.created", a, None) for a in self.created_actuals),
-            *(_entry(context, "kpi.actual.updated", a, before) for a, before in self.updated_actuals),
-            *(_entry(context, "kpi.evaluation.created", e, None) for e in self.created_evaluations),
-            *(_entry(context, "kpi.evaluation.updated", e, before) for e, before in self.updated_evaluations),
-        ]
-        AuditEntry.objects.bulk_create([e for e in entries if e is not None])
-
-
-def _entry(context: ImportContext, action: str, obj: Actual | Evaluation, before: dict[str, Any] | None) -> Any:
-    kpi = obj.kpi
-    return build_entry(
-        context.user,
-        action,
-        obj,
-        before,
-        obj.snapshot(),
-        kpi_id=kpi.pk,
-        plan_id=kpi.plan_id,
-        reason=context.reason,
-    )
+        self.actuals: list[PendingActual] = []
+        self.evaluations: list[tuple[EvaluationText, Change, str]] = []
 
 
 def _parse_period(row: Row) -> tuple[int, str]:
@@ -353,11 +319,11 @@ def _comment(row: Row) -> str:
     return text
 
 
-def _figure_text(actual: Actual) -> str:
-    text = format_quantity(actual.figure, actual.kpi.unit)
-    if actual.numerator is not None and actual.denominator is not None:
-        text += f"（{format_quantity(actual.numerator, '')}／{format_quantity(actual.denominator, '')}）"
-    return text
+def _figure_text(kpi: Kpi, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None) -> str:
+    if numerator is None or not denominator:
+        return format_quantity(value, kpi.unit)
+    figure = format_quantity(ratio_percent(numerator, denominator, decimals=1), kpi.unit)
+    return f"{figure}（{format_quantity(numerator, '')}／{format_quantity(denominator, '')}）"
 
 
 def _excerpt(text: str, length: int = 60) -> str:

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from chizai.audit.log import diff, log
+from chizai.audit.log import diff
 from chizai.exchange.columns import SHAPE_LABELS, with_qualitative_aim
-from chizai.exchange.importing import Row, name_key
+from chizai.exchange.context import Row, name_key
 from chizai.exchange.normalize import clean_text, parse_fiscal_year, parse_shape
 from chizai.exchange.report import Change
-from chizai.kpis.models import Kpi, KpiKind, Shape, Target
+from chizai.kpis.actions import MAX_KPI_NAME, kpi_state, save_kpi, save_target
+from chizai.kpis.models import Kpi, KpiKind, Shape
 from chizai.lib.numbers import format_quantity
 from chizai.organizations.models import Organization, OrganizationKind
 
 MAX_UNIT = Kpi._meta.get_field("unit").max_length or 10
 MAX_SOURCE = Kpi._meta.get_field("target_source").max_length or 200
+MAX_NAME = MAX_KPI_NAME
+MAX_AIM = 4000
 
 
 @dataclass
@@ -84,6 +86,8 @@ def _read(row: Row) -> RegisterEntry | None:
     name = row.text("name")
     if not name:
         row.problem("KPI名を入力してください。", "name")
+    elif len(name) > MAX_NAME:
+        row.problem(f"KPI名は{MAX_NAME:,}文字以内で入力してください。", "name")
     shape = _shape(row)
     unit = row.text("unit").replace("％", "%")
     if not unit and shape != Shape.QUALITATIVE:
@@ -154,6 +158,8 @@ def _targets(row: Row, shape: str | None) -> tuple[dict[int, Decimal], list[str]
     for year, key, index in cells:
         if shape == Shape.QUALITATIVE:
             text = clean_text(row.cell(index) if index is not None else row.raw(key))
+            if len(text) > MAX_AIM:
+                row.problem(f"定性の目標は{MAX_AIM:,}文字以内で入力してください。", key, index=index)
             aims.append(f"{year}年度: {text}" if year is not None and index is not None else text)
             continue
         value = row.figure(key, index=index, maximum=maximum)
@@ -170,10 +176,6 @@ def _targets(row: Row, shape: str | None) -> tuple[dict[int, Decimal], list[str]
     return targets, aims
 
 
-def _snapshot(kpi: Kpi) -> dict[str, Any]:
-    return {**kpi.snapshot(), "target_source": kpi.target_source, "description": kpi.description}
-
-
 def _describe(entry: RegisterEntry, description: str) -> str:
     """The KPI's description with its qualitative aim (目標（定性）: …) replaced or added."""
     if not entry.qualitative_aims:
@@ -183,23 +185,23 @@ def _describe(entry: RegisterEntry, description: str) -> str:
 
 def _create(row: Row, entry: RegisterEntry) -> Kpi:
     context = row.context
-    kpi = Kpi(
-        plan=context.plan,
-        code=context.kpis.next_regional_code(entry.organization),
-        sort_order=context.kpis.max_sort_order + 1,
-        kind=KpiKind.REGIONAL,
-        name=entry.name,
-        owner=entry.organization,
-        unit=entry.unit,
-        shape=entry.shape,
-        baseline_year=entry.baseline_year,
-        baseline_value=entry.baseline_value,
-        target_source=entry.vision,
-        description=_describe(entry, ""),
+    values = {
+        "sort_order": context.kpis.max_sort_order + 1,
+        "kind": KpiKind.REGIONAL,
+        "name": entry.name,
+        "owner": entry.organization,
+        "unit": entry.unit,
+        "shape": entry.shape,
+        "baseline_year": entry.baseline_year,
+        "baseline_value": entry.baseline_value,
+        "target_source": entry.vision,
+        "description": _describe(entry, ""),
+    }
+    code = context.kpis.next_regional_code(entry.organization)
+    kpi, _ = save_kpi(
+        plan=context.plan, code=code, values=values, expected_version=0, actor=context.user, reason=context.reason
     )
-    kpi.save()
     context.kpis.add(kpi)
-    log(context.user, "kpi.created", kpi, None, _snapshot(kpi), **_audit(row, kpi))
     change = Change(
         "新規",
         f"{entry.organization.name} {kpi.short_name}（KPI）",
@@ -214,26 +216,32 @@ def _create(row: Row, entry: RegisterEntry) -> Kpi:
 def _update(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
     context = row.context
     context.read_for_update("kpi", kpi.pk, kpi.version)
-    before = _snapshot(kpi)
+    before = kpi_state(kpi)
     old_name = kpi.name
-    if name_key(kpi.name) != name_key(entry.name):
-        kpi.name = entry.name  # the same name up to spaces and width keeps its stored spelling
-    kpi.shape = entry.shape
-    kpi.unit = entry.unit or kpi.unit
-    if entry.baseline_year is not None:
-        kpi.baseline_year = entry.baseline_year
-    if entry.baseline_value is not None:
-        kpi.baseline_value = entry.baseline_value
-    kpi.target_source = entry.vision or kpi.target_source
-    kpi.description = _describe(entry, kpi.description)
-    changes = diff(before, _snapshot(kpi))
-    if not changes:
+    values = {
+        # the same name up to spaces and width keeps its stored spelling
+        "name": entry.name if name_key(kpi.name) != name_key(entry.name) else kpi.name,
+        "shape": entry.shape,
+        "unit": entry.unit or kpi.unit,
+        "baseline_year": kpi.baseline_year if entry.baseline_year is None else entry.baseline_year,
+        "baseline_value": kpi.baseline_value if entry.baseline_value is None else entry.baseline_value,
+        "target_source": entry.vision or kpi.target_source,
+        "description": _describe(entry, kpi.description),
+    }
+    kpi, counts = save_kpi(
+        plan=context.plan,
+        code=kpi.code,
+        values=values,
+        current=kpi,
+        expected_version=kpi.version,
+        actor=context.user,
+        reason=context.reason,
+    )
+    if not counts.changed:
         return False
-    kpi.version += 1
-    kpi.save()
     context.kpis.renamed(kpi, old_name)
-    log(context.user, "kpi.updated", kpi, before, _snapshot(kpi), **_audit(row, kpi))
-    fields = "、".join(Kpi._meta.get_field(f).verbose_name for f in changes if _is_field(f))
+    changes = diff(before, kpi_state(kpi))
+    fields = "、".join(str(getattr(Kpi._meta.get_field(f), "verbose_name", f)) for f in changes if _is_field(f))
     change = Change(
         "更新", f"{entry.organization.name} {kpi.short_name}（KPI）", new=fields, sheet=row.sheet, row=row.number
     )
@@ -243,10 +251,6 @@ def _update(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
 
 def _is_field(name: str) -> bool:
     return any(f.name == name for f in Kpi._meta.get_fields())
-
-
-def _audit(row: Row, kpi: Kpi) -> dict[str, Any]:
-    return {"kpi_id": kpi.pk, "plan_id": kpi.plan_id, "reason": row.context.reason}
 
 
 def _write_targets(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
@@ -263,27 +267,30 @@ def _write_target(row: Row, kpi: Kpi, start: int, end: int, value: Decimal, note
     targets = context.kpis.targets
     existing = targets.get((kpi.pk, start, end))
     what = f"{kpi.owner.name} {kpi.short_name} {kpi.label_period(start, end)} 目標"
+    if existing is not None:
+        context.read_for_update("target", existing.pk, existing.version)
+        if existing.value == value and (note is None or existing.note == note):
+            return False
+    target = save_target(
+        kpi=kpi,
+        start_year=start,
+        end_year=end,
+        value=value,
+        note=note,
+        expected_version=existing.version if existing is not None else 0,
+        actor=context.user,
+        reason=context.reason,
+    )
+    assert target is not None
+    targets[(kpi.pk, start, end)] = target
     if existing is None:
-        target = Target.objects.create(kpi=kpi, start_year=start, end_year=end, value=value, note=note or "")
-        targets[(kpi.pk, start, end)] = target
-        log(context.user, "kpi.target.created", target, None, target.snapshot(), **_audit(row, kpi))
         change = Change("新規", what, new=format_quantity(value, kpi.unit), sheet=row.sheet, row=row.number)
         context.report.add_change(change, "目標 新規")
         return True
-    context.read_for_update("target", existing.pk, existing.version)
-    before = existing.snapshot()
-    if existing.value == value and (note is None or existing.note == note):
-        return False
-    old_value = existing.value
-    existing.value = value
-    existing.note = existing.note if note is None else note
-    existing.version += 1
-    existing.save()
-    log(context.user, "kpi.target.updated", existing, before, existing.snapshot(), **_audit(row, kpi))
     change = Change(
         "更新",
         what,
-        old=format_quantity(old_value, kpi.unit),
+        old=format_quantity(existing.value, kpi.unit),
         new=format_quantity(value, kpi.unit),
         sheet=row.sheet,
         row=row.number,

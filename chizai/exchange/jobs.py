@@ -30,6 +30,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from chizai.exchange import importing
+from chizai.exchange.actions import claim_import_job, record_import_failure, record_import_report
 from chizai.exchange.models import ImportJob, JobStatus
 from chizai.exchange.report import ImportFileError, ImportReport
 
@@ -81,10 +83,7 @@ def interrupt_if_stale(job: ImportJob) -> bool:
         return False
     if last_beat is None and (timezone.now() - job.created_at).total_seconds() < STALE_AFTER:
         return False  # the cache was cleared; give a just-started job the benefit of the doubt
-    marked = ImportJob.objects.filter(pk=job.pk, status=job.status).update(status=JobStatus.FAILED, failure=INTERRUPTED)
-    if marked:
-        job.status, job.failure = JobStatus.FAILED, INTERRUPTED
-    return bool(marked)
+    return claim_import_job(job=job, from_status=job.status, to_status=JobStatus.FAILED, failure=INTERRUPTED)
 
 
 def _beat_key(job: ImportJob) -> str:
@@ -101,10 +100,8 @@ def wait_for(job: ImportJob, timeout: float | None = None) -> None:
 
 def _start(job: ImportJob, *, apply: bool, from_status: str, to_status: str) -> bool:
     # A conditional update claims the job, so two requests can never run the same step twice.
-    claimed = ImportJob.objects.filter(pk=job.pk, status=from_status).update(status=to_status, failure="")
-    if not claimed:
+    if not claim_import_job(job=job, from_status=from_status, to_status=to_status):
         return False
-    job.status, job.failure = to_status, ""
     cache.set(job.progress_key, 0, PROGRESS_TIMEOUT)
     cache.set(_beat_key(job), time.time(), PROGRESS_TIMEOUT)
     if job.size <= settings.CHIZAI_IMPORT_INLINE_BYTES:
@@ -134,11 +131,9 @@ def _run_in_thread(job_pk: int, apply: bool) -> None:
 
 
 def _run(job: ImportJob, *, apply: bool) -> None:
-    from chizai.exchange.importing import run_import  # written alongside; imported late to keep the cycle out
-
     expected = (job.check_report or {}).get("fingerprint") if apply else None
     try:
-        report = run_import(
+        report = importing.run_import(
             path=job.file.path,
             file_name=job.original_name,
             sha256=job.sha256,
@@ -174,16 +169,9 @@ def _progress_writer(job: ImportJob) -> Callable[[int], None]:
 
 
 def _finish(job: ImportJob, report: ImportReport, *, apply: bool) -> None:
-    now = timezone.now()
-    if apply and report.applied:
-        job.apply_report, job.applied_at, job.status = report.as_json(), now, JobStatus.APPLIED
-        job.save(update_fields=["apply_report", "applied_at", "status"])
-        return
-    # A dry run, or an apply refused with problems (see the module docstring): back to CHECKED.
-    job.check_report, job.checked_at, job.status = report.as_json(), now, JobStatus.CHECKED
-    job.save(update_fields=["check_report", "checked_at", "status"])
+    # A dry run, or an apply refused with problems (see the module docstring), goes back to CHECKED.
+    record_import_report(job=job, report=report.as_json(), applied=apply and report.applied)
 
 
 def _fail(job: ImportJob, message: str) -> None:
-    job.failure, job.status = message, JobStatus.FAILED
-    job.save(update_fields=["failure", "status"])
+    record_import_failure(job=job, message=message)

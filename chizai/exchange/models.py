@@ -7,6 +7,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from chizai.organizations.permissions import sees_everything
+from chizai.organizations.types import AnyUser
+
 
 class JobStatus(models.TextChoices):
     UPLOADED = "uploaded", "受付"
@@ -15,6 +18,15 @@ class JobStatus(models.TextChoices):
     APPLYING = "applying", "反映中"
     APPLIED = "applied", "反映済み"
     FAILED = "failed", "エラー"
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def visible_to(self, user: AnyUser) -> ImportJobQuerySet:
+        """Jobs the user may see (the permission chokepoint for imports): their own, and every job for JPO."""
+        if not user.is_authenticated:
+            return self.none()
+        jobs = self.select_related("plan", "organization", "user")
+        return jobs if sees_everything(user) else jobs.filter(user_id=user.pk)
 
 
 class ImportJob(models.Model):
@@ -49,6 +61,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField("受付日時", auto_now_add=True)
     checked_at = models.DateTimeField("確認日時", null=True, blank=True)
     applied_at = models.DateTimeField("反映日時", null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = "取込"

@@ -27,15 +27,15 @@ from chizai.exchange.columns import (
 )
 from chizai.exchange.exports import Table
 from chizai.kpis import achievement
-from chizai.kpis.models import Actual, HalfChoice, Kpi, KpiKind, Plan, Shape, Target
 
 # The page's own helpers, reused so that the export cannot drift from the page.
-from chizai.kpis.views import compute_achievements, kpi_rows, regional_summary
+from chizai.kpis.dashboard import compute_achievements, kpi_rows, regional_summary
+from chizai.kpis.models import Actual, HalfChoice, Kpi, KpiKind, Plan, Shape, Target
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import primary_organization, sees_everything
+from chizai.pdca.listing import EvaluationLine
 from chizai.pdca.models import ReportingPeriod, SelfEvaluation
-from chizai.pdca.views import EvaluationLine
 
 HALF_ORDER = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
 

@@ -18,12 +18,16 @@ from chizai.cases.models import SupportCase
 from chizai.exchange import blank_forms, tables
 from chizai.exchange.exports import Table, table_response
 from chizai.kpis.access import get_organization_for_user
+from chizai.kpis.dashboard import plan_or_404
 from chizai.kpis.models import Plan
-from chizai.kpis.views import plan_or_404
-from chizai.pdca import actions as pdca_actions
-from chizai.pdca.models import SelfEvaluation
-from chizai.pdca.views import own_lines, own_organizations, selected_period
-from chizai.pdca.views import selected_plan as _evaluation_plan
+from chizai.pdca.listing import (
+    others_of,
+    own_lines,
+    own_organizations,
+    plan_periods,
+    selected_period,
+    selected_plan,
+)
 
 Download = HttpResponse | StreamingHttpResponse
 
@@ -60,16 +64,11 @@ def export_organization(request: HttpRequest, code: str, fmt: str) -> Download:
 @login_required
 def export_evaluations(request: HttpRequest, fmt: str) -> Download:
     today = _today()
-    plan = _evaluation_plan(list(Plan.objects.order_by("-number")), request.GET.get("plan"))
-    periods = pdca_actions.ensure_periods(plan)
+    plan = selected_plan(list(Plan.objects.order_by("-number")), request.GET.get("plan"))
+    periods = plan_periods(plan)  # as the list shows them: a GET stores nothing
     period = selected_period(periods, request.GET.get("period"), today)
     organizations = own_organizations(request.user)
-    others = list(
-        SelfEvaluation.objects.visible_to(request.user)
-        .filter(period=period)
-        .exclude(organization__in=organizations)
-        .select_related("organization")
-    )
+    others = others_of(request.user, period, organizations)
     own = own_lines(request.user, periods, organizations, today)
     found = tables.evaluation_tables(own, others, period)
     return _download(request, found, ["自己評価", period.short_label], fmt)

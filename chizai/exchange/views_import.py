@@ -11,16 +11,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from chizai.exchange import jobs
+from chizai.exchange.access import can_apply_import, get_import_job_for_user
 from chizai.exchange.forms import UploadForm, editable_organizations
 from chizai.exchange.models import ImportJob, JobStatus
 from chizai.exchange.report import ImportReport
-from chizai.organizations.permissions import can_edit_organization, primary_organization, sees_everything
+from chizai.organizations.permissions import primary_organization, sees_everything
 
 RECENT_JOBS = 20
 RUNNING = (JobStatus.CHECKING, JobStatus.APPLYING)
@@ -28,15 +29,8 @@ UNCHANGED = "変更なし"
 COUNT_ACTIONS = ("新規", "更新", UNCHANGED)
 
 
-def _jobs_visible_to(user: Any) -> Any:
-    jobs_qs = ImportJob.objects.select_related("plan", "organization", "user")
-    return jobs_qs if sees_everything(user) else jobs_qs.filter(user=user)
-
-
-def _job_for_user(user: Any, pk: int) -> ImportJob:
-    job = _jobs_visible_to(user).filter(pk=pk).first()
-    if job is None:
-        raise Http404("取込が見つかりません。")
+def _job_for_user(user: Any, pk: int, *, write: bool = False) -> ImportJob:
+    job = get_import_job_for_user(user, pk, write=write)
     jobs.interrupt_if_stale(job)
     return job
 
@@ -58,7 +52,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "can_import": can_import,
-        "recent_jobs": _jobs_visible_to(request.user)[:RECENT_JOBS],
+        "recent_jobs": ImportJob.objects.visible_to(request.user)[:RECENT_JOBS],
         "sees_everything": sees_everything(request.user),
         "template_links": _template_links(),
     }
@@ -85,11 +79,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job_for_user(request.user, pk)
-    if job.user_id != request.user.pk:
-        raise PermissionDenied("取込を反映できるのは、ファイルを取り込んだ本人だけです。")
-    if job.organization is not None and not can_edit_organization(request.user, job.organization):
-        raise PermissionDenied("この関係主体のデータを変更する権限がありません。")
+    job = _job_for_user(request.user, pk, write=True)
     report = ImportReport.from_json(job.check_report) if job.check_report else None
     if job.status == JobStatus.APPLIED:
         messages.error(request, "この取込はすでに反映済みです。同じ内容を反映し直す必要はありません。")
@@ -124,7 +114,7 @@ def _detail_context(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "running": job.status in RUNNING,
         "rows_done": jobs.rows_done(job) if job.status in RUNNING else 0,
         "can_apply": (
-            job.status == JobStatus.CHECKED and check is not None and check.ok and job.user_id == request.user.pk
+            job.status == JobStatus.CHECKED and check is not None and check.ok and can_apply_import(request.user, job)
         ),
         "applied_before": _applied_before(job),
         "home": job.organization or primary_organization(request.user),

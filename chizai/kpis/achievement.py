@@ -103,6 +103,7 @@ def year_figure(kpi: Kpi, year: int, actuals: dict[tuple[int, int, str], Actual]
     if full is not None:
         return YearFigure(full.figure, h1, h2, True)
     if first and second:
+        value: Decimal | None
         if kpi.is_flow:
             value = (h1 or Decimal(0)) + (h2 or Decimal(0))
         elif kpi.shape == Shape.RATIO:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,11 +21,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from chizai.kpis.achievement import ItemsMet, items_met, result_for_year
-from chizai.kpis.actions import check_subset
+from chizai.kpis.actions import (
+    ActualValue,
+    EvaluationText,
+    TargetValue,
+    WriteCounts,
+    mark_demo_loaded,
+    save_actuals,
+    save_evaluations,
+    save_kpi,
+    save_targets,
+)
 from chizai.kpis.models import (
     Actual,
     ActualSource,
-    DemoDataset,
     Direction,
     Evaluation,
     HalfChoice,
@@ -35,7 +45,6 @@ from chizai.kpis.models import (
     Shape,
     Target,
 )
-from chizai.kpis.upsert import AuditedUpserter
 from chizai.lib.fiscal import fiscal_year_end
 from chizai.organizations.demo_users import CAST, CAST_PASSWORD, create_cast
 from chizai.organizations.models import Membership, Organization, OrganizationKind
@@ -54,6 +63,20 @@ SUPERUSER = "jpo_admin"
 H1 = HalfChoice.FIRST.value
 H2 = HalfChoice.SECOND.value
 FY = HalfChoice.FULL.value
+
+# The demo data of the apps built on the KPIs (cases, self-evaluations, meetings), registered by them in their
+# AppConfig.ready(): name (the DemoSummary attribute it fills) -> (order, loader(plan, today)).
+DemoLoader = Callable[[Plan, datetime.date], Any]
+_demo_loaders: dict[str, tuple[int, DemoLoader]] = {}
+
+
+def register_demo(name: str, loader: DemoLoader, *, order: int) -> None:
+    """Load `loader`'s demo data after the KPIs' (lowest order first); its result goes to `DemoSummary.<name>`.
+
+    The self-evaluations come after the cases: accepting one snapshots and locks the actuals written before.
+    """
+    _demo_loaders[name] = (order, loader)
+
 
 # Share of regional KPI items met in each year (the plan reports e.g. 90/114 = 78.9% for FY2022).
 MET_RATE = {2023: 0.80, 2024: 0.83, 2025: 0.78}
@@ -436,28 +459,31 @@ def _numbers(figure: Figure) -> dict[str, Decimal | None]:
     return {"value": dec(figure.value), "numerator": dec(figure.numerator), "denominator": dec(figure.denominator)}
 
 
-def _write_actuals(
-    writer: AuditedUpserter, kpi: Kpi, figures: list[Figure], existing: dict[tuple[Any, ...], Actual], linked: set[int]
-) -> None:
-    """Upsert the KPI's demo actuals; `linked` are the KPIs in a subset relation (内数), checked like user input."""
+def _actual_rows(
+    kpi: Kpi, figures: list[Figure], existing: dict[tuple[Any, ...], Actual], summary: DemoSummary
+) -> list[ActualValue]:
+    """The KPI's demo actuals; a figure entered by a user is never overwritten by demo data."""
+    rows = []
     for figure in figures:
-        key = (kpi.pk, figure.year, figure.year, figure.half)
-        current = existing.get(key)
+        current = existing.get((kpi.pk, figure.year, figure.year, figure.half))
         if current is not None and current.source != ActualSource.DEMO:
-            writer.counts.skipped += 1  # a figure entered by a user is never overwritten by demo data
+            summary.skipped += 1
             continue
         numbers = _numbers(figure)
-        if kpi.pk in linked:
-            probe = Actual(**numbers)
-            check_subset(kpi, start_year=figure.year, end_year=figure.year, half=figure.half, figure=probe.figure)
-        existing[key] = writer.upsert(
-            current,
-            Actual,
-            {"kpi": kpi, "start_year": figure.year, "end_year": figure.year, "half": figure.half},
-            {**numbers, "source": ActualSource.DEMO, "source_note": SOURCE_NOTE},
-            "kpi.actual",
-            kpi,
+        rows.append(
+            ActualValue(
+                kpi,
+                figure.year,
+                figure.year,
+                figure.half,
+                value=numbers["value"],
+                numerator=numbers["numerator"],
+                denominator=numbers["denominator"],
+                source=ActualSource.DEMO,
+                source_note=SOURCE_NOTE,
+            )
         )
+    return rows
 
 
 def _ensure_users(summary: DemoSummary, reset_passwords: bool) -> None:
@@ -480,8 +506,8 @@ def _ensure_users(summary: DemoSummary, reset_passwords: bool) -> None:
     if not reset_passwords:
         summary.users_kept_password = [m.username for m in CAST if m.username in before]
     admin = User.objects.get(username=SUPERUSER)
-    if not (admin.is_staff and admin.is_superuser):  # type: ignore[attr-defined]
-        admin.is_staff = admin.is_superuser = True  # type: ignore[attr-defined]
+    if not (admin.is_staff and admin.is_superuser):
+        admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
 
 
@@ -516,7 +542,7 @@ def load_demo(*, reset_passwords: bool = False) -> DemoSummary:
         raise DemoError("都道府県が登録されていません。先に `chizai setup_reference` を実行してください。")
 
     summary = DemoSummary(plan=plan)
-    writer = AuditedUpserter(actor=None, label=ACTOR_LABEL, plan=plan, counts=summary)
+    who: dict[str, Any] = {"actor": None, "actor_label": ACTOR_LABEL}
     _ensure_users(summary, reset_passwords)
 
     demo_kpis = regional_kpis({jis: o.name for jis, o in prefectures.items()})
@@ -526,91 +552,85 @@ def load_demo(*, reset_passwords: bool = False) -> DemoSummary:
     }
     kpis: dict[str, Kpi] = dict(central)
     for demo in demo_kpis:
-        values = {
-            "kind": KpiKind.REGIONAL,
-            "numbering": "",
-            "sort_order": 1000 + int(demo.jis) * 10 + demo.index,
-            "name": demo.spec.name,
-            "description": _description(demo),
-            "owner": prefectures[demo.jis],
-            "unit": demo.spec.unit,
-            "period_basis": PeriodBasis.FISCAL_YEAR,
-            "shape": demo.spec.shape,
-            "direction": Direction.HIGHER,
-            "parent": None,
-            "decimals": 0,
-            "baseline_value": None,
-            "baseline_year": None,
-            "measurable": True,
-            "target_source": f"【デモ】{demo.prefecture_name}「{demo.vision}」（架空）",
-        }
-        kpis[demo.code] = writer.upsert(
-            existing_kpis.get(demo.code), Kpi, {"plan": plan, "code": demo.code}, values, "kpi", None
+        kpis[demo.code], counts = save_kpi(
+            plan=plan,
+            code=demo.code,
+            values=_kpi_values(demo, prefectures),
+            current=existing_kpis.get(demo.code),
+            **who,
         )
+        _count(summary, counts)
 
     kpi_ids = [k.pk for k in kpis.values()]
-    linked = {
-        pk for pair in Kpi.objects.filter(plan=plan, parent__isnull=False).values_list("pk", "parent") for pk in pair
+    targets = {
+        (t.kpi_id, t.start_year, t.end_year): t for t in Target.objects.select_for_update().filter(kpi_id__in=kpi_ids)
     }
-    targets = {(t.kpi_id, t.start_year, t.end_year): t for t in Target.objects.filter(kpi_id__in=kpi_ids)}
-    actuals = {(a.kpi_id, a.start_year, a.end_year, a.half): a for a in Actual.objects.filter(kpi_id__in=kpi_ids)}
+    actuals = {
+        (a.kpi_id, a.start_year, a.end_year, a.half): a
+        for a in Actual.objects.select_for_update().filter(kpi_id__in=kpi_ids)
+    }
     evaluations = {
-        (e.kpi_id, e.start_year, e.end_year, e.half): e for e in Evaluation.objects.filter(kpi_id__in=kpi_ids)
+        (e.kpi_id, e.start_year, e.end_year, e.half): e
+        for e in Evaluation.objects.select_for_update().filter(kpi_id__in=kpi_ids)
     }
 
+    target_rows = []
+    actual_rows = []
     for demo in demo_kpis:
         kpi = kpis[demo.code]
         for year, value in zip(YEARS, demo.spec.targets, strict=True):
             existing = targets.get((kpi.pk, year, year))
             if existing is not None and existing.version > 1:
                 continue  # changed in the system since (e.g. by a reported revision): no longer the demo's
-            writer.upsert(
-                existing,
-                Target,
-                {"kpi": kpi, "start_year": year, "end_year": year},
-                {"value": Decimal(value), "note": _target_note(demo.spec), "from_plan_file": False},
-                "kpi.target",
-                kpi,
-            )
-        _write_actuals(writer, kpi, demo.actuals, actuals, linked)
+            target_rows.append(TargetValue(kpi, year, year, Decimal(value), _target_note(demo.spec)))
+        actual_rows += _actual_rows(kpi, demo.actuals, actuals, summary)
     for code, figures in CENTRAL_ACTUALS.items():
-        _write_actuals(writer, kpis[code], figures, actuals, linked)
+        actual_rows += _actual_rows(kpis[code], figures, actuals, summary)
+    evaluation_rows = [
+        EvaluationText(kpis[code], year, year, half, text) for code, year, half, text in EVALUATIONS if code in kpis
+    ]
+    _count(summary, save_targets(rows=target_rows, current=targets, **who))
+    _count(summary, save_actuals(rows=actual_rows, current=actuals, **who))
+    _count(summary, save_evaluations(rows=evaluation_rows, current=evaluations, **who))
+    summary.dataset_created = mark_demo_loaded(description=DEMO_DESCRIPTION)
 
-    for code, year, half, text in EVALUATIONS:
-        kpi = kpis.get(code)
-        if kpi is None:
-            continue
-        writer.upsert(
-            evaluations.get((kpi.pk, year, year, half)),
-            Evaluation,
-            {"kpi": kpi, "start_year": year, "end_year": year, "half": half},
-            {"text": text},
-            "kpi.evaluation",
-            kpi,
-        )
-
-    if not DemoDataset.objects.filter(description=DEMO_DESCRIPTION).exists():
-        DemoDataset.objects.create(description=DEMO_DESCRIPTION)
-        summary.dataset_created = True
-
-    # The hands-on support cases, from which the core, attached and effect indicators are counted.
-    from chizai.cases.demo import load_cases_demo  # the cases app builds on the KPIs, not the other way round
-
-    summary.cases = load_cases_demo(plan, timezone.localdate())
-
-    # The self-evaluations come last: accepting one snapshots and locks the actuals written above.
-    from chizai.pdca.demo import load_pdca_demo  # the PDCA app builds on the KPIs, not the other way round
-
-    summary.pdca = load_pdca_demo(plan, timezone.localdate())
-    from chizai.meetings.demo import load_meetings_demo
-
-    summary.meetings = load_meetings_demo(plan)
+    # The apps built on the KPIs (cases, self-evaluations, meetings) add theirs, in the order they registered.
+    today = timezone.localdate()
+    for name, (_, loader) in sorted(_demo_loaders.items(), key=lambda item: item[1][0]):
+        setattr(summary, name, loader(plan, today))
 
     summary.regional_kpis = len(demo_kpis)
     summary.prefectures = len(prefectures)
     summary.blocks = len({o.bureau_id for o in prefectures.values()})
     summary.items_met = regional_items_met(plan)
     return summary
+
+
+def _kpi_values(demo: DemoKpi, prefectures: dict[str, Organization]) -> dict[str, Any]:
+    return {
+        "kind": KpiKind.REGIONAL,
+        "numbering": "",
+        "sort_order": 1000 + int(demo.jis) * 10 + demo.index,
+        "name": demo.spec.name,
+        "description": _description(demo),
+        "owner": prefectures[demo.jis],
+        "unit": demo.spec.unit,
+        "period_basis": PeriodBasis.FISCAL_YEAR,
+        "shape": demo.spec.shape,
+        "direction": Direction.HIGHER,
+        "parent": None,
+        "decimals": 0,
+        "baseline_value": None,
+        "baseline_year": None,
+        "measurable": True,
+        "target_source": f"【デモ】{demo.prefecture_name}「{demo.vision}」（架空）",
+    }
+
+
+def _count(summary: DemoSummary, counts: WriteCounts) -> None:
+    summary.created += counts.created
+    summary.updated += counts.updated
+    summary.deleted += counts.deleted
 
 
 def _evaluation_codes() -> list[str]:

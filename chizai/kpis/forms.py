@@ -39,6 +39,11 @@ class JapaneseNumberField(forms.CharField):
         return number
 
 
+def _choices(field: forms.Field, choices: list[tuple[Any, str]]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 def year_choices(kpi: Kpi) -> list[tuple[int, str]]:
     years = set(kpi.plan.fiscal_years)
     years |= {t.end_year for t in kpi.targets.all() if t.start_year == t.end_year}
@@ -59,7 +64,7 @@ class ActualForm(forms.Form):
     def __init__(self, *args: Any, kpi: Kpi, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kpi = kpi
-        self.fields["year"].choices = year_choices(kpi)
+        _choices(self.fields["year"], year_choices(kpi))
         self.fields["year"].label = "年" if kpi.is_calendar_year else "年度"
         self.fields["value"].label = f"実績値（{kpi.unit}）"
         if kpi.shape != Shape.RATIO:
@@ -69,7 +74,7 @@ class ActualForm(forms.Form):
             self.fields["value"].help_text = "割合（%）を直接入力するか、該当数と対象数を入力してください。"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for field, message in figure_errors(
             self.kpi, data.get("value"), data.get("numerator"), data.get("denominator")
         ):
@@ -108,6 +113,7 @@ class EvaluationForm(forms.Form):
         label="評価（数値で表せない成果・課題など）",
         required=False,
         max_length=4000,
+        error_messages={"max_length": "評価は4,000文字以内で入力してください。"},
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -118,7 +124,7 @@ class EvaluationForm(forms.Form):
         plan = kpi.plan
         choices = [(f"{y}-{y}", kpi.label_period(y, y)) for y, _ in year_choices(kpi)]
         choices.append((f"{plan.first_fiscal_year}-{plan.last_fiscal_year}", f"計画期間全体（{plan.period_label}）"))
-        self.fields["period"].choices = choices
+        _choices(self.fields["period"], choices)
 
     @property
     def period_years(self) -> tuple[int, int]:

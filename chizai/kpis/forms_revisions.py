@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from chizai.kpis.actions import MAX_KPI_NAME, MAX_VISION_CHANGE
 from chizai.kpis.forms import JapaneseNumberField
 from chizai.kpis.models import Kpi, Shape
 from chizai.lib.fiscal import fiscal_year_label, fiscal_year_of
@@ -42,21 +43,31 @@ class RevisionForm(forms.Form):
     effective_year = forms.TypedChoiceField(label="適用開始年度", coerce=int)
     new_name = forms.CharField(
         label="指標名（見直し後）",
+        max_length=MAX_KPI_NAME,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "指標名を入力してください。"},
+        error_messages={
+            "required": "指標名を入力してください。",
+            "max_length": f"指標名は{MAX_KPI_NAME:,}文字以内で入力してください。",
+        },
     )
     new_baseline_value = JapaneseNumberField(label="基準値（見直し後）")
     vision_change = forms.CharField(
         label="見直しの理由（産業振興ビジョンの改定等）",
+        max_length=MAX_VISION_CHANGE,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "見直しの理由（産業振興ビジョンの改定等）を入力してください。"},
+        error_messages={
+            "required": "見直しの理由（産業振興ビジョンの改定等）を入力してください。",
+            "max_length": f"見直しの理由は{MAX_VISION_CHANGE:,}文字以内で入力してください。",
+        },
         help_text="産業振興ビジョン等がどう変わり、なぜKPIを見直すのかを記入してください。報告の際に共有されます。",
     )
 
     def __init__(self, *args: Any, kpi: Kpi, effective_year: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kpi = kpi
-        self.fields["effective_year"].choices = [(y, fiscal_year_label(y)) for y in kpi.plan.fiscal_years]
+        year_field = self.fields["effective_year"]
+        assert isinstance(year_field, forms.ChoiceField)
+        year_field.choices = [(y, fiscal_year_label(y)) for y in kpi.plan.fiscal_years]
         self.fields["effective_year"].initial = effective_year
         self.fields["new_name"].initial = kpi.name
         self.fields[

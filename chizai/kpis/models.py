@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 
 class PlanQuerySet(models.QuerySet["Plan"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> PlanQuerySet:
+        """Plans are public to every signed-in user (the permission chokepoint for plans)."""
+        return self if user.is_authenticated else self.none()
+
     def numbered_or_latest(self, number: int | None) -> Plan | None:
         """The plan with this number (第N次), or the latest plan when no number is asked for."""
         plans = self.order_by("-number")
@@ -215,6 +219,14 @@ class Kpi(models.Model):
 class PeriodQuerySet(models.QuerySet[Any]):
     def covering(self, start: int, end: int) -> PeriodQuerySet:
         return self.filter(start_year=start, end_year=end)
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> PeriodQuerySet:
+        """Targets, actuals and evaluations of the KPIs the user may see (their permission chokepoint)."""
+        from chizai.organizations.permissions import scope_filter
+
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(scope_filter(user, field="kpi__owner"))
 
 
 class PeriodMixin(models.Model):

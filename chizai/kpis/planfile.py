@@ -17,6 +17,19 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from chizai.kpis.actions import (
+    ActualValue,
+    EvaluationText,
+    RowsRefused,
+    TargetValue,
+    WriteCounts,
+    save_actuals,
+    save_evaluations,
+    save_kpi,
+    save_plan,
+    save_targets,
+)
+from chizai.kpis.counting_rules import rule_named, rule_names
 from chizai.kpis.models import (
     Actual,
     ActualSource,
@@ -30,8 +43,8 @@ from chizai.kpis.models import (
     Shape,
     Target,
 )
-from chizai.kpis.upsert import AuditedUpserter
 from chizai.organizations.models import Organization
+from chizai.organizations.types import Actor
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(\d{4}))?(H1|H2)?$")
 
@@ -176,14 +189,12 @@ class _Parser:
         return entry
 
     def counting_rule(self, where: str, raw: Any, shape: str) -> str:
-        """A rule of chizai.cases.counting that counts the KPI's actuals from hands-on support cases."""
-        from chizai.cases.counting import RULES
-
+        """A rule that counts the KPI's actuals from hands-on support cases (registered by the cases app)."""
         if raw is None or raw == "":
             return ""
-        rule = RULES.get(str(raw))
+        rule = rule_named(str(raw))
         if rule is None:
-            allowed = "、".join(RULES)
+            allowed = "、".join(rule_names())
             self.error(where, f"集計ルール（counting_rule）「{raw}」はありません（使えるもの: {allowed}）。")
             return ""
         if rule.is_ratio != (shape == Shape.RATIO):
@@ -303,106 +314,104 @@ def parse_plan_file(path: Path | str) -> PlanData:
     return _Parser(path_text).parse(document)
 
 
-def load_plan_file(path: Path | str, *, actor: Any = None) -> LoadSummary:
+def load_plan_file(path: Path | str, *, actor: Actor = None) -> LoadSummary:
     """Validate the whole file, then write it in one transaction."""
     data = parse_plan_file(path)
     return _write_plan(data, actor=actor, label=f"計画ファイル読込（{Path(path).name}）")
 
 
 @transaction.atomic
-def _write_plan(data: PlanData, *, actor: Any, label: str) -> LoadSummary:
+def _write_plan(data: PlanData, *, actor: Actor, label: str) -> LoadSummary:
     number = data.fields["number"]
-    plan = Plan.objects.filter(number=number).first()
-    summary = LoadSummary(plan=plan or Plan(number=number))
-    writer = AuditedUpserter(actor=actor, label=label, plan=plan, counts=summary)
-    plan = writer.upsert(
-        plan, Plan, {"number": number}, {k: v for k, v in data.fields.items() if k != "number"}, "plan", None
-    )
-    summary.plan = writer.plan = plan
+    values = {k: v for k, v in data.fields.items() if k != "number"}
+    plan, counts = save_plan(number=number, values=values, actor=actor, actor_label=label)
+    summary = LoadSummary(plan=plan)
+    _count(summary, counts)
     owners = {o.code: o for o in Organization.objects.filter(code__in={e.owner_code for e in data.kpis})}
     existing_kpis = {k.code: k for k in Kpi.objects.filter(plan=plan).select_related("owner", "parent")}
     kpis: dict[str, Kpi] = {}
     for entry in data.kpis:
         values = dict(entry.fields, owner=owners[entry.owner_code])
         values["parent"] = kpis.get(entry.parent_code or "")
-        existing = existing_kpis.get(entry.code)
-        old_rule = existing.counting_rule if existing is not None else None
-        kpis[entry.code] = writer.upsert(existing, Kpi, {"plan": plan, "code": entry.code}, values, "kpi", None)
-        if existing is None:
-            kpis[entry.code].refresh_from_db()
-        elif old_rule != existing.counting_rule:
-            _audit_counting_rule(writer, existing, old_rule)
-    _write_figures(writer, data, kpis)
+        kpis[entry.code], counts = save_kpi(
+            plan=plan,
+            code=entry.code,
+            values=values,
+            current=existing_kpis.get(entry.code),
+            actor=actor,
+            actor_label=label,
+        )
+        _count(summary, counts)
+    _write_figures(data, kpis, summary, actor=actor, label=label)
     return summary
 
 
-def _audit_counting_rule(writer: AuditedUpserter, kpi: Kpi, old_rule: str) -> None:
-    """Kpi.snapshot() does not carry the counting rule, so the upsert's own entry would not show its change."""
-    if "counting_rule" not in kpi.snapshot():
-        writer.audit("kpi.updated", kpi, {"counting_rule": old_rule}, {"counting_rule": kpi.counting_rule})
+def _count(summary: LoadSummary, counts: WriteCounts) -> None:
+    summary.created += counts.created
+    summary.updated += counts.updated
+    summary.deleted += counts.deleted
 
 
-def _write_figures(writer: AuditedUpserter, data: PlanData, kpis: dict[str, Kpi]) -> None:
+def _write_figures(data: PlanData, kpis: dict[str, Kpi], summary: LoadSummary, *, actor: Actor, label: str) -> None:
+    """Every target, actual and evaluation of the file in one bulk write each; those taken out are removed."""
     kpi_ids = [k.pk for k in kpis.values()]
-    targets = {(t.kpi_id, t.start_year, t.end_year): t for t in Target.objects.filter(kpi_id__in=kpi_ids)}
-    actuals = {(a.kpi_id, a.start_year, a.end_year, a.half): a for a in Actual.objects.filter(kpi_id__in=kpi_ids)}
-    evaluations = {
-        (e.kpi_id, e.start_year, e.end_year, e.half): e for e in Evaluation.objects.filter(kpi_id__in=kpi_ids)
+    by_id = {k.pk: k for k in kpis.values()}
+    targets = {
+        (t.kpi_id, t.start_year, t.end_year): t for t in Target.objects.select_for_update().filter(kpi_id__in=kpi_ids)
     }
-    seen: set[tuple[str, tuple[Any, ...]]] = set()
+    actuals = {
+        (a.kpi_id, a.start_year, a.end_year, a.half): a
+        for a in Actual.objects.select_for_update().filter(kpi_id__in=kpi_ids)
+    }
+    evaluations = {
+        (e.kpi_id, e.start_year, e.end_year, e.half): e
+        for e in Evaluation.objects.select_for_update().filter(kpi_id__in=kpi_ids)
+    }
+    target_rows: list[TargetValue] = []
+    actual_rows: list[ActualValue] = []
+    evaluation_rows: list[EvaluationText] = []
     for entry in data.kpis:
         kpi = kpis[entry.code]
         for f in entry.targets:
-            key = (kpi.pk, f.start_year, f.end_year)
-            seen.add(("target", key))
-            if key in targets and not targets[key].from_plan_file:
-                continue  # set in the system since (e.g. by a reported revision): the plan file no longer owns it
-            writer.upsert(
-                targets.get(key),
-                Target,
-                {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year},
-                {"value": f.value, "note": f.note, "from_plan_file": True},
-                "kpi.target",
-                kpi,
-            )
+            row = TargetValue(kpi, f.start_year, f.end_year, f.value, f.note, from_plan_file=True)
+            existing_target = targets.get(row.key)
+            if existing_target is None or existing_target.from_plan_file:
+                target_rows.append(row)  # else set in the system since (e.g. a reported revision): no longer the file's
         for f in entry.actuals:
-            key = (kpi.pk, f.start_year, f.end_year, f.half)
-            seen.add(("actual", key))
-            if key in actuals and actuals[key].source == ActualSource.COMPUTED:
-                continue  # counted from hands-on support cases (chizai.cases.counting): the cases own it
-            values = {
-                "value": f.value,
-                "numerator": f.numerator,
-                "denominator": f.denominator,
-                "source": ActualSource.PLAN,
-                "source_note": f.note,
-            }
-            writer.upsert(
-                actuals.get(key),
-                Actual,
-                {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year, "half": f.half},
-                values,
-                "kpi.actual",
-                kpi,
+            actual = ActualValue(
+                kpi, f.start_year, f.end_year, f.half, f.value, f.numerator, f.denominator, ActualSource.PLAN, f.note
             )
+            existing_actual = actuals.get(actual.key)
+            if existing_actual is None or existing_actual.source != ActualSource.COMPUTED:
+                actual_rows.append(actual)  # else counted from hands-on support cases: the cases own it
         for f in entry.evaluations:
-            key = (kpi.pk, f.start_year, f.end_year, f.half)
-            seen.add(("evaluation", key))
-            writer.upsert(
-                evaluations.get(key),
-                Evaluation,
-                {"kpi": kpi, "start_year": f.start_year, "end_year": f.end_year, "half": f.half},
-                {"text": f.text, "from_plan_file": True},
-                "kpi.evaluation",
-                kpi,
-            )
-    by_id = {k.pk: k for k in kpis.values()}
+            evaluation_rows.append(EvaluationText(kpi, f.start_year, f.end_year, f.half, f.text, from_plan_file=True))
+    named_targets = {r.key for r in target_rows}
     for key, target in targets.items():
-        if target.from_plan_file and ("target", key) not in seen:
-            writer.remove(target, "kpi.target", by_id[target.kpi_id])
-    for key, actual in actuals.items():
-        if actual.source == ActualSource.PLAN and ("actual", key) not in seen:
-            writer.remove(actual, "kpi.actual", by_id[actual.kpi_id])
-    for key, evaluation in evaluations.items():
-        if evaluation.from_plan_file and ("evaluation", key) not in seen:
-            writer.remove(evaluation, "kpi.evaluation", by_id[evaluation.kpi_id])
+        if target.from_plan_file and key not in named_targets:
+            target_rows.append(TargetValue(by_id[key[0]], target.start_year, target.end_year, None))
+    named_actuals = {r.key for r in actual_rows}
+    for actual_key, existing in actuals.items():
+        if existing.source == ActualSource.PLAN and actual_key not in named_actuals:
+            actual_rows.append(
+                ActualValue(by_id[existing.kpi_id], existing.start_year, existing.end_year, existing.half)
+            )
+    named_evaluations = {r.key for r in evaluation_rows}
+    for evaluation_key, evaluation in evaluations.items():
+        if evaluation.from_plan_file and evaluation_key not in named_evaluations:
+            evaluation_rows.append(
+                EvaluationText(by_id[key[0]], evaluation.start_year, evaluation.end_year, evaluation.half)
+            )
+    if target_rows:
+        _count(summary, save_targets(rows=target_rows, current=targets, actor=actor, actor_label=label))
+    if actual_rows:
+        try:
+            _count(summary, save_actuals(rows=actual_rows, current=actuals, actor=actor, actor_label=label))
+        except RowsRefused as refused:
+            raise PlanFileError(label, [_where(actual_rows[i]) + message for i, message in refused.problems]) from None
+    if evaluation_rows:
+        _count(summary, save_evaluations(rows=evaluation_rows, current=evaluations, actor=actor, actor_label=label))
+
+
+def _where(row: ActualValue) -> str:
+    return f"KPI {row.kpi.code} {row.kpi.label_period(row.start_year, row.end_year)}: "

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +16,10 @@ from django.views.decorators.http import require_http_methods
 
 from chizai.audit.models import AuditEntry
 from chizai.kpis import achievement
-from chizai.kpis.access import get_kpi_for_user, get_organization_for_user
+from chizai.kpis.access import can_enter_actuals, get_kpi_for_user, get_organization_for_user
 from chizai.kpis.actions import ConflictError, save_actual, save_evaluation
 from chizai.kpis.charts import build_chart
+from chizai.kpis.dashboard import compute_achievements, kpi_rows, plan_or_404, regional_summary
 from chizai.kpis.forms import ActualForm, EvaluationForm
 from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, KpiKind, Plan
 from chizai.kpis.report import plan_report_markdown
@@ -31,38 +31,9 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def plan_or_404(number: int | None) -> Plan:
-    """The plan asked for, else the latest (how every KPI page and export chooses it)."""
-    plan = Plan.objects.numbered_or_latest(number)
-    if plan is None:
-        raise Http404("計画が登録されていません。")
-    return plan
-
-
-def kpi_rows(kpis: list[Kpi], today: datetime.date, computed: dict[int, list[Any]]) -> list[dict[str, Any]]:
-    return [{"kpi": kpi, "result": achievement.latest_result(kpi, today, computed[kpi.pk])} for kpi in kpis]
-
-
-def regional_summary(
-    kpis: list[Kpi], plan: Plan, today: datetime.date, computed: dict[int, list[Any]]
-) -> dict[str, Any]:
-    """Regional KPI items met / total per fiscal year, up the tree: prefecture → block → national."""
-    regional = [k for k in kpis if k.kind == KpiKind.REGIONAL]
-    years = []
-    for year in plan.fiscal_years:
-        by_block: dict[Organization | None, achievement.ItemsMet] = defaultdict(lambda: achievement.ItemsMet(0, 0))
-        for kpi in regional:
-            result = achievement.result_for_year(kpi, year, today, computed[kpi.pk])
-            by_block[kpi.owner.bureau] += achievement.items_met([result])
-        national = sum(by_block.values(), achievement.ItemsMet(0, 0))
-        blocks = sorted(by_block.items(), key=lambda item: item[0].sort_order if item[0] else 99)
-        years.append({"year": year, "national": national, "blocks": blocks})
-    return {"years": years, "count": len(regional)}
-
-
-def compute_achievements(kpis: list[Kpi], today: datetime.date) -> dict[int, list[Any]]:
-    """Each KPI's results, computed once per request."""
-    return {kpi.pk: achievement.results(kpi, today) for kpi in kpis}
+def _is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx asked (django-htmx's middleware sets `request.htmx`)."""
+    return bool(getattr(request, "htmx", False))
 
 
 @login_required
@@ -179,7 +150,7 @@ def _kpi_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
         "grid": _actual_grid(kpi),
         "evaluations": sorted(kpi.evaluations.all(), key=lambda e: (e.end_year, e.start_year, e.half)),
         "history": AuditEntry.objects.for_kpi(kpi.pk)[:100],
-        "can_edit": can_edit_organization(request.user, kpi.owner),
+        "can_edit": can_enter_actuals(request.user, kpi),
         "subsets": list(kpi.subsets.all()),
     }
 
@@ -240,7 +211,7 @@ def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             "kpis/actual_form.html",
             {"kpi": kpi, "form": form, "existing": existing},
-            status=422 if request.htmx else 200,
+            status=422 if _is_htmx(request) else 200,
         )
     year = _initial_year(kpi, request)
     half = request.GET.get("half", HalfChoice.FULL)
@@ -251,7 +222,7 @@ def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if existing:
         initial.update(value=existing.value, numerator=existing.numerator, denominator=existing.denominator)
     form = ActualForm(initial=initial, kpi=kpi)
-    template = "kpis/_actual_form.html" if request.htmx else "kpis/actual_form.html"
+    template = "kpis/_actual_form.html" if _is_htmx(request) else "kpis/actual_form.html"
     return render(request, template, {"kpi": kpi, "form": form, "existing": existing})
 
 
@@ -274,19 +245,21 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ConflictError as error:
                 form.add_error(None, error.message)
+            except ValidationError as error:
+                form.add_error(None, error.messages[0])
             else:
                 messages.success(request, f"評価を{'保存' if saved else '削除'}しました。")
                 return redirect(reverse("kpis:kpi_detail", args=[kpi.pk]) + "#evaluations")
         return render(request, "kpis/evaluation_form.html", {"kpi": kpi, "form": form})
-    period = request.GET.get("period") or f"{_initial_year(kpi, request)}-{_initial_year(kpi, request)}"
-    start, _, end = period.partition("-")
+    chosen = request.GET.get("period") or f"{_initial_year(kpi, request)}-{_initial_year(kpi, request)}"
+    first, _, last = chosen.partition("-")
     existing = None
-    if start.isdigit() and end.isdigit():
+    if first.isdigit() and last.isdigit():
         existing = Evaluation.objects.filter(
-            kpi=kpi, start_year=int(start), end_year=int(end), half=HalfChoice.FULL
+            kpi=kpi, start_year=int(first), end_year=int(last), half=HalfChoice.FULL
         ).first()
     initial = {
-        "period": period,
+        "period": chosen,
         "text": existing.text if existing else "",
         "version": existing.version if existing else 0,
     }

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from chizai.kpis import revisions
+from chizai.kpis import actions, revisions
 from chizai.kpis.access import get_kpi_for_user
 from chizai.kpis.forms_revisions import RevisionForm, default_effective_year
 from chizai.kpis.models import Kpi, KpiRevision, RevisionStatus
@@ -36,7 +36,7 @@ def _effective_year(kpi: Kpi, raw: str | None) -> int:
 def _propose(form: RevisionForm, kpi: Kpi, actor: Any) -> KpiRevision | None:
     data = form.cleaned_data
     try:
-        return revisions.propose_revision(
+        return actions.propose_revision(
             kpi=kpi,
             effective_year=data["effective_year"],
             new_name=data["new_name"],
@@ -98,10 +98,10 @@ def _transition(request: HttpRequest, revision: KpiRevision) -> HttpResponse:
         if action == "report":
             if not revision.kpi.owner.is_central:
                 raise ValidationError("地域KPIの見直しは、地域連絡会議の決定事項として報告します。")
-            revisions.report_revision(revision=revision, actor=request.user)
+            actions.report_revision(revision=revision, actor=request.user)
             messages.success(request, REPORTED_MESSAGE)
         elif action == "withdraw":
-            revisions.withdraw_revision(revision=revision, actor=request.user)
+            actions.withdraw_revision(revision=revision, actor=request.user)
             messages.success(request, "見直しを取り下げました。")
         else:
             return HttpResponseBadRequest("不明な操作です。")

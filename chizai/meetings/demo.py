@@ -6,9 +6,10 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 
+from chizai.kpis.actions import propose_revision
 from chizai.kpis.models import Kpi, KpiRevision, Plan
-from chizai.kpis.revisions import propose_revision
 from chizai.meetings.actions import add_decision, create_meeting, update_meeting
 from chizai.meetings.models import LiaisonMeeting
 from chizai.organizations.models import Organization
@@ -16,7 +17,7 @@ from chizai.organizations.models import Organization
 MEETING_TITLE = "【デモ】令和6年度 関東地域 地域・中小企業の知財支援に係る地域連絡会議"
 
 
-def _user(username: str):  # type: ignore[no-untyped-def]
+def _user(username: str) -> AbstractBaseUser:
     return get_user_model().objects.get(username=username)
 
 
@@ -60,7 +61,7 @@ def load_meetings_demo(plan: Plan) -> int:
     return 1
 
 
-def _propose(kpi: Kpi, actor, reason: str) -> KpiRevision:  # type: ignore[no-untyped-def]
+def _propose(kpi: Kpi, actor: AbstractBaseUser, reason: str) -> KpiRevision:
     targets = {t.start_year: t.value for t in kpi.targets.all() if t.start_year >= 2025}
     return propose_revision(
         kpi=kpi,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -11,12 +11,32 @@ from django.db.models import QuerySet
 from chizai.kpis.models import KpiRevision, Plan
 from chizai.lib.fiscal import fiscal_year_label, fiscal_year_of
 from chizai.lib.wareki import wareki_date, wareki_fiscal_year
-from chizai.meetings.actions import linkable_evaluations, reportable_revisions
-from chizai.meetings.models import Attendance, LiaisonMeeting, MeetingKind
+from chizai.meetings.agenda import linkable_evaluations, reportable_revisions
+from chizai.meetings.models import (
+    ATTENDEES_MAX_LENGTH,
+    DECISION_MAX_LENGTH,
+    MINUTES_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    VENUE_MAX_LENGTH,
+    Attendance,
+    LiaisonMeeting,
+    MeetingKind,
+)
 from chizai.organizations.models import Organization
 from chizai.pdca.models import SelfEvaluation
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
+
+if TYPE_CHECKING:
+    ModelChoiceField = forms.ModelChoiceField[Any]
+    ModelForm = forms.ModelForm[LiaisonMeeting]
+else:
+    ModelChoiceField = forms.ModelChoiceField  # generic for the type checker only
+    ModelForm = forms.ModelForm
+
+
+def too_long(label: str, limit: int) -> dict[str, str]:
+    return {"max_length": f"{label}は{limit:,}文字以内で入力してください。"}
 
 
 def _date_field(label: str) -> forms.DateField:
@@ -36,7 +56,7 @@ def default_title(bureau: Organization, fiscal_year: int) -> str:
     return f"{wareki_fiscal_year(fiscal_year)} {bureau.block_name}地域・中小企業の知財支援に係る地域連絡会議"
 
 
-class BureauChoiceField(forms.ModelChoiceField):
+class BureauChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.block_name}ブロック（{obj.display_name}）"
 
@@ -51,22 +71,32 @@ class MeetingCreateForm(forms.Form):
     held_on = _date_field("開催日")
     title = forms.CharField(
         label="名称",
-        max_length=200,
+        max_length=TITLE_MAX_LENGTH,
         required=False,
+        error_messages=too_long("名称", TITLE_MAX_LENGTH),
         help_text="空欄のときは「令和6年度 関東地域・中小企業の知財支援に係る地域連絡会議」のように付けます。",
     )
     venue = forms.CharField(
-        label="会場", max_length=200, required=False, help_text="オンライン開催の場合はその旨を記入します。"
+        label="会場",
+        max_length=VENUE_MAX_LENGTH,
+        required=False,
+        help_text="オンライン開催の場合はその旨を記入します。",
+        error_messages=too_long("会場", VENUE_MAX_LENGTH),
     )
 
     def __init__(self, *args: Any, bureaus: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["bureau"].queryset = bureaus
+        self._field(BureauChoiceField, "bureau").queryset = bureaus
         years = sorted({y for plan in Plan.objects.all() for y in plan.fiscal_years})
-        self.fields["fiscal_year"].choices = [(y, fiscal_year_label(y)) for y in years]
+        self._field(forms.TypedChoiceField, "fiscal_year").choices = [(y, fiscal_year_label(y)) for y in years]
+
+    def _field[F: forms.Field](self, kind: type[F], name: str) -> F:
+        field = self.fields[name]
+        assert isinstance(field, kind)
+        return field
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         plan, year = data.get("plan"), data.get("fiscal_year")
         if plan is not None and year is not None and year not in plan.fiscal_years:
             self.add_error("fiscal_year", f"年度は計画期間（{plan.period_label}）の中から選んでください。")
@@ -80,7 +110,7 @@ class MeetingCreateForm(forms.Form):
         return {"fiscal_year": fiscal_year_of(today), "held_on": today}
 
 
-class MeetingEditForm(forms.ModelForm):
+class MeetingEditForm(ModelForm):
     """The record of a meeting: when and where it was held, and its minutes (議事録)."""
 
     held_on = _date_field("開催日")
@@ -90,7 +120,11 @@ class MeetingEditForm(forms.ModelForm):
         model = LiaisonMeeting
         fields = ["title", "kind", "held_on", "venue", "minutes"]
         widgets = {"minutes": forms.Textarea(attrs={"rows": 14})}
-        error_messages = {"title": {"required": "名称を入力してください。"}}
+        error_messages = {
+            "title": {"required": "名称を入力してください。", **too_long("名称", TITLE_MAX_LENGTH)},
+            "venue": too_long("会場", VENUE_MAX_LENGTH),
+            "minutes": too_long("議事録", MINUTES_MAX_LENGTH),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,7 +146,11 @@ class AttendanceForm(forms.Form):
                 label=f"{row.organization.display_name} 出席", required=False, initial=row.attended
             )
             self.fields[f"attendees_{row.pk}"] = forms.CharField(
-                label=f"{row.organization.display_name} 出席者", required=False, max_length=300, initial=row.attendees
+                label=f"{row.organization.display_name} 出席者",
+                required=False,
+                max_length=ATTENDEES_MAX_LENGTH,
+                initial=row.attendees,
+                error_messages=too_long("出席者", ATTENDEES_MAX_LENGTH),
             )
 
     def rows(self) -> list[tuple[Attendance, forms.BoundField, forms.BoundField]]:
@@ -123,14 +161,14 @@ class AttendanceForm(forms.Form):
         return {row.pk: (data[f"attended_{row.pk}"], data[f"attendees_{row.pk}"]) for row in self.attendances}
 
 
-class RevisionChoiceField(forms.ModelChoiceField):
+class RevisionChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.kpi.owner.name}「{obj.kpi.short_name}」{obj.effective_year}年度から見直し"
 
 
-class EvaluationChoiceField(forms.ModelChoiceField):
+class EvaluationChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.organization.name} {obj.period.short_label} 自己評価（{obj.get_status_display()}）"
+        return f"{obj.organization.name} {obj.period.short_label} 自己評価（{obj.status_label}）"
 
 
 class DecisionForm(forms.Form):
@@ -138,9 +176,9 @@ class DecisionForm(forms.Form):
 
     text = forms.CharField(
         label="決定事項",
-        max_length=4000,
+        max_length=DECISION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "決定事項の内容を記入してください。"},
+        error_messages={"required": "決定事項の内容を記入してください。", **too_long("決定事項", DECISION_MAX_LENGTH)},
     )
     revision = RevisionChoiceField(
         label="報告するKPIの見直し",
@@ -158,8 +196,10 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, meeting: LiaisonMeeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["revision"].queryset = reportable_revisions(meeting)
-        self.fields["evaluation"].queryset = linkable_evaluations(meeting)
+        revision, evaluation = self.fields["revision"], self.fields["evaluation"]
+        assert isinstance(revision, RevisionChoiceField) and isinstance(evaluation, EvaluationChoiceField)
+        revision.queryset = reportable_revisions(meeting)
+        evaluation.queryset = linkable_evaluations(meeting)
 
     def clean_text(self) -> str:
         text: str = self.cleaned_data["text"].strip()

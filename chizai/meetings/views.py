@@ -17,9 +17,17 @@ from django.views.decorators.http import require_http_methods
 from chizai.kpis.actions import ConflictError
 from chizai.lib.wareki import wareki_date
 from chizai.meetings import actions
-from chizai.meetings.agenda import Agenda, build_agenda
+from chizai.meetings.access import (
+    REGISTER_NOT_ALLOWED_MESSAGE,
+    can_record,
+    can_register,
+    get_meeting_for_user,
+    manageable_bureaus,
+)
+from chizai.meetings.agenda import AgendaRecord, build_agenda, record_from_json, record_of
 from chizai.meetings.forms import AttendanceForm, DecisionForm, MeetingCreateForm, MeetingEditForm
-from chizai.meetings.models import Attendance, Decision, LiaisonMeeting
+from chizai.meetings.models import AgendaSnapshot, Attendance, Decision, LiaisonMeeting
+from chizai.organizations.models import Organization
 from chizai.organizations.permissions import can_view_organization
 
 
@@ -29,10 +37,11 @@ def _today() -> datetime.date:
 
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    visible = actions.visible_meetings(request.user)
+    visible = LiaisonMeeting.objects.visible_to(request.user)
     years = sorted(set(visible.values_list("fiscal_year", flat=True)), reverse=True)
     raw_year = request.GET.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() else None
+    # A year is four ASCII digits; anything else (or a number past any database's integers) lists every year.
+    year = int(raw_year) if len(raw_year) == 4 and raw_year.isascii() and raw_year.isdigit() else None
     meetings = visible.select_related("bureau", "plan").annotate(decision_count=Count("decisions"))
     if year is not None:
         meetings = meetings.filter(fiscal_year=year)
@@ -40,7 +49,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         "rows": [{"meeting": m, "held_on_wareki": wareki_date(m.held_on)} for m in meetings],
         "years": years,
         "year": year,
-        "can_create": actions.can_create_meetings(request.user),
+        "can_create": can_register(request.user),
     }
     return render(request, "meetings/meeting_list.html", context)
 
@@ -48,9 +57,9 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest) -> HttpResponse:
-    if not actions.can_create_meetings(request.user):
-        raise PermissionDenied("地域連絡会議を登録できるのは、経済産業局等または特許庁の審査者・管理者です。")
-    bureaus = actions.manageable_bureaus(request.user)
+    if not can_register(request.user):
+        raise PermissionDenied(REGISTER_NOT_ALLOWED_MESSAGE)
+    bureaus = manageable_bureaus(request.user)
     if request.method != "POST":
         form = MeetingCreateForm(initial=MeetingCreateForm.initial_for(_today()), bureaus=bureaus)
         return render(request, "meetings/meeting_create.html", {"form": form})
@@ -83,35 +92,51 @@ def _decisions(meeting: LiaisonMeeting) -> list[Decision]:
     )
 
 
-def _linkable(request: HttpRequest, agenda: Agenda, decisions: list[Decision]) -> set[int]:
+def _agenda(meeting: LiaisonMeeting) -> tuple[AgendaRecord, bool, list[Organization]]:
+    """The agenda the page shows, whether it is the one kept from the meeting's date, and the bodies it names.
+
+    A held meeting whose minutes are recorded keeps its agenda as of its date; any other shows the data of today.
+    """
+    snapshot: AgendaSnapshot | None = getattr(meeting, "agenda_snapshot", None)
+    if snapshot is not None:
+        record = record_from_json(snapshot.content)
+        return record, True, list(Organization.objects.filter(pk__in=record.organization_pks()))
+    agenda = build_agenda(meeting, _today())
+    named = [item.prefecture for item in agenda.improvements]
+    named += [revision.kpi.owner for revision in agenda.pending_revisions]
+    named += [evaluation.organization for evaluation in agenda.advanced_practices]
+    return record_of(agenda), False, named
+
+
+def _linkable(request: HttpRequest, named: list[Organization], decisions: list[Decision]) -> set[int]:
     """Organisations whose pages (KPIs, revisions, evaluations) this user may open from the meeting page.
 
     The meeting shares the block's material with everyone in it; the linked pages keep their own rules.
     """
-    organizations = [item.prefecture for item in agenda.improvements]
-    organizations += [revision.kpi.owner for revision in agenda.pending_revisions]
-    organizations += [evaluation.organization for evaluation in agenda.advanced_practices]
+    organizations = [*named]
     organizations += [d.revision.kpi.owner for d in decisions if d.revision]
     organizations += [d.evaluation.organization for d in decisions if d.evaluation]
     return {o.pk for o in organizations if can_view_organization(request.user, o)}
 
 
 def _detail(request: HttpRequest, meeting: LiaisonMeeting, **forms: Any) -> HttpResponse:
-    can_manage = actions.can_manage_meetings(request.user, meeting.bureau_id)
+    can_manage = can_record(request.user, meeting)
     attendances = forms.pop("attendances", None) or _attendances(meeting)
     if can_manage:
         forms.setdefault("attendance_form", AttendanceForm(attendances=attendances))
         forms.setdefault("decision_form", DecisionForm(meeting=meeting))
-    agenda = build_agenda(meeting, _today())
+    agenda, agenda_kept, named = _agenda(meeting)
     decisions = _decisions(meeting)
     context = {
         "meeting": meeting,
         "held_on_wareki": wareki_date(meeting.held_on),
         "agenda": agenda,
+        "agenda_kept": agenda_kept,
+        "held": meeting.held_on <= _today(),
         "attendances": attendances,
         "attended_count": sum(1 for a in attendances if a.attended),
         "decisions": decisions,
-        "linkable": _linkable(request, agenda, decisions),
+        "linkable": _linkable(request, named, decisions),
         "can_manage": can_manage,
         **forms,
     }
@@ -123,8 +148,8 @@ def _detail(request: HttpRequest, meeting: LiaisonMeeting, **forms: Any) -> Http
 @require_http_methods(["GET", "POST"])
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
-        return _detail(request, actions.get_meeting_for_user(request.user, pk))
-    meeting = actions.get_meeting_for_user(request.user, pk, write=True)
+        return _detail(request, get_meeting_for_user(request.user, pk))
+    meeting = get_meeting_for_user(request.user, pk, write=True)
     handler = {
         "attendance": _post_attendance,
         "decision": _post_decision,
@@ -161,7 +186,8 @@ def _post_decision(request: HttpRequest, meeting: LiaisonMeeting) -> HttpRespons
 
 def _post_remove_decision(request: HttpRequest, meeting: LiaisonMeeting) -> HttpResponse:
     raw = request.POST.get("decision", "")
-    decision = meeting.decisions.filter(pk=int(raw)).first() if raw.isdigit() else None
+    valid = raw.isascii() and raw.isdigit() and len(raw) <= 18  # beyond that, no row has the id
+    decision = meeting.decisions.filter(pk=int(raw)).first() if valid else None
     if decision is None:
         raise Http404("決定事項が見つかりません。")
     actions.remove_decision(decision=decision, actor=request.user)
@@ -178,7 +204,7 @@ def redirect_to(meeting: LiaisonMeeting, anchor: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = actions.get_meeting_for_user(request.user, pk, write=True)
+    meeting = get_meeting_for_user(request.user, pk, write=True)
     if request.method != "POST":
         form = MeetingEditForm(instance=meeting, initial={"version": meeting.version})
         return render(request, "meetings/meeting_edit.html", {"meeting": meeting, "form": form})
@@ -196,6 +222,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             meeting.refresh_from_db()
             context = {"meeting": meeting, "form": form, "conflict": True}
             return render(request, "meetings/meeting_edit.html", context, status=409)
-        messages.success(request, "会議の記録を保存しました。")
-        return redirect("meetings:meeting_detail", pk=meeting.pk)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "会議の記録を保存しました。")
+            return redirect("meetings:meeting_detail", pk=meeting.pk)
     return render(request, "meetings/meeting_edit.html", {"meeting": meeting, "form": form}, status=422)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chizai.lib.fiscal import Half
@@ -39,8 +40,29 @@ def locking_evaluation(kpi: Kpi, *, start_year: int, end_year: int, half: str) -
 def accepted_evaluation_lock(kpi: Kpi, start_year: int, end_year: int, half: str) -> str | None:
     """The lock rule the PDCA app registers with the KPI writers (chizai.kpis.locks)."""
     evaluation = locking_evaluation(kpi, start_year=start_year, end_year=end_year, half=half)
-    if evaluation is None:
-        return None
+    return None if evaluation is None else _locked_message(evaluation)
+
+
+def accepted_evaluation_locks(figures: Sequence[tuple[Kpi, int, int, str]]) -> list[str | None]:
+    """`accepted_evaluation_lock` for many figures with one query (imports, plan files, demo data)."""
+    from chizai.pdca.models import SelfEvaluation, Status
+
+    periods = [period_of_actual(start, end, half) for _, start, end, half in figures]
+    accepted = SelfEvaluation.objects.filter(
+        organization_id__in={kpi.owner_id for kpi, *_ in figures},
+        period__plan_id__in={kpi.plan_id for kpi, *_ in figures},
+        period__fiscal_year__in={year for year, _ in periods},
+        status=Status.ACCEPTED,
+    ).select_related("period")
+    by_key = {(e.organization_id, e.period.plan_id, e.period.fiscal_year, e.period.half): e for e in accepted}
+    reasons: list[str | None] = []
+    for (kpi, *_), (year, half) in zip(figures, periods, strict=True):
+        evaluation = by_key.get((kpi.owner_id, kpi.plan_id, year, half))
+        reasons.append(None if evaluation is None else _locked_message(evaluation))
+    return reasons
+
+
+def _locked_message(evaluation: SelfEvaluation) -> str:
     return (
         f"この値は特許庁が受理した自己評価（{evaluation.period.short_label}）で確定しています。"
         "変更するには、特許庁に自己評価の再開を依頼してください。"

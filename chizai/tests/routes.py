@@ -71,6 +71,7 @@ SIDED = OUTSIDERS
 ROUTES: dict[str, Route] = {
     "login": Route(kind="auth"),
     "logout": Route(kind="auth", methods=("POST",)),
+    "healthz": Route(kind="public"),  # load balancers and monitoring: no login, no details
     # --- KPIs --------------------------------------------------------------------------------------------
     "kpis:dashboard": Route(),
     "kpis:plan_dashboard": Route(plan),
@@ -152,6 +153,8 @@ ROUTES: dict[str, Route] = {
     "api:token": Route(methods=("GET", "POST"), own_data=True),
     "api:schema": Route(kind="api"),
     "api:docs": Route(kind="api"),
+    # Any other address under /api/: the documented JSON 404 (401 without credentials).
+    "api:not_found": Route(kind="api"),
     # --- Excel / CSV -------------------------------------------------------------------------------------
     "exchange:import_list": Route(methods=("GET", "POST")),
     "exchange:import_detail": Route(obj("job"), outsiders=SIDED),

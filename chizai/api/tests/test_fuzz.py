@@ -1,5 +1,6 @@
-"""schemathesis fuzzes every operation of the committed openapi.yaml against the app: never a server error,
-and every response as the schema describes it.
+"""schemathesis fuzzes every operation of the committed openapi.yaml against the app with every check it has:
+never a server error, every response (status, content type, headers, body) as the schema describes it, requests
+the schema forbids refused and requests it allows answered, 405 for undeclared methods, 401 without credentials.
 
 Each operation is one test; its examples share the test's database transaction, so a write by one example
 is seen by the next (as on a live server). Generated ids are mapped onto the rows made here, so the
@@ -21,16 +22,26 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from schemathesis.config import SchemathesisConfig
 
 from chizai.cases.models import SupportCase
 from chizai.cases.tests import fixtures_cases as fx
 from chizai.kpis.models import Kpi, Target
 
-SCHEMA = schemathesis.openapi.from_path(Path(settings.PROJECT_DIR) / "openapi.yaml")
+# Every check schemathesis has, on generated valid and invalid requests. One allowance: a write may be refused
+# with a 400 for what no schema can state, because it depends on stored data (an organisation code that does not
+# exist, a year outside the plan, company and new_company both given). Reads get no such allowance: a query the
+# schema allows is answered.
+CONFIG = SchemathesisConfig.from_str(
+    """
+[[operations]]
+include-method-regex = "^(POST|PUT|PATCH)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+"""
+)
+SCHEMA = schemathesis.openapi.from_path(Path(settings.PROJECT_DIR) / "openapi.yaml", config=CONFIG)
 APP = get_wsgi_application()
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
+SCHEMA.app = APP
 cases_data = fx.cases_data
 cases_today = fx.cases_today
 
@@ -69,6 +80,7 @@ def fuzz_world(db: None, make_kpi: Callable[..., Kpi], cases_data: fx.CasesData,
         "/api/cases/": list(SupportCase.objects.values_list("pk", flat=True)),
         "/api/plans/": [plan3.number, 90],
         "tokens": tokens,
+        "calls": 0,
     }
 
 
@@ -92,5 +104,8 @@ def _aim_at_real_rows(case: Any, world: dict[str, Any]) -> None:
 def test_it_never_answers_a_generated_request_with_a_server_error(case: Any, fuzz_world: dict[str, Any]) -> None:
     if case.path_parameters:
         _aim_at_real_rows(case, fuzz_world)
-    for token in fuzz_world["tokens"]:
-        case.call_and_validate(app=APP, headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+    # The examples alternate between a prefecture's editor and a JPO administrator: both are covered at half
+    # the cost of sending every example twice.
+    fuzz_world["calls"] += 1
+    token = fuzz_world["tokens"][fuzz_world["calls"] % len(fuzz_world["tokens"])]
+    case.call_and_validate(headers={"Authorization": f"Token {token}"})

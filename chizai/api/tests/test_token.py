@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -61,3 +62,23 @@ def test_it_revokes_a_token(client: Any, login: Any, tokyo_editor: Any) -> None:
     assert api_status(key) == 401
     assert not Token.objects.filter(user=tokyo_editor).exists()
     assert AuditEntry.objects.filter(action="api.token.revoked", actor=tokyo_editor).count() == 1
+
+
+def test_it_audits_a_token_created_and_deleted_in_the_admin_without_the_key(
+    admin_client: Any, tokyo_editor: Any
+) -> None:
+    response = admin_client.post("/admin/authtoken/tokenproxy/add/", {"user": tokyo_editor.pk})
+
+    assert response.status_code == 302
+    token = Token.objects.get(user=tokyo_editor)
+    created = AuditEntry.objects.get(action="api.token.created", object_id=str(tokyo_editor.pk))
+    assert created.reason == "管理画面" and created.actor is not None
+    assert token.key not in json.dumps([created.changes, created.object_repr], ensure_ascii=False)
+    admin_client.get("/admin/authtoken/tokenproxy/")  # shows the new key once, in the message of its creation
+    assert token.key not in admin_client.get("/admin/authtoken/tokenproxy/").content.decode()
+    assert not LogEntry.objects.filter(object_repr__contains=token.key).exists()
+
+    response = admin_client.post(f"/admin/authtoken/tokenproxy/{tokyo_editor.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302 and not Token.objects.filter(user=tokyo_editor).exists()
+    assert AuditEntry.objects.filter(action="api.token.revoked", reason="管理画面").count() == 1

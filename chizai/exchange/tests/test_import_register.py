@@ -260,3 +260,12 @@ def test_another_prefectures_register_row_is_refused(make_plan, tokyo_editor, wr
         "大阪府のデータを取り込む権限がありません。",
     )
     assert not Kpi.objects.filter(plan=plan).exists()
+
+
+def test_an_overlong_kpi_name_is_refused_in_japanese(make_plan, tokyo_editor, write_xlsx, import_file):
+    row = ["東京都", "あ" * 1001, "回", "毎年度", "", "", "2024", "40", ""]
+
+    report = import_file(write_xlsx({"KPI一覧": [REGISTER_HEADER, row]}), user=tokyo_editor, plan=make_plan())
+
+    assert [p.message for p in report.problems] == ["KPI名は1,000文字以内で入力してください。"]
+    assert not report.applied

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from chizai.audit.context import current_request_id
 from chizai.audit.models import AuditEntry
@@ -124,39 +124,39 @@ def test_it_saves_a_ratio_from_numerator_and_denominator(make_kpi, jpo_admin):
 
 
 @pytest.mark.django_db
-def test_it_refuses_the_second_of_two_edits_made_from_the_same_version(tokyo_kpi, tokyo_editor, kanagawa_editor):
+def test_it_refuses_the_second_of_two_edits_made_from_the_same_version(tokyo_kpi, tokyo_editor, jpo_admin):
     save(tokyo_kpi, 10, actor=tokyo_editor, expected_version=0)
     seen_by_both = Actual.objects.get(kpi=tokyo_kpi).version
     assert seen_by_both == 1
 
     save(tokyo_kpi, 11, actor=tokyo_editor, expected_version=seen_by_both)
     with pytest.raises(ConflictError) as raised:
-        save(tokyo_kpi, 99, actor=kanagawa_editor, expected_version=seen_by_both)
+        save(tokyo_kpi, 99, actor=jpo_admin, expected_version=seen_by_both)
 
     assert raised.value.message == CONFLICT_MESSAGE
     assert "他の利用者が同じ値を更新しています" in str(raised.value)
     actual = Actual.objects.get(kpi=tokyo_kpi)
     assert (actual.value, actual.version) == (D(11), 2), "the first user's value is kept"
-    assert not AuditEntry.objects.filter(actor=kanagawa_editor).exists()
+    assert not AuditEntry.objects.filter(actor=jpo_admin).exists()
 
 
 @pytest.mark.django_db
-def test_it_refuses_to_create_an_actual_someone_created_meanwhile(tokyo_kpi, tokyo_editor, kanagawa_editor):
+def test_it_refuses_to_create_an_actual_someone_created_meanwhile(tokyo_kpi, tokyo_editor, jpo_admin):
     save(tokyo_kpi, 10, actor=tokyo_editor, expected_version=0)
 
     with pytest.raises(ConflictError):
-        save(tokyo_kpi, 20, actor=kanagawa_editor, expected_version=0)
+        save(tokyo_kpi, 20, actor=jpo_admin, expected_version=0)
 
     assert Actual.objects.get(kpi=tokyo_kpi).value == D(10)
 
 
 @pytest.mark.django_db
-def test_it_refuses_to_delete_an_actual_changed_since_it_was_seen(tokyo_kpi, tokyo_editor, kanagawa_editor):
+def test_it_refuses_to_delete_an_actual_changed_since_it_was_seen(tokyo_kpi, tokyo_editor, jpo_admin):
     save(tokyo_kpi, 10, actor=tokyo_editor, expected_version=0)
     save(tokyo_kpi, 11, actor=tokyo_editor, expected_version=1)
 
     with pytest.raises(ConflictError):
-        save(tokyo_kpi, None, actor=kanagawa_editor, expected_version=1)
+        save(tokyo_kpi, None, actor=jpo_admin, expected_version=1)
 
     assert Actual.objects.filter(kpi=tokyo_kpi).exists()
 
@@ -228,14 +228,14 @@ def test_it_creates_updates_and_deletes_an_evaluation_with_audit(tokyo_kpi, toky
 
 
 @pytest.mark.django_db
-def test_it_refuses_an_evaluation_changed_since_it_was_seen(tokyo_kpi, tokyo_editor, kanagawa_editor):
+def test_it_refuses_an_evaluation_changed_since_it_was_seen(tokyo_kpi, tokyo_editor, jpo_admin):
     actions.save_evaluation(
         kpi=tokyo_kpi, start_year=2023, end_year=2023, text="最初", expected_version=0, actor=tokyo_editor
     )
 
     with pytest.raises(ConflictError):
         actions.save_evaluation(
-            kpi=tokyo_kpi, start_year=2023, end_year=2023, text="別の人", expected_version=0, actor=kanagawa_editor
+            kpi=tokyo_kpi, start_year=2023, end_year=2023, text="別の人", expected_version=0, actor=jpo_admin
         )
 
     assert Evaluation.objects.get(kpi=tokyo_kpi).text == "最初"
@@ -290,3 +290,11 @@ def test_it_refuses_subset_halves_that_add_up_to_more_than_the_parents_year(core
 
     assert "11件" in raised.value.messages[0] and "10件" in raised.value.messages[0]
     assert Actual.objects.get(kpi=discovery, half=HalfChoice.SECOND).value == 5
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_actual_of_another_organisation(tokyo_kpi, kanagawa_editor):
+    with pytest.raises(PermissionDenied):
+        save(tokyo_kpi, 5, actor=kanagawa_editor, expected_version=0)
+
+    assert not Actual.objects.filter(kpi=tokyo_kpi).exists()

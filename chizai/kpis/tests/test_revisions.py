@@ -10,17 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from chizai.audit.models import AuditEntry
 from chizai.kpis import achievement
+from chizai.kpis.actions import propose_revision, report_revision, withdraw_revision
 from chizai.kpis.models import Kpi, KpiRevision, Notice, RevisionStatus, Target
 from chizai.kpis.report import plan_report_markdown
-from chizai.kpis.revisions import (
-    name_for_year,
-    propose_revision,
-    report_revision,
-    revision_note,
-    revision_summary,
-    withdraw_revision,
-)
-from chizai.meetings.models import LiaisonMeeting
+from chizai.kpis.revisions import name_for_year, revision_note, revision_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +49,6 @@ def propose(kpi: Kpi, actor, **overrides) -> KpiRevision:
     }
     arguments.update(overrides)
     return propose_revision(**arguments)
-
-
-def meeting_of(bureau, plan, title: str = "関東地域知財支援連絡会議") -> LiaisonMeeting:
-    return LiaisonMeeting.objects.create(
-        bureau=bureau, plan=plan, fiscal_year=2024, title=title, held_on=datetime.date(2024, 7, 10)
-    )
 
 
 # --- Proposing ---------------------------------------------------------------------------------------------
@@ -249,24 +236,6 @@ def test_it_lets_only_the_blocks_bureau_or_jpo_report_a_regional_revision(
     revision.refresh_from_db()
     assert (revision.status == RevisionStatus.REPORTED) is allowed
     assert (targets_of(tokyo_kpi)[2024] == 40) is allowed
-
-
-def test_it_records_the_liaison_meeting_that_the_revision_was_reported_at(tokyo_kpi, tokyo_editor, kanto_reviewer, org):
-    meeting = meeting_of(org("bureau-kanto"), tokyo_kpi.plan)
-
-    report_revision(revision=propose(tokyo_kpi, tokyo_editor), actor=kanto_reviewer, meeting=meeting)
-
-    assert KpiRevision.objects.get().meeting == meeting
-
-
-def test_it_refuses_a_meeting_of_another_block(tokyo_kpi, tokyo_editor, jpo_admin, org):
-    meeting = meeting_of(org("bureau-kinki"), tokyo_kpi.plan, title="近畿地域知財支援連絡会議")
-
-    with pytest.raises(ValidationError) as raised:
-        report_revision(revision=propose(tokyo_kpi, tokyo_editor), actor=jpo_admin, meeting=meeting)
-
-    assert raised.value.messages == ["この見直しは関東ブロックの地域連絡会議で報告してください。"]
-    assert targets_of(tokyo_kpi)[2024] == 30
 
 
 def test_it_does_not_report_a_revision_twice(tokyo_kpi, tokyo_editor, kanto_reviewer):

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from chizai.kpis.actions import propose_revision, report_revision
 from chizai.kpis.models import Kpi, KpiRevision, Notice, RevisionStatus, Target
-from chizai.kpis.revisions import propose_revision, report_revision
 from chizai.kpis.tests import fixtures_views as fx
 from chizai.kpis.tests.fixtures_views import TOKYO_KPI_NAME, text_of
 
@@ -289,28 +289,6 @@ def test_it_hides_a_revision_from_those_who_may_not_see_its_kpi(client, login, v
     assert client.post(url, {"action": "withdraw"}).status_code == 404
 
 
-def test_it_links_the_liaison_meeting_a_revision_was_reported_at(
-    client, login, views_data, tokyo_editor, kanto_reviewer, org
-):
-    from chizai.meetings.models import LiaisonMeeting
-
-    meeting = LiaisonMeeting.objects.create(
-        bureau=org("bureau-kanto"),
-        plan=views_data.plan3,
-        fiscal_year=2024,
-        title="令和6年度 関東地域連絡会議",
-        held_on="2024-07-10",
-    )
-    revision = propose_tokyo(views_data, tokyo_editor)
-    report_revision(revision=revision, actor=kanto_reviewer, meeting=meeting)
-    login(client, tokyo_editor)
-
-    page = text_of(client.get(reverse("kpis:revision_detail", args=[revision.pk])))
-
-    assert f'href="{reverse("meetings:meeting_detail", args=[meeting.pk])}"' in page
-    assert "令和6年度 関東地域連絡会議" in page
-
-
 # --- Central KPIs: reported by JPO, announced to every body ---------------------------------------------------
 
 
@@ -406,3 +384,15 @@ def test_it_links_the_proposal_form_for_the_owners_editor_only(client, login, vi
     page = text_of(client.get(kpi_url))
     assert propose_url not in page
     assert "見直しはありません。" in page
+
+
+def test_it_refuses_an_overlong_reason_in_japanese(client, login, views_data, tokyo_editor):
+    login(client, tokyo_editor)
+    url = reverse("kpis:revision_propose", args=[views_data.tokyo.pk])
+
+    response = client.post(
+        url, {"effective_year": 2024, "new_name": NEW_NAME, "vision_change": "あ" * 4001, "target_2024": "14"}
+    )
+
+    assert "見直しの理由は4,000文字以内で入力してください。" in text_of(response)
+    assert not KpiRevision.objects.exists()

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import KpiRevision, Target
 from chizai.meetings import actions
-from chizai.meetings.models import Decision
+from chizai.meetings.models import AgendaSnapshot, Decision, LiaisonMeeting
 from chizai.meetings.tests.conftest import meeting_audits
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,45 @@ def test_it_numbers_decisions_and_removes_one_with_an_audit_entry(kanto_meeting,
 def test_it_refuses_decisions_by_a_prefecture(kanto_meeting, tokyo_editor):
     with pytest.raises(PermissionDenied):
         actions.add_decision(meeting=kanto_meeting, text="勝手な決定", actor=tokyo_editor)
+
+
+def test_it_refuses_minutes_and_decisions_longer_than_their_limits(kanto_meeting, kanto_reviewer):
+    with pytest.raises(ValidationError, match="議事録は20,000文字以内で入力してください"):
+        actions.update_meeting(
+            meeting=kanto_meeting, changes={"minutes": "あ" * 20001}, expected_version=1, actor=kanto_reviewer
+        )
+    with pytest.raises(ValidationError, match="決定事項は4,000文字以内で入力してください"):
+        actions.add_decision(meeting=kanto_meeting, text="あ" * 4001, actor=kanto_reviewer)
+
+    kanto_meeting.refresh_from_db()
+    assert kanto_meeting.minutes == "" and not kanto_meeting.decisions.exists()
+
+
+def test_it_keeps_the_agenda_once_when_the_minutes_of_a_held_meeting_are_recorded(
+    kanto_meeting, kanto_reviewer, regional_kpi, make_revision
+):
+    revision = make_revision(regional_kpi("pref-13", {2024: 10}))
+    actions.add_decision(meeting=kanto_meeting, text="了承した。", revision=revision, actor=kanto_reviewer)
+
+    actions.update_meeting(meeting=kanto_meeting, changes={"minutes": "記録"}, expected_version=1, actor=kanto_reviewer)
+    actions.update_meeting(
+        meeting=kanto_meeting, changes={"minutes": "記録2"}, expected_version=2, actor=kanto_reviewer
+    )
+
+    snapshot = AgendaSnapshot.objects.get(meeting=kanto_meeting)
+    assert snapshot.as_of == kanto_meeting.held_on
+    assert [row["pk"] for row in snapshot.content["pending_revisions"]] == [revision.pk]  # reported here: discussed
+    assert meeting_audits(kanto_meeting, "meetings.agenda.frozen").get().actor == kanto_reviewer
+    assert actions.freeze_agenda(meeting=kanto_meeting, actor=kanto_reviewer) is None
+
+
+def test_it_deletes_a_meeting_auditing_every_row_it_removes(kanto_meeting, jpo_admin):
+    actions.add_decision(meeting=kanto_meeting, text="次回は秋に開催する。", actor=jpo_admin)
+    invited = kanto_meeting.attendances.count()
+
+    actions.delete_meeting(meeting=kanto_meeting, actor=jpo_admin)
+
+    assert not LiaisonMeeting.objects.filter(pk=kanto_meeting.pk).exists()
+    assert meeting_audits(kanto_meeting, "meetings.attendance.deleted").count() == invited
+    assert meeting_audits(kanto_meeting, "meetings.decision.deleted").count() == 1
+    assert meeting_audits(kanto_meeting, "meetings.meeting.deleted").count() == 1

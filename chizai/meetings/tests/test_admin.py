@@ -60,3 +60,13 @@ def test_it_audits_attendance_deleted_in_the_admin(admin_client, kanto_meeting):
     assert response.status_code == 302 and not kanto_meeting.attendances.filter(pk=row.pk).exists()
     entry = meeting_audits(kanto_meeting, "meetings.attendance.deleted").get()
     assert entry.changes["organization"] == ["window-13", None]
+
+
+def test_it_deletes_a_meeting_in_the_admin_through_the_writer(admin_client, kanto_meeting):
+    url = reverse("admin:meetings_liaisonmeeting_delete", args=[kanto_meeting.pk])
+
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert meeting_audits(kanto_meeting, "meetings.meeting.deleted").get().reason == "管理画面"
+    assert meeting_audits(kanto_meeting, "meetings.attendance.deleted").count() == 25

@@ -414,3 +414,76 @@ def test_it_lets_jpo_edit_any_meeting(client, login, jpo_admin, kinki_meeting):
     assert response.status_code == 302
     kinki_meeting.refresh_from_db()
     assert kinki_meeting.minutes == "記録"
+
+
+# --- a held meeting keeps its agenda (issue 9, defect 8) ----------------------------------------------------
+
+
+def agenda_section(response) -> str:
+    page = text(response)
+    return page[page.index("議題（資料）") : page.index("出席 関係主体")]
+
+
+def test_it_keeps_a_held_meetings_agenda_as_of_its_date_whatever_the_data_becomes(
+    client, login, kanto_reviewer, agenda_data, regional_kpi, make_revision, make_evaluation
+):
+    meeting = LiaisonMeeting.objects.get()  # held on 2024-07-10
+    actions.update_meeting(
+        meeting=meeting, changes={"minutes": "各都県の進捗を共有した。"}, expected_version=1, actor=kanto_reviewer
+    )
+    login(client, kanto_reviewer)
+    held = agenda_section(client.get(detail_url(meeting)))
+
+    later = regional_kpi("pref-13", {2024: 5}, {2024: 9}, name="会議の後に登録したKPI")
+    make_revision(later, new_name="会議の後に提案した見直し")
+    make_evaluation("pref-13", 2024, "H2", advanced_practice="会議の後に共有した取組", improvements="会議の後の改善策")
+    actions.add_decision(meeting=meeting, text="了承した。", revision=agenda_data["revision"], actor=kanto_reviewer)
+    shown = agenda_section(client.get(detail_url(meeting)))
+
+    assert shown == held
+    assert "2024年7月10日時点" in shown and "2025年6月1日時点" not in shown
+    assert "東京都 知財経営支援を受けた中小企業・スタートアップ数" in shown  # reported at this meeting: on its agenda
+    assert "会議の後に提案した見直し" not in shown and "会議の後に共有した取組" not in shown
+    assert "東京都 1項目 0項目 0項目 1項目" in shown  # FY2024 was under way on the meeting's date
+
+
+def test_it_shows_a_meeting_to_come_the_agenda_of_today(client, login, kanto_reviewer, monkeypatch, plan3, org):
+    monkeypatch.setattr(actions, "_today", lambda: AFTER_FY2024)
+    meeting = actions.create_meeting(
+        bureau=org("bureau-kanto"),
+        plan=plan3,
+        fiscal_year=2025,
+        kind="regular",
+        title="令和7年度 関東地域連絡会議",
+        held_on=datetime.date(2025, 7, 10),
+        venue="",
+        actor=kanto_reviewer,
+    )
+    actions.update_meeting(meeting=meeting, changes={"minutes": "（準備中）"}, expected_version=1, actor=kanto_reviewer)
+    login(client, kanto_reviewer)
+
+    shown = agenda_section(client.get(detail_url(meeting)))
+
+    assert "2025年6月1日時点" in shown and "会議の後にデータが変わっても" not in shown
+    assert not hasattr(LiaisonMeeting.objects.get(pk=meeting.pk), "agenda_snapshot")
+
+
+def test_it_refuses_minutes_longer_than_the_limit_in_japanese(client, login, kanto_reviewer, kanto_meeting):
+    login(client, kanto_reviewer)
+
+    response = client.post(
+        edit_url(kanto_meeting),
+        {"title": "関東", "kind": "regular", "held_on": "2024-07-10", "minutes": "あ" * 20001, "version": 1},
+    )
+
+    assert response.status_code == 422 and "議事録は20,000文字以内で入力してください。" in text(response)
+    kanto_meeting.refresh_from_db()
+    assert kanto_meeting.minutes == ""
+
+
+def test_it_lists_every_year_for_a_year_it_cannot_read(client, login, jpo_admin, kanto_meeting):
+    login(client, jpo_admin)
+
+    for year in ("99999999999999999999999", "２０２４", "abc"):
+        response = client.get(LIST_URL, {"year": year})
+        assert response.status_code == 200 and "関東地域連絡会議" in text(response)

@@ -179,7 +179,7 @@ def test_it_needs_the_same_number_of_queries_for_any_number_of_kpis(
 
 
 def test_it_annotates_a_revised_central_target(client, login, jpo_admin, tokyo_editor):
-    from chizai.kpis.revisions import propose_revision, report_revision
+    from chizai.kpis.actions import propose_revision, report_revision
 
     plan3 = load_plan_file(Path(settings.PROJECT_DIR) / "plans" / "3rd_regional_ip_action_plan.yaml").plan
     core = Kpi.objects.get(plan=plan3, code="core-model-case-support")

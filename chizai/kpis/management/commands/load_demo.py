@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def format_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     """A plain-text table whose columns line up with full-width (Japanese) characters."""
     widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]]
