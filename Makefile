@@ -1,6 +1,6 @@
 # chizai — developer entry points. GNU make.
 #   make run    set everything up and serve on http://127.0.0.1:$(PORT)/
-#   make test   install what the tests need, lint, run the suite on SQLite and PostgreSQL
+#   make test   install what the tests need, lint, types, layers, deploy check, the suite on SQLite and PostgreSQL
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -25,7 +25,7 @@ endef
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
-	@echo "make test           system packages, ruff, pytest on SQLite, then on a throwaway PostgreSQL"
+	@echo "make test           system packages, ruff, mypy, import-linter, check --deploy, pytest on SQLite, then PostgreSQL"
 	@echo "make test-sqlite    pytest on SQLite only"
 	@echo "make test-postgres  pytest on the throwaway PostgreSQL only"
 	@echo "make lint           ruff check + ruff format --check"
@@ -68,6 +68,8 @@ run: install
 test: install
 	scripts/system-deps.sh chromium postgresql
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@$(MAKE) --no-print-directory typecheck layers check-deploy
 	@$(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite: install

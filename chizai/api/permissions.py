@@ -9,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from chizai.kpis.models import Kpi, KpiKind
 from chizai.organizations.models import Organization
-from chizai.organizations.permissions import can_edit_organization, is_jpo_admin
+from chizai.organizations.permissions import can_edit_organization, edits_somewhere, is_jpo_admin
 from chizai.organizations.types import AnyUser
 
 
@@ -34,3 +34,9 @@ def check_regional_kpi_writer(user: AnyUser, kpi: Kpi) -> None:
 def check_regional_owner(user: AnyUser, owner: Organization) -> None:
     if not can_edit_organization(user, owner):
         raise PermissionDenied("この関係主体のKPIを登録・変更する権限がありません。")
+
+
+def check_any_writer(user: AnyUser) -> None:
+    """Refuse a write before its body is read when the user may write nothing at all (a viewer)."""
+    if not edits_somewhere(user):
+        raise PermissionDenied("閲覧の権限しかないため、登録・変更はできません。")

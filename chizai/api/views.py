@@ -168,6 +168,7 @@ class KpiList(StrictQuery, KpiContextMixin, generics.ListCreateAPIView[Kpi]):
 
     @extend_schema(request=api.KpiWriteSerializer, responses={201: api.KpiSerializer, **errors(400, 403)})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        permissions.check_any_writer(request.user)
         serializer = api.KpiWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

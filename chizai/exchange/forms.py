@@ -86,7 +86,7 @@ class UploadForm(forms.Form):
         pk = self.cleaned_data.get("organization")
         return self.organizations[pk] if pk is not None else None
 
-    def save(self, *, user: Any) -> ImportJob:
+    def create_job(self, *, user: Any) -> ImportJob:
         """The upload stored with its job; its SHA-256 is computed while the file is written."""
         upload: UploadedFile[bytes] = self.cleaned_data["file"]
         original_name = PurePath(upload.name or "upload").name[:255]

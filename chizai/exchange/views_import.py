@@ -44,7 +44,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied("取り込める関係主体がありません。")
         form = UploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
-            job = form.save(user=request.user)
+            job = form.create_job(user=request.user)
             jobs.start_check(job)
             return redirect("exchange:import_detail", pk=job.pk)
     elif can_import:

@@ -46,7 +46,7 @@ from chizai.kpis.models import (
     Target,
 )
 from chizai.lib.fiscal import fiscal_year_end
-from chizai.organizations.demo_users import CAST, CAST_PASSWORD, create_cast
+from chizai.organizations.demo_users import CAST, CAST_PASSWORD, create_cast, make_superuser
 from chizai.organizations.models import Membership, Organization, OrganizationKind
 
 PLAN_NUMBER = 3
@@ -505,10 +505,7 @@ def _ensure_users(summary: DemoSummary, reset_passwords: bool) -> None:
     summary.users_created = [m.username for m in CAST if m.username not in before]
     if not reset_passwords:
         summary.users_kept_password = [m.username for m in CAST if m.username in before]
-    admin = User.objects.get(username=SUPERUSER)
-    if not (admin.is_staff and admin.is_superuser):
-        admin.is_staff = admin.is_superuser = True
-        admin.save(update_fields=["is_staff", "is_superuser"])
+    make_superuser(SUPERUSER)
 
 
 def _get_plan() -> Plan:

@@ -93,6 +93,8 @@ def _target_rows(revision: KpiRevision) -> list[dict[str, Any]]:
 
 
 def _transition(request: HttpRequest, revision: KpiRevision) -> HttpResponse:
+    if not (revisions.may_report(request.user, revision.kpi) or revisions.can_propose(request.user, revision.kpi)):
+        raise PermissionDenied("この見直しを報告・取り下げる権限がありません。")
     action = request.POST.get("action")
     try:
         if action == "report":

@@ -96,3 +96,12 @@ def demo_member(
         user.save(update_fields=["password"])
     Membership.objects.update_or_create(user=user, organization=organization, defaults={"role": role})
     return user, created
+
+
+def make_superuser(username: str) -> None:
+    """Give a demo user the Django admin (is_staff and is_superuser); nothing is written when it has both."""
+    User = get_user_model()
+    user = User.objects.get(username=username)
+    if not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])

@@ -35,7 +35,7 @@ from chizai.lib.fiscal import Half
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import can_edit_organization, is_jpo_admin, primary_organization
 from chizai.organizations.types import Actor
-from chizai.pdca import rules
+from chizai.pdca.access import can_edit
 from chizai.pdca.models import (
     TEXT_MAX_LENGTH,
     KpiRating,
@@ -173,7 +173,7 @@ def save_evaluation(
 ) -> SelfEvaluation:
     """Save the texts and per-KPI ratings (rating, reason) of an evaluation being written."""
     current = SelfEvaluation.objects.select_for_update().select_related("period", "organization").get(pk=evaluation.pk)
-    if actor is None or not rules.can_edit(actor, current):
+    if actor is None or not can_edit(actor, current):
         raise PermissionDenied("この自己評価は編集できません。")
     if current.version != expected_version:
         raise ConflictError()
@@ -309,6 +309,3 @@ def record_reminder(
         if created:
             send()
     return created
-
-
-rules.use_writers(freeze_figures=freeze_figures, record_transition=record_transition)  # the table's side effects

@@ -8,7 +8,6 @@ Regional bodies go through their bureau; central bodies (JPO, INPIT) go straight
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -19,12 +18,14 @@ from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import (
     EDIT_ROLES,
     REVIEW_ROLES,
-    can_edit_organization,
     is_block_reviewer,
     is_jpo_reviewer,
     organizations_where,
 )
 from chizai.organizations.types import Actor, AnyUser
+from chizai.pdca.access import can_edit as can_edit  # part of the permission shape pages ask here
+from chizai.pdca.access import writes_for
+from chizai.pdca.actions import freeze_figures, record_transition
 from chizai.pdca.models import EDITABLE_STATUSES, SelfEvaluation, Status
 from chizai.pdca.table import evaluation_rows
 from chizai.workflow import Rule, Workflow, register
@@ -45,8 +46,7 @@ def missing_for_submission(evaluation: SelfEvaluation, today: datetime.date) -> 
     return problems
 
 
-def _writes(user: AnyUser, evaluation: SelfEvaluation) -> bool:
-    return can_edit_organization(user, evaluation.organization)
+_writes = writes_for
 
 
 def _confirms(user: AnyUser, evaluation: SelfEvaluation) -> bool:
@@ -77,24 +77,12 @@ def _accepted_at(evaluation: SelfEvaluation, actor: Actor, now: datetime.datetim
     return {"accepted_at": now}
 
 
-# The table's side effects write rows (the frozen figures, the transition record), so their writers live in
-# chizai.pdca.actions, which imports this module for the permission rules: actions plugs them in here when it
-# is imported (PdcaConfig.ready() imports it), and this module never imports actions.
-_writers: dict[str, Callable[..., Any]] = {}
-
-
-def use_writers(*, freeze_figures: Callable[..., Any], record_transition: Callable[..., Any]) -> None:
-    _writers.update(freeze_figures=freeze_figures, record_transition=record_transition)
-
-
 def _freeze_figures(evaluation: SelfEvaluation, actor: Actor, comment: str) -> None:
-    _writers["freeze_figures"](evaluation=evaluation)
+    freeze_figures(evaluation=evaluation)
 
 
 def _record(evaluation: SelfEvaluation, from_status: str, to_status: str, actor: Actor, comment: str) -> None:
-    _writers["record_transition"](
-        evaluation=evaluation, from_status=from_status, to_status=to_status, actor=actor, comment=comment
-    )
+    record_transition(evaluation=evaluation, from_status=from_status, to_status=to_status, actor=actor, comment=comment)
 
 
 def _describe(evaluation: SelfEvaluation, state: str) -> str | None:
@@ -192,11 +180,6 @@ EVALUATION_WORKFLOW = register(
 
 
 # --- the permission shape -------------------------------------------------------------------------------------
-
-
-def can_edit(user: AnyUser, evaluation: SelfEvaluation) -> bool:
-    """Write the texts and ratings: the organisation's editors, while the evaluation is with it."""
-    return evaluation.is_editable and _writes(user, evaluation)
 
 
 def can_submit(user: AnyUser, evaluation: SelfEvaluation) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from chizai.organizations.demo_users import CAST, CAST_PASSWORD, CAST_USERNAMES
 from chizai.organizations.models import Membership, Organization
 from chizai.organizations.permissions import (
     can_edit_organization,
@@ -15,7 +16,6 @@ from chizai.organizations.permissions import (
     scope_filter,
     sees_everything,
 )
-from chizai.testing import CAST, CAST_PASSWORD, CAST_USERNAMES
 
 CENTRAL = {"jpo", "inpit"}
 KANTO = ["08", "09", "10", "11", "12", "13", "14", "15", "19", "20", "22"]
