@@ -44,13 +44,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 # Today's offenders, per file, while the helpers convert their apps (ISSUE9 §1). The lead empties this list.
-PENDING: dict[str, set[str]] = {
-    # Bulk audit entries go through chizai.audit.log.save_entries.
-    "chizai/cases/actions.py": {"AuditEntry.objects.bulk_create"},
-    "chizai/cases/admin.py": {"formset.save"},
-    "chizai/cases/model_cases.py": {"ModelCase.objects.create", "current.save", "model_case.save"},
-    "chizai/pdca/demo.py": {"Membership.objects.get_or_create", "User.objects.create"},
-}
+PENDING: dict[str, set[str]] = {}
 
 
 @dataclass(frozen=True)
