@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "chizai.cases",
     "chizai.exchange",
     "chizai.api",
+    "chizai.ops",
 ]
 
 MIDDLEWARE = [
@@ -143,9 +144,11 @@ CHIZAI_IMPORT_INLINE_BYTES = int(env_str("CHIZAI_IMPORT_INLINE_BYTES", str(512 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# API tokens expire after this many days at most; a user may choose a shorter life on the token page.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "chizai.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -164,6 +167,8 @@ SPECTACULAR_SETTINGS = {
         "権限と監査記録は画面と同じです。\n\n"
         "**認証**: [APIトークンの画面（/api/token/）](/api/token/)でトークンを発行し、"
         "HTTP ヘッダー `Authorization: Token <トークン>` を付けて要求してください。"
+        "トークンには有効期限があり（期限切れは 401）、パスワードを変更すると無効になります。"
+        "読み取り専用のトークンで登録・変更・削除を要求すると 403 を返します。"
         "ログイン中のブラウザーからは、この画面でそのまま試せます。\n\n"
         '**数値**: 実績・目標の値は文字列でも受け付けます（例: "1,234"、"１２３４"、"1234件"）。\n\n'
         "**同時更新**: 更新には取得したときの版（version、まだ無い値は 0）を添えます。"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.test import Client
-from rest_framework.authtoken.models import Token
+
+from chizai.api.actions import issue_token
 
 
 def test_it_forbids_storing_a_signed_in_page(db, tokyo_editor):
@@ -23,7 +24,7 @@ def test_it_forbids_storing_an_export(db, tokyo_editor):
 
 
 def test_it_forbids_storing_an_api_answer_to_a_token(db, tokyo_editor):
-    token = Token.objects.create(user=tokyo_editor)
+    token = issue_token(user=tokyo_editor, actor=tokyo_editor)
     response = Client().get("/api/plans/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]

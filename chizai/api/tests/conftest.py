@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from chizai.api.actions import issue_token, token_of
 from chizai.kpis.models import Kpi, KpiKind
 from chizai.kpis.tests.conftest import *  # noqa: F403  (plan and KPI factories: make_kpi, make_plan, plan3 …)
 
@@ -20,7 +20,7 @@ def api(db: None) -> Callable[[str], APIClient]:
 
     def client_for(username: str) -> APIClient:
         user = get_user_model().objects.get(username=username)
-        token, _ = Token.objects.get_or_create(user=user)
+        token = token_of(user) or issue_token(user=user, actor=user)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return client

@@ -21,9 +21,9 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 
+from chizai.api.actions import issue_token, token_of
 from chizai.cases.models import SupportCase
 from chizai.cases.tests import fixtures_cases as fx
 from chizai.kpis.models import Kpi, Target
@@ -73,7 +73,8 @@ def fuzz_world(db: None, make_kpi: Callable[..., Kpi], cases_data: fx.CasesData,
         make_kpi(owner="pref-27", targets={2023: 20}, actuals={2023: 25}),
         make_kpi(owner="pref-13", counting_rule="cases_regional", targets={2023: 5}),
     ]
-    tokens = [Token.objects.get_or_create(user=fx.user(name))[0].key for name in ("tokyo_editor", "jpo_admin")]
+    users = [fx.user(name) for name in ("tokyo_editor", "jpo_admin")]
+    tokens = [(token_of(user) or issue_token(user=user, actor=user)).key for user in users]
     return {
         "/api/kpis/": [kpi.pk for kpi in kpis],
         "/api/targets/": list(Target.objects.filter(kpi__in=kpis).values_list("pk", flat=True)),

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.forms import PasswordChangeForm
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from chizai.api.actions import issue_token
+from chizai.api.authentication import EXPIRED, READ_ONLY
+from chizai.api.models import TokenPolicy
 from chizai.audit.models import AuditEntry
 
 
@@ -82,3 +88,117 @@ def test_it_audits_a_token_created_and_deleted_in_the_admin_without_the_key(
 
     assert response.status_code == 302 and not Token.objects.filter(user=tokyo_editor).exists()
     assert AuditEntry.objects.filter(action="api.token.revoked", reason="管理画面").count() == 1
+
+
+def kpi_write_status(key: str) -> int:
+    return APIClient(HTTP_AUTHORIZATION=f"Token {key}").post("/api/kpis/", {}, format="json").status_code
+
+
+def test_it_gives_a_token_90_days_unless_the_user_picks_fewer(client: Any, login: Any, tokyo_editor: Any) -> None:
+    login(client, tokyo_editor)
+    issue(client)
+    life = TokenPolicy.objects.get(token__user=tokyo_editor).expires_at - timezone.now()
+    assert datetime.timedelta(days=89, hours=23) < life <= datetime.timedelta(days=90)
+
+    client.post("/api/token/", {"action": "issue", "days": "7"})
+    life = TokenPolicy.objects.get(token__user=tokyo_editor).expires_at - timezone.now()
+    assert life <= datetime.timedelta(days=7)
+    assert "有効期限" in client.get("/api/token/").content.decode()
+
+
+def test_it_refuses_a_life_longer_than_the_deployment_allows(
+    client: Any, login: Any, tokyo_editor: Any, settings: Any
+) -> None:
+    settings.API_TOKEN_DAYS = 30
+    login(client, tokyo_editor)
+    response = client.post("/api/token/", {"action": "issue", "days": "31"}, follow=True)
+    assert "1日から30日まで" in response.content.decode()
+    assert not Token.objects.filter(user=tokyo_editor).exists()
+
+
+def test_it_answers_401_in_japanese_to_an_expired_token(client: Any, login: Any, tokyo_editor: Any) -> None:
+    login(client, tokyo_editor)
+    key = issue(client)
+    TokenPolicy.objects.filter(token_id=key).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+
+    response = APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/plans/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": EXPIRED, "errors": {}}
+
+
+def test_it_refuses_a_token_made_without_a_policy(tokyo_editor: Any) -> None:
+    token = Token.objects.create(user=tokyo_editor)
+    assert api_status(token.key) == 401
+
+
+def test_it_lets_a_read_only_token_read_but_not_write(client: Any, login: Any, tokyo_editor: Any) -> None:
+    login(client, tokyo_editor)
+    client.post("/api/token/", {"action": "issue", "read_only": "on"})
+    key = Token.objects.get(user=tokyo_editor).key
+    api_client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert api_client.get("/api/kpis/").status_code == 200
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(api_client, method)("/api/kpis/1/", {}, format="json")
+        assert response.status_code == 403, method
+        assert response.json() == {"detail": READ_ONLY, "errors": {}}
+    assert "読み取り専用" in client.get("/api/token/").content.decode()
+
+
+def test_it_lets_a_full_token_write(client: Any, login: Any, tokyo_editor: Any) -> None:
+    login(client, tokyo_editor)
+    key = issue(client)
+    assert kpi_write_status(key) == 400  # the empty body is refused, not the token
+
+
+def test_it_revokes_the_token_when_the_password_changes(client: Any, login: Any, tokyo_editor: Any) -> None:
+    login(client, tokyo_editor)
+    key = issue(client)
+
+    tokyo_editor.set_password("a new long passphrase for tokyo")
+    tokyo_editor.save()
+
+    assert api_status(key) == 401
+    assert not Token.objects.filter(user=tokyo_editor).exists()
+    entry = AuditEntry.objects.get(action="api.token.revoked")
+    assert entry.reason == "パスワード変更" and key not in json.dumps(entry.changes, ensure_ascii=False)
+
+
+def test_it_keeps_the_token_when_the_user_is_saved_without_a_new_password(tokyo_editor: Any) -> None:
+    token = issue_token(user=tokyo_editor, actor=tokyo_editor)
+    tokyo_editor.first_name = "太郎"
+    tokyo_editor.save()
+    tokyo_editor.last_login = timezone.now()
+    tokyo_editor.save(update_fields=["last_login"])
+    assert api_status(token.key) == 200
+
+
+def test_it_revokes_the_token_through_djangos_password_change_form(tokyo_editor: Any) -> None:
+    token = issue_token(user=tokyo_editor, actor=tokyo_editor)
+    tokyo_editor.set_password("old passphrase of tokyo editor")
+    tokyo_editor.save()
+    token = issue_token(user=tokyo_editor, actor=tokyo_editor)
+    form = PasswordChangeForm(
+        tokyo_editor,
+        {
+            "old_password": "old passphrase of tokyo editor",
+            "new_password1": "new passphrase of tokyo editor",
+            "new_password2": "new passphrase of tokyo editor",
+        },
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+    assert api_status(token.key) == 401
+
+
+def test_it_never_lists_a_key_in_the_admin(admin_client: Any, tokyo_editor: Any) -> None:
+    token = issue_token(user=tokyo_editor, actor=tokyo_editor, read_only=True)
+    listing = admin_client.get("/admin/authtoken/tokenproxy/").content.decode()
+    pages = [
+        admin_client.get(f"/admin/authtoken/tokenproxy/{tokyo_editor.pk}/{page}/").content.decode()
+        for page in ("change", "delete", "history")
+    ]
+    assert all(token.key not in page for page in [listing, *pages])
+    assert "tokyo_editor のAPIトークン" in pages[1]
+    assert "tokyo_editor" in listing
