@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from chizai.audit.log import build_entry, log
+from chizai.audit.log import build_entry, log, save_entries
 from chizai.audit.models import AuditEntry
 from chizai.cases.access import (
     can_open_push_cases,
@@ -738,7 +738,7 @@ class LoadedCase:
 
 
 def _audit_bulk(entries: Sequence[AuditEntry | None]) -> None:
-    AuditEntry.objects.bulk_create([entry for entry in entries if entry is not None])
+    save_entries(entries)
 
 
 @transaction.atomic
