@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -72,7 +73,7 @@ def log_access(actor: Actor, action: str, obj_or_label: models.Model | str, *, d
     `obj_or_label` is the row viewed, or for a list or an export a label of what it covered; `detail` (such as the
     filter of an export) goes to the entry's reason. Access entries carry no changes and are chained like the rest.
     """
-    user = actor if actor is not None and actor.is_authenticated else None
+    user = actor if isinstance(actor, User) else None
     if isinstance(obj_or_label, models.Model):
         object_type, object_id, label = obj_or_label._meta.label_lower, str(obj_or_label.pk), str(obj_or_label)
     else:
