@@ -9,14 +9,15 @@ are added, changed and removed through their writers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpRequest
 
-from chizai.audit.admin_base import AuditedModelAdmin
+from chizai.audit.admin_base import AuditedModelAdmin, DeleteWriter
 from chizai.audit.log import log
 from chizai.cases import actions
 from chizai.cases.models import (
@@ -29,6 +30,7 @@ from chizai.cases.models import (
     StageChange,
     SupportCase,
 )
+from chizai.organizations.types import Actor
 
 REASON = "管理画面"
 
@@ -51,7 +53,7 @@ def _fresh(obj: models.Model) -> models.Model | None:
 
 
 class AuditedAdmin(AuditedModelAdmin):
-    """Model cases (written by chizai.cases.model_cases): logs old → new for each save and delete, after the
+    """Model cases (written by chizai.cases.actions): logs old → new for each save and delete, after the
     many-to-many fields are saved.
 
     Django runs the whole change form in one transaction, so the object, its inlines and the audit entries
@@ -112,8 +114,22 @@ class ExpertSupportInline(admin.TabularInline):  # type: ignore[type-arg]  # gen
     fields = actions.EXPERT_SUPPORT_FIELDS
 
 
-class WriterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
-    """An admin whose saves and deletes go through the writers of chizai.cases.actions (which audit)."""
+def _deleting(writer: Callable[..., None], noun: str) -> DeleteWriter:
+    """`delete_with` for a cases writer: `writer(<noun>=obj, actor=…, reason=管理画面)`; a refusal of the writer
+    (a company with cases, a case with a model case) reaches the admin as its Japanese message."""
+
+    def delete(*, obj: Any, actor: Actor) -> None:
+        try:
+            writer(**{noun: obj}, actor=actor, reason=REASON)
+        except ValidationError as error:
+            raise PermissionDenied("".join(error.messages)) from error
+
+    return delete
+
+
+class WriterAdmin(AuditedModelAdmin):
+    """An admin whose saves and deletes go through the writers of chizai.cases.actions (which audit every row
+    they write or remove): each subclass's save_model calls its writer, and `delete_with` names its delete."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """The writer called by save_model wrote the row and its tags; inlines go through save_formset."""
@@ -124,14 +140,26 @@ class WriterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only i
         """Read-only inlines save nothing (the admin's change message still asks what they saved)."""
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
-        with transaction.atomic():
-            for obj in queryset:
-                self.delete_model(request, obj)
-
 
 def _changes(form: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
+
+
+def _sort_rows(formset: Any) -> None:
+    """Sort an inline's valid forms into new, changed and deleted rows (what the admin's change message reads),
+    writing nothing: each form's instance already holds its cleaned values; the writers save them."""
+    deleted = [form for form in formset.deleted_forms if form.instance.pk is not None] if formset.can_delete else []
+    formset.deleted_objects = [form.instance for form in deleted]
+    formset.changed_objects = [
+        (form.instance, form.changed_data)
+        for form in formset.initial_forms
+        if form not in deleted and form.instance.pk is not None and form.has_changed()
+    ]
+    formset.new_objects = [
+        form.instance
+        for form in formset.extra_forms
+        if form.has_changed() and not (formset.can_delete and formset._should_delete_form(form))
+    ]
 
 
 def _adopt(obj: models.Model, written: models.Model) -> None:
@@ -142,6 +170,7 @@ def _adopt(obj: models.Model, written: models.Model) -> None:
 
 @admin.register(CompanyTag)
 class CompanyTagAdmin(WriterAdmin):
+    delete_with = staticmethod(_deleting(actions.delete_tag, "tag"))
     search_fields = ["name"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -150,12 +179,10 @@ class CompanyTagAdmin(WriterAdmin):
         else:
             _adopt(obj, actions.create_tag(name=obj.name, actor=request.user, reason=REASON))
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        actions.delete_tag(tag=obj, actor=request.user, reason=REASON)
-
 
 @admin.register(Company)
 class CompanyAdmin(WriterAdmin):
+    delete_with = staticmethod(_deleting(actions.delete_company, "company"))  # refused while it has cases
     list_display = ["name", "corporate_number", "registered_by", "prefecture", "industry", "sme_category", "is_demo"]
     list_filter = ["sme_category", "tags", "is_demo"]
     search_fields = ["name", "corporate_number"]
@@ -174,13 +201,13 @@ class CompanyAdmin(WriterAdmin):
         data = {name: form.cleaned_data[name] for name in actions.COMPANY_FIELDS if name in form.cleaned_data}
         _adopt(obj, actions.create_company(**data, tags=tags, actor=request.user, reason=REASON))
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        actions.delete_company(company=obj, actor=request.user, reason=REASON)
-
 
 @admin.register(SupportCase)
 class SupportCaseAdmin(WriterAdmin):
-    """Cases are started on the referral page and move stage on the case page; here they are corrected."""
+    """Cases are started on the referral page and move stage on the case page; here they are corrected.
+    Deleting one goes through `delete_case`, which audits its stage changes, issues and expert supports."""
+
+    delete_with = staticmethod(_deleting(actions.delete_case, "case"))
 
     list_display = ["company", "fiscal_year", "origin", "referred_by", "stage", "stage_due_date", "is_demo"]
     list_filter = ["stage", "origin", "fiscal_year", "is_demo"]
@@ -205,7 +232,7 @@ class SupportCaseAdmin(WriterAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model not in (CaseIssue, ExpertSupport):
             return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)  # only sorts the forms into new, changed and deleted rows: writes nothing
+        _sort_rows(formset)
         case, actor = form.instance, request.user
         for obj in formset.deleted_objects:
             if isinstance(obj, CaseIssue):
@@ -228,22 +255,20 @@ class SupportCaseAdmin(WriterAdmin):
                 actions.add_expert_support(case=case, **values, actor=actor, reason=REASON)
         return None
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        try:
-            actions.delete_case(case=obj, actor=request.user, reason=REASON)
-        except ValidationError as error:
-            self.message_user(request, f"{obj}: {error.messages[0]}", level=messages.ERROR)
-
 
 @admin.register(ModelCase)
 class ModelCaseAdmin(AuditedAdmin):
+    """Texts are corrected here (audited); the status moves only through the workflow (chizai.workflow), and a
+    model case is never deleted here: 公開停止 takes it back."""
+
     audit_code = "cases.model_case"
+    deletable = False
     list_display = ["title", "status", "region", "industry", "consent_recorded", "published_at"]
     list_filter = ["status", "consent_recorded"]
     search_fields = ["title", "summary"]
     list_select_related = ["region"]
     raw_id_fields = ["case"]
-    readonly_fields = ["approved_by", "approved_at", "published_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "approved_by", "approved_at", "published_at", "created_at", "updated_at"]
     exclude = ["version"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

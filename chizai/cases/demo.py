@@ -28,9 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from chizai.cases import actions
-from chizai.cases.actions import default_due_date
+from chizai.cases.actions import default_due_date, load_model_case
 from chizai.cases.counting import recompute_plan
-from chizai.cases.model_cases import load_model_case
 from chizai.cases.models import (
     SME_THRESHOLDS,
     CaseIssue,

@@ -2,7 +2,8 @@
 
 The workflow: 作成中 → (consent recorded, no anonymisation flags) 承認待ち → (JPO) 承認済み → (JPO) 公開中;
 公開停止 takes a submitted, approved or published model case back, to be corrected and submitted again.
-Every write is one transactional, audited function. `search_published` and `similar_model_cases` read only
+Every write is one transactional, audited function in `chizai.cases.actions` (the workflow moves run
+through `chizai.workflow.transition`). `search_published` and `similar_model_cases` read only
 published model cases.
 """
 
@@ -14,16 +15,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from chizai.audit.log import log
-from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, Stage, SupportCase
-from chizai.kpis.actions import ConflictError
+from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, SupportCase
 from chizai.lib.textsim import normalize, rank
-from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import is_jpo_reviewer
 from chizai.organizations.types import Actor, AnyUser
 from chizai.workflow import Rule, Workflow, register, transition
@@ -224,7 +221,7 @@ def get_model_case_for_user(user: AnyUser, pk: int, *, write: bool = False) -> M
     return model_case
 
 
-# --- the writes ----------------------------------------------------------------------------------------------
+# --- the model case as the audit records it -------------------------------------------------------------------
 
 
 def snapshot(model_case: ModelCase) -> dict[str, Any]:
@@ -241,14 +238,6 @@ def snapshot(model_case: ModelCase) -> dict[str, Any]:
     }
 
 
-def _for_update(model_case: ModelCase) -> ModelCase:
-    return (
-        ModelCase.objects.select_for_update()
-        .select_related("case", "case__company", "case__support_team", "region")
-        .get(pk=model_case.pk)
-    )
-
-
 def category_labels(values: list[str]) -> list[str]:
     return [str(IssueCategory(value).label) for value in values if value in IssueCategory.values]
 
@@ -263,108 +252,6 @@ def default_title(case: SupportCase) -> str:
     """A first title that names no one: 「東京都・製造業：海外展開・ブランディングの取組」."""
     labels = "・".join(category_labels(case_categories(case))) or "知財"
     return f"{case.company.prefecture.name}・{case.company.industry}：{labels}の取組"[:200]
-
-
-@transaction.atomic
-def create_model_case(*, case: SupportCase, actor: Actor) -> ModelCase:
-    """Start the model case of a closed case (or return the one already started), prefilled from the case."""
-    if actor is None or not can_write(actor, case):
-        raise PermissionDenied("この案件のモデル事例を作成できるのは支援チームの編集者・管理者です。")
-    existing = ModelCase.objects.filter(case=case).first()
-    if existing is not None:
-        return existing
-    if case.stage != Stage.CLOSED:
-        raise ValidationError("モデル事例は終了した案件からのみ作成できます。")
-    try:
-        with transaction.atomic():
-            model_case = ModelCase.objects.create(
-                case=case,
-                title=default_title(case),
-                summary="",
-                industry=case.company.industry,
-                region=case.company.prefecture,
-                issue_categories=case_categories(case),
-            )
-    except IntegrityError:
-        return ModelCase.objects.get(case=case)  # someone else pressed 「作成する」 at the same moment
-    log(actor, "cases.model_case.created", model_case, None, snapshot(model_case))
-    return model_case
-
-
-@transaction.atomic
-def save_model_case(
-    *,
-    model_case: ModelCase,
-    title: str,
-    summary: str,
-    industry: str,
-    region: Organization,
-    issue_categories: list[str],
-    expected_version: int,
-    actor: Actor,
-) -> ModelCase:
-    """Save the texts to be published; only while the model case is being written (作成中・公開停止)."""
-    current = _for_update(model_case)
-    if actor is None or not can_write(actor, current.case):
-        raise PermissionDenied("このモデル事例を編集する権限がありません。")
-    if current.status not in EDITABLE_STATUSES:
-        raise ValidationError(f"このモデル事例は「{current.get_status_display()}」のため編集できません。")
-    if current.version != expected_version:
-        raise ConflictError()
-    if region.kind != OrganizationKind.PREFECTURE:
-        raise ValidationError("地域には都道府県を選んでください。")
-    unknown = set(issue_categories) - set(IssueCategory.values)
-    if unknown:
-        raise ValidationError("課題の分類が正しくありません。")
-    before = snapshot(current)
-    current.title, current.summary, current.industry = title.strip(), summary.strip(), industry.strip()
-    current.region = region
-    current.issue_categories = [value for value in IssueCategory.values if value in issue_categories]
-    current.version += 1
-    current.save()
-    log(actor, "cases.model_case.updated", current, before, snapshot(current))
-    return current
-
-
-@transaction.atomic
-def record_consent(*, model_case: ModelCase, consent_date: datetime.date, note: str, actor: Actor) -> ModelCase:
-    """Record the company's consent to publication (公開同意): when, and how it was given."""
-    current = _for_update(model_case)
-    if actor is None or not can_write(actor, current.case):
-        raise PermissionDenied("公開同意を記録する権限がありません。")
-    if current.status not in EDITABLE_STATUSES:
-        raise ValidationError(f"このモデル事例は「{current.get_status_display()}」のため変更できません。")
-    before = snapshot(current)
-    current.consent_recorded, current.consent_date, current.consent_note = True, consent_date, note.strip()
-    current.version += 1
-    current.save()
-    log(actor, "cases.model_case.consent_recorded", current, before, snapshot(current))
-    return current
-
-
-@transaction.atomic
-def load_model_case(
-    *, model_case: ModelCase, actor: Actor, reason: str = "", actor_label: str = "", plan_id: int | None = None
-) -> ModelCase:
-    """Store a model case as it stood elsewhere (demo data, a migration): status and dates as given, the search
-    text computed when it is published, one audit entry. Refused when the case has a model case already."""
-    if model_case.pk is not None or ModelCase.objects.filter(case=model_case.case).exists():
-        raise ValidationError("この案件のモデル事例はすでにあります。")
-    if model_case.status == ModelCaseStatus.PUBLISHED:
-        model_case.search_text = build_search_text(model_case)
-    model_case.save()
-    after = snapshot(model_case)
-    log(
-        actor,
-        "cases.model_case.created",
-        model_case,
-        None,
-        after,
-        reason=reason,
-        actor_label=actor_label,
-        plan_id=plan_id,
-    )
-    return model_case
 
 
 def missing_for_submission(model_case: ModelCase) -> list[str]:

@@ -9,14 +9,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chizai.audit.models import AuditEntry
-from chizai.cases import model_cases
+from chizai.cases import actions, model_cases
 from chizai.cases.model_cases import Flag
 from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, SupportCase
 from chizai.kpis.actions import ConflictError
@@ -159,7 +159,7 @@ def _start(request: HttpRequest, case: SupportCase) -> HttpResponse:
     """No model case yet: offer to start one (POST creates it, prefilled from the case)."""
     if request.method == "POST":
         try:
-            model_cases.create_model_case(case=case, actor=request.user)
+            actions.create_model_case(case=case, actor=request.user)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -175,7 +175,7 @@ def _save(request: HttpRequest, case: SupportCase, model_case: ModelCase) -> Htt
         return render(request, "cases/model_case_edit.html", _edit_context(case, model_case, form))
     data = form.cleaned_data
     try:
-        saved = model_cases.save_model_case(
+        saved = actions.save_model_case(
             model_case=model_case,
             title=data["title"],
             summary=data["summary"],
@@ -220,7 +220,7 @@ def _consent(request: HttpRequest, case: SupportCase, model_case: ModelCase) -> 
     if not consent_form.is_valid():
         form = ModelCaseForm(initial=ModelCaseForm.initial_for(model_case))
         return render(request, "cases/model_case_edit.html", _edit_context(case, model_case, form, consent_form))
-    model_cases.record_consent(
+    actions.record_consent(
         model_case=model_case,
         consent_date=consent_form.cleaned_data["consent_date"],
         note=consent_form.cleaned_data["consent_note"],
@@ -288,7 +288,14 @@ def _history(model_case: ModelCase) -> list[tuple[AuditEntry, str]]:
 
 @login_required
 def model_case_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review page (GET). Its writes post to the edit page and to each step's own URL: a POST here is
+    refused, with 403 for a user who may change nothing of the model case (before anything is read from it)."""
     model_case = model_cases.get_model_case_for_user(request.user, pk)
+    if request.method not in ("GET", "HEAD"):
+        steps = model_cases.MODEL_CASE_WORKFLOW.available(request.user, model_case)
+        if not steps and not model_cases.can_edit(request.user, model_case):
+            raise PermissionDenied("このモデル事例を変更する権限がありません（閲覧のみ）。")
+        return HttpResponseNotAllowed(["GET"])
     texts = checked_texts(model_case.case, model_case.title, model_case.summary)
     context = {
         "model_case": model_case,

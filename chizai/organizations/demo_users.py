@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,25 @@ def create_cast(password: str = CAST_PASSWORD, *, reset_passwords: bool = False)
             )
             users[member.username] = user
     return users
+
+
+def demo_member(
+    *, username: str, organization: Organization, role: str, password_hash: Callable[[], str]
+) -> tuple[AbstractBaseUser, bool]:
+    """A demo user beyond the cast (a demo loader's extra members) with its membership; idempotent.
+
+    `password_hash` is called only when the user is new (hashing is deliberately slow). Returns the user and
+    whether it was created.
+    """
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@example.invalid", "password": ""}
+    )
+    if created:
+        user.password = password_hash()
+        user.save(update_fields=["password"])
+    Membership.objects.update_or_create(user=user, organization=organization, defaults={"role": role})
+    return user, created
 
 
 def make_superuser(username: str) -> None:

@@ -18,6 +18,7 @@ No view, template or other module computes a role: they call these functions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
@@ -165,6 +166,12 @@ def is_block_reviewer(user: AnyUser, organization: Organization) -> bool:
 def organizations_where(user: AnyUser, roles: tuple[str, ...] | None = None) -> list[Organization]:
     """The user's organisations, those where the user holds one of `roles` when given."""
     return [m.organization for m in memberships(user) if roles is None or m.role in roles]
+
+
+def editor_memberships(organization_ids: Iterable[int]) -> Q:
+    """Who edits these organisations' data: their active editors' and administrators' memberships, as a filter
+    of `Membership` rows (`Membership.objects.filter(editor_memberships(ids))`), e.g. a reminder's recipients."""
+    return Q(organization_id__in=list(organization_ids), role__in=EDIT_ROLES, user__is_active=True)
 
 
 def edits_somewhere(user: AnyUser) -> bool:

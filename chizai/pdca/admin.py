@@ -1,4 +1,8 @@
-"""Django admin for the PDCA cycle: the rating thresholds and due dates are set here; the rest is read-only."""
+"""Django admin for the PDCA cycle: the rating thresholds and due dates are set here; the rest is read-only.
+
+Nothing of the PDCA cycle is deleted through the admin: the scale, the half years and their evaluations are
+plan and workflow data (a half year's deletion would take its evaluations, transitions and reminders with it).
+"""
 
 from __future__ import annotations
 
@@ -7,30 +11,26 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from chizai.audit.admin_base import ReadOnlyAdmin
+from chizai.audit.admin_base import AuditedModelAdmin, ReadOnlyAdmin
 from chizai.pdca import actions
 from chizai.pdca.models import RatingScale, ReminderLog, ReportingPeriod, SelfEvaluation, Transition
 
 if TYPE_CHECKING:  # the admin classes are generic for the type checker only (no django_stubs_ext at runtime)
-    ModelAdmin = admin.ModelAdmin[Any]
     TabularInline = admin.TabularInline[Any, Any]
 else:
-    ModelAdmin = admin.ModelAdmin
     TabularInline = admin.TabularInline
 
 
 @admin.register(RatingScale)
-class RatingScaleAdmin(ModelAdmin):
+class RatingScaleAdmin(AuditedModelAdmin):
     """The thresholds are written by `chizai.pdca.actions.set_rating_scale` (checked and audited)."""
 
+    deletable = False  # the one scale every rating is computed with
     list_display = ["__str__", "a_from", "b_from", "c_from"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # One scale for the whole system (RatingScale.current() reads the first row).
         return super().has_add_permission(request) and not RatingScale.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def save_model(self, request: HttpRequest, obj: RatingScale, form: Any, change: bool) -> None:
         saved = actions.set_rating_scale(a_from=obj.a_from, b_from=obj.b_from, c_from=obj.c_from, actor=request.user)
@@ -38,10 +38,11 @@ class RatingScaleAdmin(ModelAdmin):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(ModelAdmin):
+class ReportingPeriodAdmin(AuditedModelAdmin):
     """Only the due date moves here (`chizai.pdca.actions.set_due_date`, audited); the half years themselves
     come from the plan's fiscal years and evaluations hang on them, so none is added or deleted by hand."""
 
+    deletable = False  # plan data: its evaluations, their transitions and reminders hang on it
     list_display = ["plan", "fiscal_year", "half", "due_date"]
     list_filter = ["plan", "half"]
     list_editable = ["due_date"]
@@ -49,9 +50,6 @@ class ReportingPeriodAdmin(ModelAdmin):
     readonly_fields = ["plan", "fiscal_year", "half"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def save_model(self, request: HttpRequest, obj: ReportingPeriod, form: Any, change: bool) -> None:

@@ -25,8 +25,8 @@ from chizai.audit.log import log
 from chizai.kpis.demo import ACTOR_LABEL, DEMO_CODE_PREFIX
 from chizai.kpis.models import Kpi, KpiKind, Plan
 from chizai.lib.fiscal import Half
-from chizai.organizations.demo_users import CAST_PASSWORD
-from chizai.organizations.models import Membership, Organization, Role
+from chizai.organizations.demo_users import CAST_PASSWORD, demo_member
+from chizai.organizations.models import Organization, Role
 from chizai.pdca import actions
 from chizai.pdca.compilation import NOT_STARTED, STATUS_COLUMNS
 from chizai.pdca.models import Rating, ReportingPeriod, SelfEvaluation, Status
@@ -169,15 +169,17 @@ class Actors:
     def _demo(self, username: str, organization: Organization, role: str) -> Any:
         if username in self.users:
             return self.users[username]
-        User = get_user_model()
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            self.hashed = self.hashed or make_password(CAST_PASSWORD)  # hashing is deliberately slow: once
-            user = User.objects.create(username=username, email=f"{username}@example.invalid", password=self.hashed)
+        user, created = demo_member(
+            username=username, organization=organization, role=role, password_hash=self._password_hash
+        )
+        if created:
             self.summary.users_created.append(username)
-        Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": role})
         self.users[username] = user
         return user
+
+    def _password_hash(self) -> str:
+        self.hashed = self.hashed or make_password(CAST_PASSWORD)  # hashing is deliberately slow: once
+        return self.hashed
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from chizai.lib.business_days import business_days_until
 from chizai.organizations.models import Membership, Organization
-from chizai.organizations.permissions import EDIT_ROLES
+from chizai.organizations.permissions import editor_memberships
 from chizai.pdca import actions
 from chizai.pdca.deadlines import DeadlineRow, japanese_date, open_periods, period_status, reminder_days_before
 from chizai.pdca.models import ReminderKind, ReminderLog, ReportingPeriod, SelfEvaluation, Status, Transition
@@ -167,7 +167,7 @@ def return_reminders(today: datetime.date) -> Iterator[Reminder]:
 def recipients_by_organization(organization_ids: set[int]) -> dict[int, list[str]]:
     """The e-mail addresses of the active editors and administrators of each organisation."""
     memberships = (
-        Membership.objects.filter(organization_id__in=organization_ids, role__in=EDIT_ROLES, user__is_active=True)
+        Membership.objects.filter(editor_memberships(organization_ids))
         .exclude(user__email="")
         .select_related("user")
         .order_by("user__email")

@@ -51,11 +51,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 # Today's offenders, per file, while the helpers convert their apps (ISSUE9 §1). The lead empties this list.
-PENDING: dict[str, set[str]] = {
-    "chizai/cases/admin.py": {"formset.save"},
-    "chizai/cases/model_cases.py": {"ModelCase.objects.create", "current.save", "model_case.save"},
-    "chizai/pdca/demo.py": {"Membership.objects.get_or_create", "User.objects.create"},
-}
+PENDING: dict[str, set[str]] = {}
 
 
 @dataclass(frozen=True)

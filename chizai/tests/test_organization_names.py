@@ -23,10 +23,6 @@ ORGANIZATION_NAME = re.compile(
 )
 
 PENDING: dict[str, int] = {
-    "chizai/cases/templates/cases/case_detail.html": 2,
-    "chizai/cases/templates/cases/company_create.html": 1,
-    "chizai/cases/templates/cases/company_detail.html": 2,
-    "chizai/cases/templates/cases/company_list.html": 1,
     "chizai/exchange/templates/exchange/import_detail.html": 1,
     "chizai/exchange/templates/exchange/import_list.html": 1,
     "chizai/kpis/templates/kpis/kpi_detail.html": 1,
@@ -34,11 +30,6 @@ PENDING: dict[str, int] = {
     "chizai/kpis/templates/kpis/organization_list.html": 2,
     "chizai/kpis/templates/kpis/revision_detail.html": 1,
     "chizai/meetings/templates/meetings/meeting_detail.html": 12,
-    "chizai/pdca/templates/pdca/_evaluation_return_note.html": 1,
-    "chizai/pdca/templates/pdca/evaluation_detail.html": 2,
-    "chizai/pdca/templates/pdca/evaluation_form.html": 1,
-    "chizai/pdca/templates/pdca/evaluation_list.html": 3,
-    "chizai/pdca/templates/pdca/todo.html": 5,
 }
 
 

@@ -142,7 +142,7 @@ def test_it_audits_an_api_token_created_and_deleted_in_the_admin_without_its_key
     assert not Token.objects.filter(user=tokyo_editor).exists()
     created = AuditEntry.objects.get(action="api.token.created")
     assert created.changes["user"] == [None, "tokyo_editor"]
-    assert AuditEntry.objects.filter(action="api.token.deleted").exists()
+    assert AuditEntry.objects.filter(action="api.token.revoked").exists()
     assert token.key not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
 
 

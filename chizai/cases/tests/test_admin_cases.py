@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from chizai.audit.models import AuditEntry
-from chizai.cases.models import Company, CompanyTag, SupportCase
+from chizai.cases.models import Company, CompanyTag, ModelCase, SupportCase
 from chizai.cases.tests import fixtures_cases as fx
 from chizai.cases.tests.fixtures_cases import make_company
+from chizai.cases.tests.fixtures_model_cases import make_closed_case, make_model_case
 from chizai.lib.dates import OUT_OF_RANGE_MESSAGE
 
 cases_data = fx.cases_data
@@ -116,3 +117,43 @@ def test_it_registers_and_deletes_a_company_and_a_tag_in_the_admin_through_the_w
     tag = CompanyTag.objects.get(name="管理画面の区分")
     assert client.post(f"/admin/cases/companytag/{tag.pk}/delete/", {"post": "yes"}).status_code == 302
     assert AuditEntry.objects.filter(action="cases.company_tag.deleted", object_id=str(tag.pk)).exists()
+
+
+def test_it_deletes_cases_selected_in_the_admin_list_through_the_writer_auditing_every_row(
+    client, staff_admin, cases_data
+):
+    cases = [cases_data.tokyo_case, cases_data.kanagawa_case]
+    removed = sum(case.stage_changes.count() + case.issues.count() + case.expert_supports.count() for case in cases)
+    last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    response = client.post(
+        "/admin/cases/supportcase/",
+        {"action": "delete_selected", "_selected_action": [case.pk for case in cases], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not SupportCase.objects.filter(pk__in=[case.pk for case in cases]).exists()
+    new = AuditEntry.objects.filter(pk__gt=last)
+    assert new.filter(action="cases.case.deleted").count() == 2
+    removals = ("cases.stage_change.deleted", "cases.issue.removed", "cases.expert_support.removed")
+    assert new.filter(action__in=removals).count() == removed  # every row the cascade removed, audited
+
+
+def test_it_refuses_in_the_admin_a_company_with_cases_and_any_model_case(client, staff_admin, cases_data):
+    """A company's cases refer to it and a model case moves only through its workflow: the admin deletes
+    neither, says why in Japanese, and records nothing."""
+    company = cases_data.tokyo_case.company
+    model_case = make_model_case(case=make_closed_case())
+    before = AuditEntry.objects.count()
+
+    refused = client.post(f"/admin/cases/company/{company.pk}/delete/", {"post": "yes"}, follow=True)
+    bulk = client.post(
+        "/admin/cases/company/", {"action": "delete_selected", "_selected_action": [company.pk], "post": "yes"}
+    )
+    closed = client.post(f"/admin/cases/modelcase/{model_case.pk}/delete/", {"post": "yes"}, follow=True)
+
+    assert refused.status_code == 200 and "削除できません" in refused.content.decode()  # its cases protect it
+    assert bulk.status_code in (200, 302)  # the confirmation page lists what protects it
+    assert closed.status_code == 200 and "管理画面からは削除できません" in closed.content.decode()
+    assert Company.objects.filter(pk=company.pk).exists() and ModelCase.objects.filter(pk=model_case.pk).exists()
+    assert AuditEntry.objects.count() == before

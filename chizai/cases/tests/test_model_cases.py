@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from chizai.audit.models import AuditEntry
-from chizai.cases import model_cases
+from chizai.cases import actions, model_cases
 from chizai.cases.model_cases import anonymisation_flags
 from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, Stage
 from chizai.cases.tests.fixtures_model_cases import make_closed_case, make_model_case
@@ -39,8 +39,8 @@ def case(db: None) -> Any:
 
 
 def _draft(case: Any, actor: Any, *, summary: str = CLEAN_SUMMARY, consent: bool = True) -> ModelCase:
-    model_case = model_cases.create_model_case(case=case, actor=actor)
-    model_case = model_cases.save_model_case(
+    model_case = actions.create_model_case(case=case, actor=actor)
+    model_case = actions.save_model_case(
         model_case=model_case,
         title="製造業の海外展開とブランディング",
         summary=summary,
@@ -51,7 +51,7 @@ def _draft(case: Any, actor: Any, *, summary: str = CLEAN_SUMMARY, consent: bool
         actor=actor,
     )
     if consent:
-        model_case = model_cases.record_consent(
+        model_case = actions.record_consent(
             model_case=model_case, consent_date=datetime.date(2025, 3, 10), note="同意書を受領", actor=actor
         )
     return model_case
@@ -117,7 +117,7 @@ def test_it_finds_nothing_in_clean_text(case: Any) -> None:
 
 
 def test_it_creates_a_prefilled_model_case_from_a_closed_case(case: Any, jpo_admin: Any) -> None:
-    model_case = model_cases.create_model_case(case=case, actor=jpo_admin)
+    model_case = actions.create_model_case(case=case, actor=jpo_admin)
     assert model_case.status == ModelCaseStatus.DRAFT
     assert model_case.industry == "金属製品製造業"
     assert model_case.region.code == "pref-13"
@@ -128,21 +128,21 @@ def test_it_creates_a_prefilled_model_case_from_a_closed_case(case: Any, jpo_adm
 
 
 def test_it_returns_the_existing_model_case_when_created_twice(case: Any, jpo_admin: Any) -> None:
-    first = model_cases.create_model_case(case=case, actor=jpo_admin)
-    assert model_cases.create_model_case(case=case, actor=jpo_admin).pk == first.pk
+    first = actions.create_model_case(case=case, actor=jpo_admin)
+    assert actions.create_model_case(case=case, actor=jpo_admin).pk == first.pk
 
 
 def test_it_refuses_a_model_case_from_an_open_case(jpo_admin: Any) -> None:
     open_case = make_closed_case(stage=Stage.FOLLOW_UP)
     with pytest.raises(ValidationError, match="終了した案件"):
-        model_cases.create_model_case(case=open_case, actor=jpo_admin)
+        actions.create_model_case(case=open_case, actor=jpo_admin)
 
 
 @pytest.mark.parametrize("username", ["jpo_viewer", "tokyo_editor", "kanto_reviewer"])
 def test_it_refuses_a_model_case_from_outside_the_support_team(case: Any, username: str) -> None:
     user = get_user_model().objects.get(username=username)
     with pytest.raises(PermissionDenied):
-        model_cases.create_model_case(case=case, actor=user)
+        actions.create_model_case(case=case, actor=user)
 
 
 def test_it_lets_a_jpo_editor_write_the_model_case(case: Any, jpo_editor: Any) -> None:
@@ -152,7 +152,7 @@ def test_it_lets_a_jpo_editor_write_the_model_case(case: Any, jpo_editor: Any) -
 def test_it_refuses_a_save_over_a_newer_version(case: Any, jpo_admin: Any) -> None:
     model_case = _draft(case, jpo_admin)
     with pytest.raises(ConflictError):
-        model_cases.save_model_case(
+        actions.save_model_case(
             model_case=model_case,
             title="別のタイトル",
             summary="",
@@ -193,8 +193,8 @@ def test_it_runs_the_whole_workflow_to_publication(case: Any, jpo_editor: Any, j
     assert model_case.published_at is not None
     assert "商標出願" in model_case.search_text
     assert "東京都" in model_case.search_text and "海外展開" in model_case.search_text
-    actions = set(AuditEntry.objects.filter(object_id=str(model_case.pk)).values_list("action", flat=True))
-    assert {"cases.model_case.submitted", "cases.model_case.approved", "cases.model_case.published"} <= actions
+    recorded = set(AuditEntry.objects.filter(object_id=str(model_case.pk)).values_list("action", flat=True))
+    assert {"cases.model_case.submitted", "cases.model_case.approved", "cases.model_case.published"} <= recorded
 
 
 @pytest.mark.parametrize("username", ["kanto_reviewer", "tokyo_editor", "jpo_viewer"])
@@ -226,7 +226,7 @@ def test_it_withdraws_a_published_model_case_and_lets_it_be_edited_again(case: A
 def test_it_refuses_to_edit_a_submitted_model_case(case: Any, jpo_admin: Any) -> None:
     model_case = model_cases.submit_model_case(model_case=_draft(case, jpo_admin), actor=jpo_admin)
     with pytest.raises(ValidationError, match="承認待ち"):
-        model_cases.save_model_case(
+        actions.save_model_case(
             model_case=model_case,
             title="変更",
             summary=CLEAN_SUMMARY,
@@ -278,7 +278,7 @@ def test_it_highlights_each_flag_in_the_text(client: Any, login: Any, case: Any,
 def test_it_saves_the_texts_and_shows_flags_of_what_was_typed(
     client: Any, login: Any, case: Any, jpo_admin: Any
 ) -> None:
-    model_case = model_cases.create_model_case(case=case, actor=jpo_admin)
+    model_case = actions.create_model_case(case=case, actor=jpo_admin)
     login(client, jpo_admin)
     url = reverse("cases:model_case_edit", args=[case.pk])
     data = {
@@ -403,3 +403,22 @@ def test_it_accepts_only_post_and_known_steps(client: Any, login: Any, case: Any
     login(client, jpo_admin)
     assert client.get(reverse("cases:model_case_transition", args=[model_case.pk, "submit"])).status_code == 405
     assert client.post(reverse("cases:model_case_transition", args=[model_case.pk, "explode"])).status_code == 404
+
+
+def test_a_viewer_posting_to_the_review_page_is_refused_with_403(
+    client: Any, login: Any, case: Any, jpo_admin: Any, jpo_viewer: Any
+) -> None:
+    """The review page writes nothing; a JPO viewer (who sees every case) is told so with 403, not the page."""
+    model_case = _draft(case, jpo_admin)
+    url = reverse("cases:model_case_review", args=[model_case.pk])
+    entries = AuditEntry.objects.count()
+
+    login(client, jpo_viewer)
+    refused = client.post(url, {"title": "書き換え"})
+    login(client, jpo_admin)
+    not_here = client.post(url, {"title": "書き換え"})
+
+    assert refused.status_code == 403
+    assert not_here.status_code == 405  # the support team writes on the edit page and the step URLs
+    assert ModelCase.objects.get(pk=model_case.pk).title == model_case.title
+    assert AuditEntry.objects.count() == entries

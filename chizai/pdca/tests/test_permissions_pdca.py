@@ -6,6 +6,7 @@ revealed); seeing it without the right to act answers 403 and changes nothing.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from chizai.audit.models import AuditEntry
+from chizai.pdca.actions import set_rating_scale
 from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation, Status, Transition
 from chizai.pdca.tests import fixtures_pdca as fx
 from chizai.pdca.tests.fixtures_pdca import PdcaData, user
@@ -277,6 +279,38 @@ def test_it_shows_evaluations_and_their_history_read_only_in_the_admin(client, s
     response = client.post(f"/admin/pdca/selfevaluation/{evaluation.pk}/change/", {"status": "accepted"})
     assert response.status_code == 403
     assert status_of(evaluation) == Status.SUBMITTED
+
+
+def test_it_refuses_to_delete_plan_and_workflow_data_through_the_admin(client, superuser, tokyo_evaluation):
+    """A half year's deletion would cascade to its evaluations, transitions and reminders, unaudited: refused,
+    like the scale, the evaluations and their history; nothing is deleted and nothing is recorded."""
+    evaluation = tokyo_evaluation("submit")
+    period, transition = evaluation.period, Transition.objects.get(evaluation=evaluation)
+    scale = set_rating_scale(a_from=Decimal("90"), b_from=Decimal("70"), c_from=Decimal("50"), actor=superuser)
+    client.force_login(superuser)
+    entries = AuditEntry.objects.count()
+
+    pages = [
+        f"/admin/pdca/reportingperiod/{period.pk}/delete/",
+        f"/admin/pdca/ratingscale/{scale.pk}/delete/",
+        f"/admin/pdca/selfevaluation/{evaluation.pk}/delete/",
+        f"/admin/pdca/transition/{transition.pk}/delete/",
+    ]
+    answers = [client.post(page, {"post": "yes"}, follow=True) for page in pages]
+    bulk = client.post(
+        "/admin/pdca/reportingperiod/", {"action": "delete_selected", "_selected_action": [period.pk], "post": "yes"}
+    )
+
+    # The scale and the half year: back to their page with the reason; the records: no delete at all.
+    assert [answer.status_code for answer in answers] == [200, 200, 403, 403]
+    assert all("管理画面からは削除できません" in answer.content.decode() for answer in answers[:2])
+    assert bulk.status_code in (200, 302, 403)
+    assert ReportingPeriod.objects.filter(pk=period.pk).exists() and RatingScale.objects.filter(pk=scale.pk).exists()
+    assert (
+        SelfEvaluation.objects.filter(pk=evaluation.pk).exists()
+        and Transition.objects.filter(pk=transition.pk).exists()
+    )
+    assert AuditEntry.objects.count() == entries
 
 
 @pytest.mark.parametrize("username", ["tokyo_editor", "kanto_reviewer", "jpo_viewer"])

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from chizai.kpis.models import Plan
 from chizai.pdca.actions import ensure_periods, return_evaluation, start_evaluation, submit_evaluation
 from chizai.pdca.models import ReminderKind, ReminderLog, ReportingPeriod, SelfEvaluation, Status, Transition
-from chizai.pdca.reminders import send_reminders
+from chizai.pdca.reminders import recipients_by_organization, send_reminders
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +209,14 @@ def test_it_keeps_the_evaluation_status_untouched(period, tokyo_editor, org):
     evaluation = start_evaluation(period=period, organization=org("pref-13"), actor=tokyo_editor)
     send_reminders(today=date(2026, 11, 2))
     assert SelfEvaluation.objects.get(pk=evaluation.pk).status == Status.DRAFT
+
+
+def test_its_recipients_are_the_editors_and_administrators_permissions_name(
+    org, tokyo_editor, tokyo_viewer, jpo_admin, jpo_viewer
+):
+    """Who edits an organisation is answered by organizations.permissions; viewers never get the reminders."""
+    tokyo, jpo = org("pref-13"), org("jpo")
+    recipients = recipients_by_organization({tokyo.pk, jpo.pk})
+    assert recipients[tokyo.pk] == [tokyo_editor.email]
+    assert recipients[jpo.pk] == [jpo_admin.email]
+    assert tokyo_viewer.email not in recipients[tokyo.pk] and jpo_viewer.email not in recipients[jpo.pk]

@@ -206,7 +206,7 @@ def test_it_shows_the_history_of_the_workflow_with_comments(client, tokyo_evalua
     page = text(as_user(client, "tokyo_editor").get(detail_url(returned)))
 
     assert "提出済み（局の確認待ち） → 差戻し 確認しました。" in page
-    assert "kanto_reviewer 関東経済産業局" in page
+    assert "kanto_reviewer 関東局" in page
     assert "差し戻されました" in page and "差戻しの理由: 確認しました。" in page
 
 
