@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Generator, Iterable
+from contextlib import closing
+from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -47,8 +48,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # A streamed read in id order: constant memory over millions of entries.
-        entries = AuditEntry.objects.order_by("pk").iterator(chunk_size=5000)
-        count, last_hash, problem = first_break(entries)
+        entries = cast(Generator[AuditEntry], AuditEntry.objects.order_by("pk").iterator(chunk_size=5000))
+        with closing(entries):  # closed at once, not after the connection, when the first break stops the read
+            count, last_hash, problem = first_break(entries)
         problem = problem or tail_problem(count, last_hash)
         if problem is not None:
             raise CommandError(f"変更履歴の検証に失敗しました: {problem}")
