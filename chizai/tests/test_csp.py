@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +14,7 @@ from chizai.kpis.models import Kpi
 from chizai.kpis.planfile import load_plan_file
 from chizai.kpis.tests.conftest import PLAN2_FILE, PLAN3_FILE
 from chizai.tests.routes import ROUTES
-from chizai.tests.world import World, build_world
+from chizai.tests.world import World
 
 
 class InlineCodeFinder(HTMLParser):
@@ -132,19 +130,6 @@ def test_it_marks_the_api_docs_inline_blocks_with_the_responses_nonce(jpo_admin)
     html = response.content.decode()
     assert f'<style nonce="{nonce}">' in html
     assert f'<script nonce="{nonce}">' in html
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
-    """The URL contract's demo world (an object of every kind), built once and rolled back after the module."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def test_it_serves_every_routed_page_under_the_policy_without_inline_code(world: World, db: None) -> None:

@@ -19,14 +19,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from chizai.audit.models import AuditEntry
 from chizai.testing import CAST_USERNAMES
 from chizai.tests.routes import ROUTES, Route, url_names
-from chizai.tests.world import SIDES, World, build_world, write_fingerprint
+from chizai.tests.world import SIDES, World, write_fingerprint
 
 ANONYMOUS = "anonymous"
 VIEWERS = ("tokyo_viewer", "jpo_viewer")
@@ -34,19 +33,6 @@ USERS = (ANONYMOUS, *CAST_USERNAMES)
 
 # (route, user) → what is wrong. Strict: the test turns red once the view is fixed, so the entry goes.
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
-    """The demo world, built once for the module and rolled back after it."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def cases() -> Iterator[Any]:
