@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from chizai.api import permissions
 from chizai.api import serializers as api
 from chizai.api.query import StrictQuery, read_query
+from chizai.audit.log import log_access
 from chizai.cases import actions as case_actions
 from chizai.cases.access import can_refer, get_case_for_user
 from chizai.cases.models import Company, SupportCase
@@ -473,6 +474,7 @@ class CaseDetail(StrictQuery, generics.RetrieveAPIView[SupportCase]):
 
     def get_object(self) -> SupportCase:
         case = get_case_for_user(self.request.user, checked_id(self.kwargs["pk"]))
+        log_access(self.request.user, "cases.case.viewed", case, detail="API")
         return _cases(self.request.user).get(pk=case.pk)
 
     @extend_schema(responses={200: api.CaseSerializer, **errors(404)})

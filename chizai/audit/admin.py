@@ -9,7 +9,7 @@ from chizai.audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor_label", "action", "object_repr", "request_id"]
-    list_filter = ["action"]
+    list_display = ["at", "actor_label", "kind", "action", "object_repr", "request_id"]
+    list_filter = ["kind", "action"]
     search_fields = ["object_repr", "actor_label", "request_id"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]

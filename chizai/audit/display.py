@@ -68,6 +68,8 @@ FIELD_LABELS = {
 }
 
 VERBS = {
+    "viewed": "閲覧",
+    "exported": "出力",
     "created": "追加",
     "updated": "更新",
     "deleted": "削除",
@@ -112,6 +114,8 @@ def action_label(entry: AuditEntry) -> str:
 
 
 def change_rows(entry: AuditEntry) -> list[ChangeRow]:
+    if getattr(entry, "kind", "change") != "change":
+        return []  # a record of who viewed or exported data changed nothing
     model = model_of(entry)
     rows = []
     for name, pair in entry.changes.items():

@@ -1,4 +1,9 @@
-"""`log()`: the one way plan data changes are recorded. Call it inside the action's transaction."""
+"""`log()`: the one way plan data changes are recorded. Call it inside the action's transaction.
+
+Every entry is appended to the hash chain here (chizai.audit.chain): the writer locks the chain's head row,
+links its entries one after another in Python and moves the head, all in the caller's transaction, so two
+writers never link to the same predecessor. `log_access` records who viewed or exported company data.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.contrib.auth.models import User
+from django.db import connection, models, transaction
+from django.utils import timezone
 
+from chizai.audit import chain
 from chizai.audit.context import current_request_id
-from chizai.audit.models import AuditEntry
+from chizai.audit.models import AuditChainHead, AuditEntry
+from chizai.organizations.types import Actor
 
 
 def _plain(value: Any) -> Any:
@@ -54,7 +63,34 @@ def log(
         actor, action, obj, before, after, kpi_id=kpi_id, plan_id=plan_id, reason=reason, actor_label=actor_label
     )
     if entry is not None:
-        entry.save()
+        save_entries([entry])
+    return entry
+
+
+def log_access(actor: Actor, action: str, obj_or_label: models.Model | str, *, detail: str = "") -> AuditEntry:
+    """Record that `actor` viewed or exported company data (`cases.case.viewed`, `cases.case_list.exported`).
+
+    `obj_or_label` is the row viewed, or for a list or an export a label of what it covered; `detail` (such as the
+    filter of an export) goes to the entry's reason. Access entries carry no changes and are chained like the rest.
+    """
+    user = actor if isinstance(actor, User) else None
+    if isinstance(obj_or_label, models.Model):
+        object_type, object_id, label = obj_or_label._meta.label_lower, str(obj_or_label.pk), str(obj_or_label)
+    else:
+        object_type, object_id, label = "", "", obj_or_label
+    entry = AuditEntry(
+        actor=user,
+        actor_label=user.get_username() if user else "システム",
+        action=action,
+        kind=AuditEntry.Kind.ACCESS,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=label[:300],
+        changes={},
+        reason=detail,
+        request_id=current_request_id.get(),
+    )
+    save_entries([entry])
     return entry
 
 
@@ -91,9 +127,39 @@ def build_entry(
         changes=changes,
         reason=reason,
         request_id=current_request_id.get(),
+        at=timezone.now(),
     )
 
 
 def save_entries(entries: Iterable[AuditEntry | None]) -> list[AuditEntry]:
-    """Save the entries `build_entry` made (None: nothing changed) in one query: the bulk variant of `log`."""
-    return AuditEntry.objects.bulk_create([entry for entry in entries if entry is not None])
+    """Save the entries `build_entry` made (None: nothing changed) in one query: the bulk variant of `log`.
+
+    The chain's head is locked once for the whole batch.
+    """
+    batch = [entry for entry in entries if entry is not None]
+    if not batch:
+        return []
+    if connection.in_atomic_block:
+        return _append(batch)
+    with transaction.atomic():
+        return _append(batch)
+
+
+def _append(batch: list[AuditEntry]) -> list[AuditEntry]:
+    head = _locked_head()
+    previous = head.last_hash
+    for entry in batch:
+        entry.previous_hash = previous
+        entry.entry_hash = previous = chain.entry_hash(entry)
+    AuditChainHead.objects.filter(pk=head.pk).update(last_hash=previous, entries=head.entries + len(batch))
+    return AuditEntry.objects.bulk_create(batch)
+
+
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # a fresh or flushed database: the chain starts (again) after its last entry, if any
+        last = AuditEntry.objects.order_by("-pk").values_list("entry_hash", flat=True).first()
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"last_hash": last or chain.GENESIS, "entries": AuditEntry.objects.count()}
+        )
+    return head

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from chizai.audit.log import log_access
 from chizai.cases import actions
 from chizai.cases.access import (
     CASE_RELATED,
@@ -277,7 +278,9 @@ def _detail(request: HttpRequest, case: SupportCase, status: int = 200, **forms:
 @require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
-        return _detail(request, get_case_for_user(request.user, pk))
+        case = get_case_for_user(request.user, pk)
+        log_access(request.user, "cases.case.viewed", case)
+        return _detail(request, case)
     case = get_case_for_user(request.user, pk, write=True)
     handler = {
         "issue": _post_issue,
@@ -426,6 +429,7 @@ def company_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_company_for_user(request.user, pk)
+    log_access(request.user, "cases.company.viewed", company)
     today = _today()
     cases = SupportCase.objects.visible_to(request.user).filter(company=company).select_related(*CASE_RELATED)
     context = {

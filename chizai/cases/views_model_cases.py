@@ -280,7 +280,9 @@ HISTORY_LABELS = {
 
 
 def _history(model_case: ModelCase) -> list[tuple[AuditEntry, str]]:
-    entries = AuditEntry.objects.filter(object_type=model_case._meta.label_lower, object_id=str(model_case.pk))
+    entries = AuditEntry.objects.changes().filter(
+        object_type=model_case._meta.label_lower, object_id=str(model_case.pk)
+    )
     return [(entry, HISTORY_LABELS.get(entry.action, entry.action_label)) for entry in entries.order_by("pk")]
 
 

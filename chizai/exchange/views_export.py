@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from chizai.audit.log import log_access
 from chizai.cases.forms import CaseFilterForm
 from chizai.cases.models import SupportCase
 from chizai.exchange import blank_forms, tables
@@ -80,6 +81,7 @@ def export_cases(request: HttpRequest, fmt: str) -> Download:
     filter_form = CaseFilterForm(request.GET or None, years=years)
     lookup = {{"year": "fiscal_year"}.get(k, k): v for k, v in filter_form.values().items()}
     found = tables.case_tables(request.user, lookup, _today())
+    log_access(request.user, "cases.case_list.exported", "支援案件の一覧", detail=f"{fmt} {request.GET.urlencode()}")
     return _download(request, found, ["支援案件"], fmt)
 
 

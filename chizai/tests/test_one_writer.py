@@ -29,7 +29,14 @@ NOT_ROWS = {"cache", "default_storage", "storage", "session", "file", "upload", 
 # Writes of rows that are not domain data, or that are the one writer of their kind. path → call texts.
 ALLOWED: dict[str, set[str]] = {
     # The audit trail's own writer: every other write calls it.
-    "chizai/audit/log.py": {"entry.save", "AuditEntry.objects.bulk_create"},
+    # It appends to the hash chain, moving the chain's head row under its lock.
+    "chizai/audit/log.py": {
+        "AuditEntry.objects.bulk_create",
+        "AuditChainHead.objects.filter(pk=head.pk).update",
+        "AuditChainHead.objects.select_for_update().get_or_create",
+    },
+    # The append-only entry refuses every save but the first (the insert the writer makes).
+    "chizai/audit/models.py": {"super().save"},
     # The workflow engine's transition(): the one writer of every workflow state (self-evaluations, model cases),
     # with the rule, the conditional UPDATE, the record and the audit entry.
     "chizai/workflow.py": {"workflow.model._default_manager.filter(**guard).update"},
