@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from chizai.audit.models import AuditEntry
@@ -62,7 +61,7 @@ def test_it_records_who_exported_the_case_list(client: Any, login: Any, jpo_admi
 
 def test_it_records_who_read_a_case_through_the_api(jpo_admin: Any, cases_data: Any) -> None:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=jpo_admin)[0].key}")
+    client.force_authenticate(user=jpo_admin)
 
     client.get(f"/api/cases/{cases_data.tokyo_case.pk}/")
 

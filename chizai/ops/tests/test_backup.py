@@ -111,7 +111,7 @@ def test_it_says_in_japanese_when_a_directory_is_no_backup(tmp_path: Path) -> No
         call_command("restore", str(tmp_path))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_round_trips_postgresql_through_pg_dump_and_pg_restore(tmp_path: Path) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("DATABASE_URL is not PostgreSQL (CI's second pass runs this)")
