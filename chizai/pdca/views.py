@@ -19,10 +19,10 @@ from chizai.kpis.models import Plan
 from chizai.lib.fiscal import Half
 from chizai.organizations.types import AnyUser
 from chizai.pdca import actions, rules
-from chizai.pdca.forms import TEXT_FIELDS, SelfEvaluationForm, TransitionForm
+from chizai.pdca.forms import TEXT_FIELDS, OthersFilterForm, SelfEvaluationForm, TransitionForm
 from chizai.pdca.listing import (
     EvaluationLine,
-    others_of,
+    others_queryset,
     own_lines,
     own_organizations,
     period_from_param,
@@ -33,6 +33,7 @@ from chizai.pdca.listing import (
 from chizai.pdca.models import RatingScale, SelfEvaluation, Status, Transition
 from chizai.pdca.rules import EVALUATION_WORKFLOW, SUBMITTED_MESSAGE
 from chizai.pdca.table import KpiRow, evaluation_rows
+from chizai.paging import paginate
 from chizai.workflow import Rule, perform
 
 __all__ = ["EvaluationLine", "own_lines", "own_organizations", "selected_period", "selected_plan"]
@@ -65,11 +66,18 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
         "periods": periods,
         "period": period,
         "groups": own_lines(request.user, periods, organizations, today),
-        "others": others_of(request.user, period, organizations),
+        **_others(request, period, organizations),
         "is_reviewer": rules.reviews_evaluations(request.user),
         "today": today,
     }
     return render(request, "pdca/evaluation_list.html", context)
+
+
+def _others(request: HttpRequest, period: Any, organizations: list[Any]) -> dict[str, Any]:
+    """Other bodies' evaluations of the half year: filtered and one page at a time."""
+    form = OthersFilterForm(request.GET or None, initial={"plan": request.GET.get("plan"), "period": period.param})
+    paged = paginate(request, form.filter(others_queryset(request.user, period, organizations)))
+    return {"others_form": form, "others": paged}
 
 
 @login_required
