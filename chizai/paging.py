@@ -41,7 +41,8 @@ class Paged:
 
     @property
     def items(self) -> Sequence[Any]:
-        return self.page.object_list
+        """The rows of this page (a list: read once, whatever the template does with them)."""
+        return list(self.page.object_list)
 
     @property
     def count(self) -> int:
@@ -81,9 +82,9 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int | None = None) -
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET
     links = [
-        PageLink(number=None, url="", current=False)
-        if number == Paginator.ELLIPSIS
-        else PageLink(number=int(number), url=page_url(query, int(number)), current=number == page.number)
+        PageLink(number=number, url=page_url(query, number), current=number == page.number)
+        if isinstance(number, int)
+        else PageLink(number=None, url="", current=False)  # Paginator.ELLIPSIS
         for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     ]
     return Paged(

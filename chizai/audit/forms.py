@@ -26,7 +26,9 @@ def object_type_choices() -> list[tuple[str, str]]:
 class AuditFilterForm(forms.Form):
     date_from = forms.DateField(label="期間（から）", required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label="期間（まで）", required=False, widget=DATE_WIDGET)
-    user = forms.CharField(label="実行者", required=False, max_length=150, widget=forms.TextInput(attrs={"type": "search"}))
+    user = forms.CharField(
+        label="実行者", required=False, max_length=150, widget=forms.TextInput(attrs={"type": "search"})
+    )
     object_type = forms.ChoiceField(label="対象の種類", required=False)
     action = forms.CharField(
         label="操作（コードの先頭）",

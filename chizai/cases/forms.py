@@ -340,7 +340,11 @@ class CaseFilterForm(forms.Form):
     stage = forms.ChoiceField(label="段階", choices=[("", "すべて"), *Stage.choices], required=False)
     origin = forms.ChoiceField(label="きっかけ", choices=[("", "すべて"), *Origin.choices], required=False)
     block = forms.ModelChoiceField(
-        label="地域ブロック", queryset=Organization.objects.none(), to_field_name="code", required=False, empty_label="すべて"
+        label="地域ブロック",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
     )
     prefecture = forms.ModelChoiceField(
         label="企業の所在都道府県",

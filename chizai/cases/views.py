@@ -39,13 +39,13 @@ from chizai.cases.access import (
 from chizai.cases.counting import cases_behind, rule_of
 from chizai.cases.forms import (
     CaseFilterForm,
-    case_years,
     CaseRecordForm,
     CompanyForm,
     ExpertSupportForm,
     IssueForm,
     ReferralForm,
     StageForm,
+    case_years,
 )
 from chizai.cases.history import StagePeriod, stage_history
 from chizai.cases.labels import date_label, fiscal_year_label, fiscal_year_wareki, wareki_or_blank
@@ -86,9 +86,7 @@ class CaseRow:
         return self.access == FULL
 
 
-def _rows(
-    cases: Iterable[SupportCase], request: HttpRequest, today: datetime.date
-) -> list[CaseRow]:
+def _rows(cases: Iterable[SupportCase], request: HttpRequest, today: datetime.date) -> list[CaseRow]:
     return [
         CaseRow(
             case=case,

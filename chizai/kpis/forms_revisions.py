@@ -110,10 +110,16 @@ class RevisionForm(forms.Form):
 class RevisionFilterForm(forms.Form):
     """Filters of the revision list: status, the KPI's body (prefecture, bureau, JPO…) and part of its name."""
 
-    q = forms.CharField(label="指標名", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"}))
+    q = forms.CharField(
+        label="指標名", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
     status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *RevisionStatus.choices])
     organization = forms.ModelChoiceField(
-        label="関係主体", queryset=Organization.objects.none(), to_field_name="code", required=False, empty_label="すべて"
+        label="関係主体",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -136,7 +136,11 @@ class OthersFilterForm(forms.Form):
     status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *Status.choices])
     kind = forms.ChoiceField(label="種別", required=False, choices=[("", "すべて"), *OrganizationKind.choices])
     block = forms.ModelChoiceField(
-        label="地域ブロック", queryset=Organization.objects.none(), to_field_name="code", required=False, empty_label="すべて"
+        label="地域ブロック",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -18,6 +18,7 @@ from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import Plan
 from chizai.lib.fiscal import Half
 from chizai.organizations.types import AnyUser
+from chizai.paging import paginate
 from chizai.pdca import actions, rules
 from chizai.pdca.forms import TEXT_FIELDS, OthersFilterForm, SelfEvaluationForm, TransitionForm
 from chizai.pdca.listing import (
@@ -33,7 +34,6 @@ from chizai.pdca.listing import (
 from chizai.pdca.models import RatingScale, SelfEvaluation, Status, Transition
 from chizai.pdca.rules import EVALUATION_WORKFLOW, SUBMITTED_MESSAGE
 from chizai.pdca.table import KpiRow, evaluation_rows
-from chizai.paging import paginate
 from chizai.workflow import Rule, perform
 
 __all__ = ["EvaluationLine", "own_lines", "own_organizations", "selected_period", "selected_plan"]

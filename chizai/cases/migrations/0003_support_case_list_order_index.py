@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_company_per_body_bounded_texts_displayable_dates'),
-        ('organizations', '0001_initial'),
+        ("cases", "0002_company_per_body_bounded_texts_displayable_dates"),
+        ("organizations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='supportcase',
-            index=models.Index(fields=['-fiscal_year', '-opened_on', '-id'], name='cases_list_order'),
+            model_name="supportcase",
+            index=models.Index(fields=["-fiscal_year", "-opened_on", "-id"], name="cases_list_order"),
         ),
     ]
