@@ -12,12 +12,12 @@ from chizai.kpis import achievement
 from chizai.kpis.achievement import ItemsMet, PeriodResult
 from chizai.kpis.models import DemoDataset, Kpi, KpiKind, Plan
 from chizai.kpis.report import plan_report_markdown
+from chizai.lib.fiscal import Half
 from chizai.lib.numbers import format_percent, format_quantity
 from chizai.organizations.types import AnyUser
 from chizai.pdca.compilation import STATUS_COLUMNS, BodyEntry, compile_period, end_of_plan_evaluation, items_met_text
 from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation
 from chizai.pdca.table import KpiRow, evaluation_rows
-from chizai.lib.fiscal import Half
 from chizai.reports import charts
 from chizai.reports.document import Chart, Document, Heading, Paragraph, Table
 
@@ -44,8 +44,9 @@ def trend(kpi: Kpi, rows: list[PeriodResult]) -> Chart | None:
     measured = [r for r in rows if r.actual is not None or r.target is not None]
     if sum(1 for r in measured if r.actual is not None) < 2:
         return None
-    rendered = charts.trend_chart([r.label for r in measured], [r.actual for r in measured],
-                                  [r.target for r in measured], kpi.unit)
+    rendered = charts.trend_chart(
+        [r.label for r in measured], [r.actual for r in measured], [r.target for r in measured], kpi.unit
+    )
     caption = "、".join(
         f"{r.label} 実績{_quantity(r.actual, kpi.unit)}・目標{_quantity(r.target, kpi.unit)}"
         + (f"（{_percent(r.achievement, kpi.decimals)}）" if r.achievement is not None else "")
@@ -136,15 +137,27 @@ def self_evaluation_document(evaluation: SelfEvaluation, today: datetime.date) -
     """One body's 自己評価票 for a half year: the KPI table with ratings and reasons, then the texts."""
     period = evaluation.period
     organization = evaluation.organization.display_name
-    document = _document("self_evaluation", f"{organization} {period.label} 自己評価票",
-                         f"{period.plan.name}・状態 {evaluation.status_label}", today)
+    document = _document(
+        "self_evaluation",
+        f"{organization} {period.label} 自己評価票",
+        f"{period.plan.name}・状態 {evaluation.status_label}",
+        today,
+    )
     rows = evaluation_rows(evaluation, today, scale=RatingScale.current())
     first_half = period.half == Half.FIRST
-    document.add(Heading("KPIの達成状況と自己評価", 2), _rating_table(rows, first_half, f"KPIの達成状況（{period.label}）"))
+    document.add(
+        Heading("KPIの達成状況と自己評価", 2), _rating_table(rows, first_half, f"KPIの達成状況（{period.label}）")
+    )
     rated = [row for row in rows if row.result is not None and row.result.achievement is not None]
     if rated:
-        document.add(rate_bars("図 KPIの達成率", [row.kpi.short_name for row in rated],
-                               [row.result.achievement for row in rated if row.result], decimals=0))
+        document.add(
+            rate_bars(
+                "図 KPIの達成率",
+                [row.kpi.short_name for row in rated],
+                [row.result.achievement for row in rated if row.result],
+                decimals=0,
+            )
+        )
     document.add(Paragraph("表の数値はKPIの目標・実績から計算しています。状況は作成日時点の判定です。", note=True))
     document.add(Heading("取組の状況", 2))
     for label, text in _texts(evaluation):
@@ -156,8 +169,14 @@ def self_evaluation_document(evaluation: SelfEvaluation, today: datetime.date) -
 
 
 def _body_table(bodies: Iterable[BodyEntry], caption: str) -> Table:
-    rows = [[b.organization.display_name, b.status_label + ("（期限超過）" if b.overdue else ""),
-             str(len(b.rows)) if b.visible else DASH] for b in bodies]
+    rows = [
+        [
+            b.organization.display_name,
+            b.status_label + ("（期限超過）" if b.overdue else ""),
+            str(len(b.rows)) if b.visible else DASH,
+        ]
+        for b in bodies
+    ]
     return Table(caption, ["関係主体", "状態", "KPI数"], rows, [50, 35, 15], frozenset({2}))
 
 
@@ -173,20 +192,34 @@ def _body_blocks(document: Document, body: BodyEntry, first_half: bool) -> None:
 def compilation_document(period: ReportingPeriod, user: AnyUser, today: datetime.date) -> Document:
     """A block's or the nation's compilation of one half year, from the same `compile_period` as its page."""
     compilation = compile_period(period, user, today)
-    document = _document("compilation", f"{period.label} 自己評価の取りまとめ（{compilation.title}）",
-                         f"{period.plan.name}・対象 {compilation.body_count}主体", today)
+    document = _document(
+        "compilation",
+        f"{period.label} 自己評価の取りまとめ（{compilation.title}）",
+        f"{period.plan.name}・対象 {compilation.body_count}主体",
+        today,
+    )
     labels = [label for _key, label in STATUS_COLUMNS]
     status_rows = [[s.title, *map(str, s.status_counts), s.items_text] for s in compilation.sections]
     status_rows.append(["合計", *map(str, compilation.status_counts), compilation.items_text])
     document.add(
         Heading("提出状況と地域KPIの達成状況", 2),
-        Table("ブロック別の提出状況と地域KPIの達成項目数", ["区分", *labels, "地域KPI"], status_rows,
-              [20, *[6] * len(labels), 38], frozenset(range(1, len(labels) + 1))),
+        Table(
+            "ブロック別の提出状況と地域KPIの達成項目数",
+            ["区分", *labels, "地域KPI"],
+            status_rows,
+            [20, *[6] * len(labels), 38],
+            frozenset(range(1, len(labels) + 1)),
+        ),
     )
     with_items = [s for s in compilation.sections if s.items.total]
     if with_items:
-        document.add(rate_bars(f"図 地域KPIの達成率（{period.fiscal_year}年度、ブロック別）",
-                               [s.title.split("（")[0] for s in with_items], [s.items.rate for s in with_items]))
+        document.add(
+            rate_bars(
+                f"図 地域KPIの達成率（{period.fiscal_year}年度、ブロック別）",
+                [s.title.split("（")[0] for s in with_items],
+                [s.items.rate for s in with_items],
+            )
+        )
     first_half = period.half == Half.FIRST
     for section in compilation.sections:
         document.add(Heading(section.title, 2), _body_table(section.bodies, f"{section.title}の関係主体"))
@@ -208,26 +241,59 @@ def final_evaluation_document(plan: Plan, user: AnyUser, today: datetime.date, b
     years = [f"{year}年度" for year in plan.fiscal_years]
     document.add(Heading("地域KPIの達成状況", 2))
     shown = lines if block else [final.national, *lines]
-    document.add(Table("地域KPIの達成項目数（年度別・計画期間計）", ["区分", *years, "計画期間計"],
-                       [[line.label, *line.cells] for line in shown], [16, *[84 // (len(years) + 1)] * (len(years) + 1)]))
+    document.add(
+        Table(
+            "地域KPIの達成項目数（年度別・計画期間計）",
+            ["区分", *years, "計画期間計"],
+            [[line.label, *line.cells] for line in shown],
+            [16, *[84 // (len(years) + 1)] * (len(years) + 1)],
+        )
+    )
     base = lines[0] if block and lines else final.national
     if base.total.total:
         document.add(items_bars(f"図 {base.label}の地域KPI 達成項目数（年度別）", years, base.by_year))
     if not block and lines:
-        document.add(rate_bars("図 ブロック別の地域KPI達成率（計画期間計）", [line.label for line in lines],
-                               [line.total.rate for line in lines]))
+        document.add(
+            rate_bars(
+                "図 ブロック別の地域KPI達成率（計画期間計）",
+                [line.label for line in lines],
+                [line.total.rate for line in lines],
+            )
+        )
     if not block:
         document.add(Heading("中央KPI・効果指標", 2))
         for item in final.central:
             kpi = item.kpi
-            rows = [[r.label, _quantity(r.target, kpi.unit), _quantity(r.actual, kpi.unit),
-                     _percent(r.achievement, kpi.decimals), r.status.label] for r in item.results]
-            document.add(Heading(f"{kpi.numbering} {kpi.name}".strip(), 3),
-                         Table(f"{kpi.short_name}の目標と実績", ["期間", "目標", "実績", "達成率", "判定"], rows,
-                               [28, 20, 20, 16, 16], frozenset({1, 2, 3})))
+            rows = [
+                [
+                    r.label,
+                    _quantity(r.target, kpi.unit),
+                    _quantity(r.actual, kpi.unit),
+                    _percent(r.achievement, kpi.decimals),
+                    r.status.label,
+                ]
+                for r in item.results
+            ]
+            document.add(
+                Heading(f"{kpi.numbering} {kpi.name}".strip(), 3),
+                Table(
+                    f"{kpi.short_name}の目標と実績",
+                    ["期間", "目標", "実績", "達成率", "判定"],
+                    rows,
+                    [28, 20, 20, 16, 16],
+                    frozenset({1, 2, 3}),
+                ),
+            )
             for evaluation in item.evaluations:
                 document.add(Paragraph(f"【評価】{evaluation.text}"))
-    document.add(Heading("自己評価の受理状況", 2),
-                 Table("半期ごとの受理件数", ["半期", "受理件数"],
-                       [[c.period.label, str(c.accepted)] for c in final.accepted], [70, 30], frozenset({1})))
+    document.add(
+        Heading("自己評価の受理状況", 2),
+        Table(
+            "半期ごとの受理件数",
+            ["半期", "受理件数"],
+            [[c.period.label, str(c.accepted)] for c in final.accepted],
+            [70, 30],
+            frozenset({1}),
+        ),
+    )
     return document

@@ -85,8 +85,14 @@ def rate_chart(labels: list[str], rates: list[Decimal | None], *, decimals: int 
     bars = axes.barh(positions, values, height=0.6, color=[INK if r is not None else MUTED for r in rates])
     for bar, rate in zip(bars, rates, strict=True):
         text = format_percent(rate, decimals) if rate is not None else "—"
-        axes.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), va="center", xytext=(3, 0),
-                      textcoords="offset points", size=8)
+        axes.annotate(
+            text,
+            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            va="center",
+            xytext=(3, 0),
+            textcoords="offset points",
+            size=8,
+        )
     axes.axvline(100, color=TARGET, linewidth=0.8, linestyle="--")
     axes.set_yticks(positions, labels)
     axes.set_xlim(0, max([110.0, *values]) * 1.12)

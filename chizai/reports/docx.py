@@ -44,7 +44,9 @@ def _block(template: DocxTemplate, block: Block) -> dict[str, Any]:
     if isinstance(block, Paragraph):
         return {"kind": "note" if block.note else "paragraph", "text": _text(block.text)}
     if isinstance(block, Table):
-        rows = [[_text(cell) for cell in row] for row in block.rows] or [["（該当なし）"] + [""] * (len(block.headers) - 1)]
+        rows = [[_text(cell) for cell in row] for row in block.rows] or [
+            ["（該当なし）"] + [""] * (len(block.headers) - 1)
+        ]
         return {"kind": "table", "caption": block.caption, "headers": block.headers, "rows": rows}
     image = InlineImage(template, io.BytesIO(block.png), width=Mm(TEXT_WIDTH_MM - 8))
     return {"kind": "chart", "title": block.title, "caption": block.caption, "image": image}
@@ -70,7 +72,9 @@ def _attach_svg(word: WordDocument, charts: list[Chart]) -> None:
     """Adds each chart's SVG to its picture (a:blip/a:extLst/asvg:svgBlip), keeping the PNG as fallback."""
     blips = word.element.body.findall(".//" + qn("a:blip"))
     for index, (blip, chart) in enumerate(zip(blips, charts, strict=True), start=1):
-        part = Part(PackURI(f"/word/media/chart{index}.svg"), "image/svg+xml", chart.svg.encode("utf-8"), word.part.package)
+        part = Part(
+            PackURI(f"/word/media/chart{index}.svg"), "image/svg+xml", chart.svg.encode("utf-8"), word.part.package
+        )
         relationship = word.part.relate_to(part, RELATIONSHIP_TYPE.IMAGE)
         extensions = parse_xml(
             f'<a:extLst {nsdecls("a", "r")}><a:ext uri="{SVG_EXTENSION}">'
