@@ -106,6 +106,7 @@ ROUTES: dict[str, Route] = {
     "pdca:compilation": Route(lambda w, s: {"period_id": w.period.pk}),
     "pdca:final_evaluation": Route(plan),
     # --- Documents (.docx / .pdf): the page's getter decides; Word in the walk (fast), PDF in reports' tests
+    "exchange:export_compilation": Route(lambda w, s: {"period_id": w.period.pk, "fmt": "xlsx"}),
     "reports:plan_report": Route(with_(plan, fmt="docx")),
     "reports:self_evaluation": Route(with_(obj("evaluation"), fmt="docx"), outsiders=SIDED),
     "reports:compilation": Route(lambda w, s: {"period_id": w.period.pk, "fmt": "docx"}),
