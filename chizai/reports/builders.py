@@ -24,8 +24,12 @@ from chizai.reports.document import Chart, Document, Heading, Paragraph, Table
 DASH = "—"
 
 
-def _document(kind: str, title: str, subtitle: str, today: datetime.date) -> Document:
-    return Document(kind, title, subtitle, created=datetime.date.today(), as_of=today, demo=DemoDataset.is_loaded())
+def document_for(
+    kind: str, title: str, subtitle: str, today: datetime.date, as_of: datetime.date | None = None
+) -> Document:
+    """A new document made today, its data as of `as_of` (default: `today`), labelled when demo data exists."""
+    demo = DemoDataset.is_loaded()
+    return Document(kind, title, subtitle, created=datetime.date.today(), as_of=as_of or today, demo=demo)
 
 
 def _quantity(value: object, unit: str) -> str:
@@ -84,7 +88,7 @@ def _markdown_blocks(document: Document, markdown: str) -> None:
 
 def plan_report_document(plan: Plan, today: datetime.date) -> Document:
     """The plan's evaluation in its own format (【目標】【実績】…), with a chart per KPI measured each year."""
-    document = _document("plan_report", f"{plan.name} 評価", f"対象期間 {plan.period_label}", today)
+    document = document_for("plan_report", f"{plan.name} 評価", f"対象期間 {plan.period_label}", today)
     _markdown_blocks(document, plan_report_markdown(plan, today=today))
     kpis = Kpi.objects.for_plan(plan).with_values().exclude(kind=KpiKind.REGIONAL).order_by("sort_order", "pk")
     figures = [chart for chart in (trend(kpi, achievement.results(kpi, today)) for kpi in kpis) if chart]
@@ -137,7 +141,7 @@ def self_evaluation_document(evaluation: SelfEvaluation, today: datetime.date) -
     """One body's 自己評価票 for a half year: the KPI table with ratings and reasons, then the texts."""
     period = evaluation.period
     organization = evaluation.organization.display_name
-    document = _document(
+    document = document_for(
         "self_evaluation",
         f"{organization} {period.label} 自己評価票",
         f"{period.plan.name}・状態 {evaluation.status_label}",
@@ -192,7 +196,7 @@ def _body_blocks(document: Document, body: BodyEntry, first_half: bool) -> None:
 def compilation_document(period: ReportingPeriod, user: AnyUser, today: datetime.date) -> Document:
     """A block's or the nation's compilation of one half year, from the same `compile_period` as its page."""
     compilation = compile_period(period, user, today)
-    document = _document(
+    document = document_for(
         "compilation",
         f"{period.label} 自己評価の取りまとめ（{compilation.title}）",
         f"{period.plan.name}・対象 {compilation.body_count}主体",
@@ -237,7 +241,9 @@ def final_evaluation_document(plan: Plan, user: AnyUser, today: datetime.date, b
     final = end_of_plan_evaluation(plan, user, today)
     lines = [line for line in final.blocks if not block or line.label == block]
     scope = f"{block}ブロック" if block else final.national.label
-    document = _document("final_evaluation", f"{plan.name} 計画期間終了時の評価（{scope}）", plan.period_label, today)
+    document = document_for(
+        "final_evaluation", f"{plan.name} 計画期間終了時の評価（{scope}）", plan.period_label, today
+    )
     years = [f"{year}年度" for year in plan.fiscal_years]
     document.add(Heading("地域KPIの達成状況", 2))
     shown = lines if block else [final.national, *lines]

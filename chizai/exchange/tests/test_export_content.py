@@ -10,7 +10,9 @@ import openpyxl
 from django.test import Client
 from django.urls import reverse
 
-from chizai.reports.tests.conftest import REASON, period, plan, world  # noqa: F401  (fixtures)
+from chizai.pdca.tests import fixtures_content as content
+
+plan, period, world = content.plan, content.period, content.world  # the fixtures this module uses
 
 
 def _sheets(client: Client, url: str) -> dict[str, list[list[Any]]]:
@@ -29,13 +31,13 @@ def _records(rows: list[list[Any]]) -> list[dict[str, Any]]:
 def test_the_evaluation_export_carries_texts_ratings_reasons_and_figures(world, tokyo_viewer):
     client = Client()
     client.force_login(tokyo_viewer)
-    period = world["tokyo"].period
-    url = reverse("exchange:export_evaluations", args=["xlsx"]) + f"?plan={period.plan.number}&period={period.pk}"
+    half = world["tokyo"].period
+    url = reverse("exchange:export_evaluations", args=["xlsx"]) + f"?plan={half.plan.number}&period={half.pk}"
 
     sheets = _sheets(client, url)
 
     evaluations = _records(sheets["自己評価"])
-    tokyo = next(r for r in evaluations if r["関係主体"] == "東京都" and r["半期"] == period.label)
+    tokyo = next(r for r in evaluations if r["関係主体"] == "東京都" and r["半期"] == half.label)
     assert tokyo["取組状況"] == "東京都の取組：窓口と合同で重点業種の企業を訪問した。"
     assert tokyo["課題"] == "フォローアップの担い手が不足。"
     ratings = _records(sheets["KPIの自己評価"])
@@ -49,7 +51,7 @@ def test_the_evaluation_export_carries_texts_ratings_reasons_and_figures(world, 
             "達成率（%）": 123,
             "目安": "A",
             "自己評価": "B",
-            "目安と異なる評価の理由": REASON,
+            "目安と異なる評価の理由": content.REASON,
         }
     ]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from chizai.pdca.tests.fixtures_content import REASON, TODAY
 from chizai.reports import builders
 from chizai.reports.render import render
-from chizai.reports.tests.conftest import REASON, TODAY
 from chizai.reports.tests.readback import (
     A4_POINTS,
     docx_tables,
