@@ -21,7 +21,7 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-import clean
+.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-import bench-documents clean
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -34,6 +34,7 @@ help:
 	@echo "make check-deploy   Django's deployment checks with production settings: must report nothing"
 	@echo "make bench          scale benchmark: 10 fiscal years x every prefecture (benchmarks/)"
 	@echo "make bench-import   import benchmark: dry run and apply of 10k and 100k actual rows (benchmarks/IMPORT.md)"
+	@echo "make bench-documents the national compilation as PDF and Word at 10 fiscal years (benchmarks/DOCUMENTS.md)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
 	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
 
@@ -116,6 +117,9 @@ bench: install
 
 bench-import: install
 	$(BIN)/python benchmarks/bench_import.py
+
+bench-documents: install
+	$(BIN)/python benchmarks/bench_documents.py
 
 clean:
 	@if [ -d var/pgtest ]; then scripts/pg-test-server.sh destroy; fi
