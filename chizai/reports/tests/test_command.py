@@ -3,7 +3,9 @@ Japanese fonts embedded."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from io import StringIO
 from pathlib import Path
 
@@ -88,3 +90,13 @@ def test_it_still_prints_markdown(plan2):
     call_command("report", "2", "--format", "md", "--as-of", "2023-06-01", stdout=out)
 
     assert "【実績】213件(85%)" in out.getvalue()
+
+
+def test_the_word_files_charts_are_vector_with_a_picture_fallback(plan2, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(report_file(tmp_path, "docx"))) as docx:
+        names = docx.namelist()
+        body = docx.read("word/document.xml").decode("utf-8")
+
+    svgs = [n for n in names if n.startswith("word/media/") and n.endswith(".svg")]
+    assert len(svgs) >= 5 and body.count("svgBlip") == len(svgs)
+    assert len([n for n in names if n.startswith("word/media/") and n.endswith(".png")]) == len(svgs)
