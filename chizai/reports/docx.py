@@ -94,10 +94,10 @@ def render_docx(document: Document) -> bytes:
         "blocks": [_block(template, block) for block in document.blocks],
     }
     template.render(context, autoescape=True)
-    word = template.docx
-    _set_widths(word, [b for b in document.blocks if isinstance(b, Table)])
-    _attach_svg(word, [b for b in document.blocks if isinstance(b, Chart)])
-    word.core_properties.title = document.title
+    docx = template.docx
+    _set_widths(docx, [b for b in document.blocks if isinstance(b, Table)])
+    _attach_svg(docx, [b for b in document.blocks if isinstance(b, Chart)])
+    docx.core_properties.title = document.title
     output = io.BytesIO()
-    word.save(output)
+    docx.save(output)
     return output.getvalue()
