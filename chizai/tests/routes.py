@@ -105,6 +105,15 @@ ROUTES: dict[str, Route] = {
     "pdca:todo": Route(),
     "pdca:compilation": Route(lambda w, s: {"period_id": w.period.pk}),
     "pdca:final_evaluation": Route(plan),
+    # --- Documents (.docx / .pdf): the page's getter decides; Word in the walk (fast), PDF in reports' tests
+    "exchange:export_compilation": Route(lambda w, s: {"period_id": w.period.pk, "fmt": "xlsx"}),
+    "reports:plan_report": Route(with_(plan, fmt="docx")),
+    "reports:self_evaluation": Route(with_(obj("evaluation"), fmt="docx"), outsiders=SIDED),
+    "reports:compilation": Route(lambda w, s: {"period_id": w.period.pk, "fmt": "docx"}),
+    "reports:final_evaluation": Route(with_(plan, fmt="docx")),
+    "reports:meeting": Route(with_(obj("meeting"), fmt="docx"), outsiders=BLOCK_OUTSIDERS),
+    "reports:case": Route(with_(obj("case"), fmt="docx"), outsiders=SIDED),
+    "reports:model_case": Route(with_(obj("model_case"), fmt="docx"), outsiders=JPO_ONLY),
     # --- meetings ----------------------------------------------------------------------------------------
     "meetings:meeting_list": Route(),
     "meetings:meeting_create": Route(methods=("GET", "POST")),
