@@ -25,9 +25,7 @@ from chizai.organizations.models import Organization
 
 HALVES = (HalfChoice.FIRST, HalfChoice.SECOND, HalfChoice.FULL)
 QUALITATIVE_REASON = "定性的に評価する指標のため、数値の実績は入力しません。"
-RATIO_PARTS_REASON = (
-    "該当数（分子）と対象数（分母）で入力された値です。KPIの実績入力画面で変更してください。"
-)
+RATIO_PARTS_REASON = "該当数（分子）と対象数（分母）で入力された値です。KPIの実績入力画面で変更してください。"
 CALENDAR_HALF_REASON = "暦年で数える指標のため、半期の実績はありません。通期（年の値）に入力してください。"
 DERIVED_REASON = "上期・下期の実績から計算した年度の値です（通期を入力した場合はその値）。直接は入力できません。"
 
@@ -204,6 +202,6 @@ def _validated(cell: Cell, year: int) -> Decimal | None:
     if form.is_valid():
         value: Decimal | None = form.cleaned_data["value"]
         return value
-    messages = [message for errors in form.errors.values() for message in errors]
+    messages = [str(message) for errors in form.errors.values() for message in errors]
     cell.error = messages[0] if messages else "入力内容を確認してください。"
     return None

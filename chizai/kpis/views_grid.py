@@ -29,6 +29,11 @@ from chizai.organizations.types import AnyUser
 GRID_PERMISSION_MESSAGE = "この関係主体の実績を入力する権限がありません。"
 
 
+def _today() -> datetime.date:
+    """The pages' "today" (a hook the tests pin)."""
+    return timezone.localdate()
+
+
 def _plan(request: HttpRequest) -> Plan:
     raw = request.GET.get("plan", "")
     return plan_or_404(int(raw) if raw.isdigit() else None)
@@ -58,7 +63,7 @@ def _grid_url(organization: Organization, plan: Plan, year: int) -> str:
 def grid_start(request: HttpRequest) -> HttpResponse:
     """The grid of the organisation chosen (?org=code), else of the first organisation the user edits."""
     plan = _plan(request)
-    year = _year(request, plan, timezone.localdate())
+    year = _year(request, plan, _today())
     code = request.GET.get("org", "")
     if not code:
         edited = edited_organizations(request.user, plan)
@@ -78,7 +83,7 @@ def organization_grid(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and not can_edit:
         raise PermissionDenied(GRID_PERMISSION_MESSAGE)
     plan = _plan(request)
-    today = timezone.localdate()
+    today = _today()
     year = _year(request, plan, today)
     grid = build_grid(organization, plan, year, today)
     if request.method == "POST":

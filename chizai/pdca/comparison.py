@@ -2,7 +2,7 @@
 self-evaluation status, for a bureau's block or the whole country, sortable; and who may be sent a 督促.
 
 The figures come from `chizai.kpis.comparison` (computed from the KPI data, like the dashboard's regional summary),
-the submission status from `chizai.pdca.deadlines.period_status` (like the to-do page).
+the submission status from the rules of `chizai.pdca.deadlines` (like the to-do page).
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
-
 from chizai.kpis.comparison import BodyYear, body_years
 from chizai.kpis.models import Kpi, Plan
+from chizai.lib.business_days import business_days_until
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import can_review_organization, is_jpo_reviewer, sees_everything
 from chizai.organizations.types import AnyUser
-from chizai.pdca.deadlines import DeadlineRow, period_status
-from chizai.pdca.models import ReportingPeriod, Status
+from chizai.pdca.deadlines import DeadlineRow, is_overdue
+from chizai.pdca.models import ReportingPeriod, SelfEvaluation, Status
 from chizai.pdca.rules import reviewed_bureaus
 
 # Sort order of a half year's standing: the ones needing a push first.
@@ -48,6 +47,10 @@ class PrefectureRow:
     def overdue_periods(self) -> list[ReportingPeriod]:
         return [row.period for row in self.periods.values() if row.overdue]
 
+    def overdue_rows(self, periods: list[ReportingPeriod]) -> list[DeadlineRow]:
+        """The half years the body is late with, oldest first."""
+        return [self.periods[p.pk] for p in periods if p.pk in self.periods and self.periods[p.pk].overdue]
+
     @property
     def overdue(self) -> bool:
         return bool(self.overdue_periods)
@@ -63,7 +66,7 @@ class PrefectureRow:
         return [_standing(self.periods.get(period.pk)) for period in periods]
 
 
-SHORT_STATUS = {
+SHORT_STATUS: dict[str, str] = {
     Status.DRAFT: "作成中",
     Status.SUBMITTED: "提出済み",
     Status.REVIEWED: "局確認済み",
@@ -152,16 +155,11 @@ def compare(
     kpis = Kpi.objects.for_plan(plan).regional().filter(owner__in=prefectures).with_values()
     figures = body_years(kpis, years, today)
     periods = list(
-        ReportingPeriod.objects.filter(plan=plan, fiscal_year__in=years).select_related("plan").order_by(
-            "fiscal_year", "half"
-        )
+        ReportingPeriod.objects.filter(plan=plan, fiscal_year__in=years)
+        .select_related("plan")
+        .order_by("fiscal_year", "half")
     )
-    scope = Q(pk__in=[p.pk for p in prefectures])
-    standing: dict[int, dict[int, DeadlineRow]] = {p.pk: {} for p in prefectures}
-    for period in periods:
-        for row in period_status(period, today, scope):
-            if row.organization.pk in standing:
-                standing[row.organization.pk][period.pk] = row
+    standing = _standing_of(prefectures, periods, today)
     rows = [
         PrefectureRow(
             p,
@@ -175,6 +173,30 @@ def compare(
     comparison.may_remind = any(row.may_remind for row in rows)
     comparison.rows = sorted_rows(rows, sort)
     return comparison
+
+
+def _standing_of(
+    prefectures: list[Organization], periods: list[ReportingPeriod], today: datetime.date
+) -> dict[int, dict[int, DeadlineRow]]:
+    """Per prefecture and half year, its standing as the to-do page states it (one query for every period)."""
+    evaluations = SelfEvaluation.objects.filter(period__in=periods, organization__in=prefectures)
+    found = {(e.organization_id, e.period_id): e for e in evaluations}
+    standing: dict[int, dict[int, DeadlineRow]] = {p.pk: {} for p in prefectures}
+    for period in periods:
+        days_left = business_days_until(today, period.due_date)
+        for prefecture in prefectures:
+            evaluation = found.get((prefecture.pk, period.pk))
+            if evaluation is not None:
+                evaluation.period, evaluation.organization = period, prefecture
+            standing[prefecture.pk][period.pk] = DeadlineRow(
+                period=period,
+                organization=prefecture,
+                evaluation=evaluation,
+                due_date=period.due_date,
+                business_days_left=days_left,
+                overdue=is_overdue(period, evaluation, today),
+            )
+    return standing
 
 
 def _rank(row: DeadlineRow | None) -> int:

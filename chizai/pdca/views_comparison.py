@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,6 +20,11 @@ from chizai.pdca.comparison import compare
 from chizai.pdca.reminders import send_urgent_reminders
 
 
+def _today() -> datetime.date:
+    """The pages' "today" (a hook the tests pin)."""
+    return timezone.localdate()
+
+
 def _plan(request: HttpRequest) -> Plan:
     raw = request.POST.get("plan") or request.GET.get("plan", "")
     plan = Plan.objects.numbered_or_latest(int(raw) if raw.isdigit() else None)
@@ -30,7 +37,7 @@ def _plan(request: HttpRequest) -> Plan:
 @require_GET
 def comparison(request: HttpRequest) -> HttpResponse:
     plan = _plan(request)
-    today = timezone.localdate()
+    today = _today()
     sort = request.GET.get("sort", "")
     context = {
         "comparison": compare(request.user, plan, today, sort=sort),
@@ -47,7 +54,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
 def comparison_remind(request: HttpRequest) -> HttpResponse:
     """督促: e-mail the late bodies chosen (one, or every late body shown) through the reminder mechanism."""
     plan = _plan(request)
-    today = timezone.localdate()
+    today = _today()
     table = compare(request.user, plan, today)
     code = request.POST.get("organization", "")
     rows = table.rows if not code else [row for row in table.rows if row.organization.code == code]
@@ -56,7 +63,10 @@ def comparison_remind(request: HttpRequest) -> HttpResponse:
     if not any(row.may_remind for row in rows):
         raise PermissionDenied("督促を送信できるのは、その関係主体を確認する局・特許庁の担当者です。")
     overdue = [
-        (row.organization, [row.periods[p.pk] for p in table.periods if p.pk in row.periods and row.periods[p.pk].overdue])
+        (
+            row.organization,
+            [row.periods[p.pk] for p in table.periods if p.pk in row.periods and row.periods[p.pk].overdue],
+        )
         for row in rows
         if row.may_remind and row.overdue
     ]

@@ -6,20 +6,25 @@ the PDCA cycle and never imports it.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import template
 from django.utils import timezone
 
-from chizai.kpis.comparison import current_fiscal_year
+from chizai.kpis.comparison import BodyYear, current_fiscal_year
 from chizai.kpis.models import Plan
 from chizai.organizations.permissions import sees_everything
-from chizai.kpis.comparison import BodyYear
 from chizai.pdca.comparison import PrefectureRow, compare
 from chizai.pdca.models import ReportingPeriod
 from chizai.pdca.rules import reviewed_bureaus
 
 register = template.Library()
+
+
+def _today() -> datetime.date:
+    """The pages' "today" (a hook the tests pin)."""
+    return timezone.localdate()
 
 
 @register.inclusion_tag("pdca/_comparison_home.html", takes_context=True)
@@ -28,7 +33,7 @@ def prefecture_comparison(context: dict[str, Any], plan: Plan) -> dict[str, Any]
     user = request.user
     if not (sees_everything(user) or reviewed_bureaus(user)):
         return {"comparison": None}
-    today = timezone.localdate()
+    today = _today()
     year = current_fiscal_year(plan, today)
     years = [y for y in (year - 1, year) if y in plan.fiscal_years]
     return {
