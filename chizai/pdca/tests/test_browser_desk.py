@@ -44,7 +44,8 @@ def paste(page: Any, text: str) -> None:
         """(text) => {
           const data = new DataTransfer();
           data.setData("text/plain", text);
-          document.activeElement.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+          const event = new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true});
+          document.activeElement.dispatchEvent(event);
         }""",
         text,
     )
@@ -110,7 +111,8 @@ def test_it_enters_tokyos_year_by_keyboard_and_paste_and_the_dashboard_follows(l
         shot_both(page, shots, "grid_typed")
 
         page.get_by_role("button", name="保存").click()
-        expect(page.locator(".messages")).to_contain_text("2025年度の実績を保存しました（新規 7件・更新 0件・削除 0件）")
+        saved = "2025年度の実績を保存しました（新規 7件・更新 0件・削除 0件）"
+        expect(page.locator(".messages")).to_contain_text(saved)
         shot_both(page, shots, "grid_saved")
 
         assert (figure(first, "H1"), figure(first, "H2")) == (Decimal(40), Decimal(45))
