@@ -7,7 +7,7 @@ takes KPIs loaded with their values (`Kpi.objects.with_values()`) and returns pl
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -76,11 +76,20 @@ class BodyYear:
         return self.items.rate if self.items.total else None
 
 
-def body_years(kpis: Iterable[Kpi], years: list[int], today: datetime.date) -> dict[int, dict[int, BodyYear]]:
-    """Per owner (organisation id) and fiscal year: the items met of its KPIs, as the dashboard counts them."""
+def body_years(
+    kpis: Iterable[Kpi],
+    years: list[int],
+    today: datetime.date,
+    computed: Mapping[int, list[achievement.PeriodResult]] | None = None,
+) -> dict[int, dict[int, BodyYear]]:
+    """Per owner (organisation id) and fiscal year: the items met of its KPIs, as the dashboard counts them.
+
+    `computed` holds each KPI's results where the page computed them already (the dashboard).
+    """
     results: dict[int, list[tuple[int, achievement.PeriodResult | None]]] = {}
     for kpi in kpis:
-        rows = achievement.results(kpi, today)
+        known = computed.get(kpi.pk) if computed is not None else None
+        rows = known if known is not None else achievement.results(kpi, today)
         results.setdefault(kpi.owner_id, []).extend(
             (year, achievement.result_for_year(kpi, year, today, rows)) for year in years
         )

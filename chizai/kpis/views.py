@@ -55,6 +55,9 @@ def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
         "home": home,
         "sees_everything": sees_everything(request.user),
         "today": today,
+        # Read by the reviewer's prefecture comparison on this page (chizai.pdca.templatetags.pdca_comparison).
+        "dashboard_kpis": kpis,
+        "achievement_results": computed,
     }
     return render(request, "kpis/dashboard.html", context)
 
