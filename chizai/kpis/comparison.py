@@ -32,10 +32,12 @@ class YearOverYear:
 
     @property
     def change(self) -> Decimal | None:
-        """This year's figure minus last year's, when both are known."""
+        """This year's figure minus last year's, when both years are complete (a 上期 alone compares nothing)."""
         if self.this_year is None or self.last_year is None:
             return None
         if self.this_year.actual is None or self.last_year.actual is None:
+            return None
+        if not (self.this_year.complete and self.last_year.complete):
             return None
         return self.this_year.actual - self.last_year.actual
 

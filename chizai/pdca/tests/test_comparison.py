@@ -199,3 +199,17 @@ def test_only_the_bodys_reviewers_may_urge_it(client, login, pdca_data, tokyo_ed
     login(client, kinki_reviewer)
     assert remind(client, "pref-13").status_code == 404
     assert not mailoutbox and not ReminderLog.objects.exists()
+
+
+def test_it_compares_a_year_with_the_last_only_once_both_are_complete(pdca_data, figures):
+    from chizai.kpis.comparison import year_over_year
+
+    tokyo = Kpi.objects.with_values().get(pk=figures[0].pk)
+    computed = {tokyo.pk: achievement.results(tokyo, fx.TODAY)}
+    (full_years,) = year_over_year([tokyo], 2024, fx.TODAY, computed)
+    assert (full_years.last_year.actual, full_years.this_year.actual, full_years.change) == (25, 15, -10)
+
+    Actual.objects.create(kpi=tokyo, start_year=2025, end_year=2025, half="H1", value=Decimal(3))
+    tokyo = Kpi.objects.with_values().get(pk=tokyo.pk)
+    (half_year,) = year_over_year([tokyo], 2025, fx.TODAY, {tokyo.pk: achievement.results(tokyo, fx.TODAY)})
+    assert half_year.this_year.actual == 3 and half_year.change is None  # 上期 only: nothing to compare yet
