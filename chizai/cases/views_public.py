@@ -50,14 +50,14 @@ def model_case_list(request: HttpRequest) -> HttpResponse:
     form = _search_form(request)
     criteria = form.cleaned_data if form.is_valid() else {}
     searching = any(criteria.values())
-    filters = {
+    filters: dict[str, str | None] = {
         "industry": criteria.get("industry") or None,
         "region": criteria.get("region") or None,
         "category": criteria.get("category") or None,
     }
     # Ranked by relevance when there are words to match (all matches are read), else one page from the database.
     words = criteria.get("q", "")
-    results: Any = search_published(words, **filters) if words.split() else matching_published(**filters)
+    results: Any = search_published(words, **filters) if words.split() else matching_published("", **filters)
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
