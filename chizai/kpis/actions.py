@@ -29,6 +29,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from chizai.audit.bulk import insert_rows
 from chizai.audit.log import build_entry, save_entries
 from chizai.audit.models import AuditEntry
 from chizai.kpis.achievement import YearFigure, year_figure
@@ -862,7 +863,7 @@ def _create[M: (Target, Actual, Evaluation)](model: type[M], objs: list[M]) -> N
             if len(objs) == 1:
                 objs[0].save(force_insert=True)
             else:
-                model.objects.bulk_create(objs)
+                insert_rows(model, objs)
     except IntegrityError as error:
         raise ConflictError() from error  # the same period was created meanwhile
 
