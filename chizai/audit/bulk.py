@@ -43,10 +43,12 @@ def insert_rows[M: models.Model](model: type[M], objs: Sequence[M]) -> Sequence[
     limit = connection.features.max_query_params or POSTGRESQL_PARAMETERS
     batch_size = max(1, min(2000, limit // len(fields)))
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
-    tail = f" RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
+    primary_key = model._meta.pk
+    assert primary_key is not None
+    tail = f" RETURNING {quote(str(primary_key.column))}"
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch_size):
             batch = objs[start : start + batch_size]

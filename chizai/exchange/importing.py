@@ -111,19 +111,19 @@ def _apply(context: ImportContext) -> None:
 def _write(context: ImportContext) -> None:
     writes, actor, reason = context.writes, context.user, context.reason
     _write_kpis(context)
-    for batch in _batches(writes.targets):
-        current_targets = {row.key: existing for row, existing in batch if existing is not None}
-        save_targets(rows=[row for row, _ in batch], current=current_targets, actor=actor, reason=reason)
-    for batch in _batches(writes.actuals):
-        rows = [row for row, _, _ in batch]
-        current_actuals = {row.key: existing for row, existing, _ in batch if existing is not None}
-        with _refusals_reported(context, [location for _, _, location in batch]):
+    for targets in _batches(writes.targets):
+        current_targets = {row.key: existing for row, existing in targets if existing is not None}
+        save_targets(rows=[row for row, _ in targets], current=current_targets, actor=actor, reason=reason)
+    for actuals in _batches(writes.actuals):
+        rows = [row for row, _, _ in actuals]
+        current_actuals = {row.key: existing for row, existing, _ in actuals if existing is not None}
+        with _refusals_reported(context, [location for _, _, location in actuals]):
             save_actuals(rows=rows, current=current_actuals, check_subsets_now=False, actor=actor, reason=reason)
     with _refusals_reported(context, [location for _, location in writes.subsets]):
         check_subsets(rows=[row for row, _ in writes.subsets])  # against every figure as now stored
-    for batch in _batches(writes.evaluations):
-        current_evaluations = {row.key: existing for row, existing in batch if existing is not None}
-        save_evaluations(rows=[row for row, _ in batch], current=current_evaluations, actor=actor, reason=reason)
+    for texts in _batches(writes.evaluations):
+        current_texts = {row.key: existing for row, existing in texts if existing is not None}
+        save_evaluations(rows=[row for row, _ in texts], current=current_texts, actor=actor, reason=reason)
 
 
 def _write_kpis(context: ImportContext) -> None:
