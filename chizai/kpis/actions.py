@@ -486,9 +486,9 @@ def save_actuals(
     `current` maps (kpi id, start, end, half) to the stored actuals the caller already loaded (None: they are
     loaded here in one query, locked). Rows read earlier without a lock (an import's check) are safe to pass:
     the rows changed are locked and their versions compared again in one query before the bulk UPDATE, and a
-    row created meanwhile breaks the unique constraint; either is a ConflictError. A writer that writes in chunks (the importer)
-    passes `check_subsets_now=False` and calls `check_subsets` once every chunk is written, since a parent
-    and its subset may sit in different chunks; the transaction then still holds every write.
+    row created meanwhile breaks the unique constraint; either is a ConflictError. A writer that writes in
+    chunks (the importer) passes `check_subsets_now=False` and calls `check_subsets` once every chunk is
+    written, since a parent and its subset may sit in different chunks; the transaction still holds them all.
     """
     writer = Writer(actor, actor_label, reason)
     return _save_actuals(rows, writer, current=current, subsets=check_subsets_now, single=False)
