@@ -15,6 +15,7 @@ urlpatterns = [
     path("meetings/", include("chizai.meetings.urls")),
     path("cases/", include("chizai.cases.urls")),
     path("model-cases/", include("chizai.cases.public_urls")),
+    path("survey/", include("chizai.surveys.urls_public")),
     path("api/", include("chizai.api.urls")),
     path("", include("chizai.exchange.urls")),
     path("", include("chizai.kpis.urls")),

@@ -138,6 +138,9 @@ ROUTES: dict[str, Route] = {
     "public:model_case_list": Route(kind="public"),
     "public:model_case_feed": Route(kind="public"),
     "public:model_case_detail": Route(obj("published_model_case"), kind="public"),
+    # --- surveys -----------------------------------------------------------------------------------------
+    # The answering page: the link's token is the key, no login (its POST is tested in chizai/surveys/tests).
+    "survey_answer:answer": Route(lambda w, s: {"token": s.survey_token}, kind="public"),
     # --- REST API ----------------------------------------------------------------------------------------
     "api:plan_list": Route(kind="api"),
     "api:plan_detail": Route(plan, ("GET", "PATCH"), kind="api"),
