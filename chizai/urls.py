@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", include("chizai.cases.urls")),
     path("model-cases/", include("chizai.cases.public_urls")),
     path("survey/", include("chizai.surveys.urls_public")),
+    path("surveys/", include("chizai.surveys.urls")),
     path("api/", include("chizai.api.urls")),
     path("", include("chizai.exchange.urls")),
     path("", include("chizai.kpis.urls")),

@@ -30,6 +30,7 @@ from chizai.surveys.models import (
     Audience,
     Channel,
     Invitation,
+    InvitationLink,
     Question,
     QuestionKind,
     Questionnaire,
@@ -273,19 +274,23 @@ def _invite(
     **addressee: Any,
 ) -> tuple[Invitation, str]:
     now = now or timezone.now()
-    token, token_hash = new_token()
     invitation = Invitation(
         questionnaire=questionnaire,
         email=email,
-        token_hash=token_hash,
         sent_at=now,
         expires_at=now + datetime.timedelta(days=valid_days),
         **addressee,
     )
-    invitation.full_clean(exclude=["token_hash"])
+    invitation.full_clean()
     invitation.save()
     log(actor, "surveys.invitation.created", invitation, None, invitation_snapshot(invitation))
-    return invitation, token
+    return invitation, _new_link(invitation)
+
+
+def _new_link(invitation: Invitation) -> str:
+    token, token_hash = new_token()
+    InvitationLink.objects.create(invitation=invitation, token_hash=token_hash)
+    return token
 
 
 @transaction.atomic
@@ -323,18 +328,21 @@ def needs_reminder(invitation: Invitation, today: datetime.date, now: datetime.d
 
 
 @transaction.atomic
-def record_reminder(*, invitation: Invitation, today: datetime.date, now: datetime.datetime | None = None) -> bool:
-    """Note a reminder sent today; False (and nothing written) when none is due — never twice a day."""
+def record_reminder(
+    *, invitation: Invitation, today: datetime.date, now: datetime.datetime | None = None
+) -> str | None:
+    """Note a reminder sent today and return the new link's token for its e-mail; None (and nothing written)
+    when none is due — never twice a day, never to those who answered."""
     now = now or timezone.now()
     current = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not needs_reminder(current, today, now):
-        return False
+        return None
     before = invitation_snapshot(current)
     current.last_reminded_on = today
     current.reminders += 1
     current.save(update_fields=["last_reminded_on", "reminders"])
     log(None, "surveys.invitation.reminded", current, before, invitation_snapshot(current), actor_label="督促")
-    return True
+    return _new_link(current)
 
 
 # --- answers ------------------------------------------------------------------------------------------------
@@ -345,7 +353,7 @@ def open_invitation(token: str, now: datetime.datetime | None = None) -> Invitat
     now = now or timezone.now()
     invitation = (
         Invitation.objects.select_related("questionnaire", "case", "organization")
-        .filter(token_hash=hash_token(token))
+        .filter(links__token_hash=hash_token(token))
         .first()
     )
     if invitation is None:

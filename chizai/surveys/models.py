@@ -147,8 +147,9 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
 class Invitation(models.Model):
     """An invitation to answer (回答依頼): one per case or per prefecture and questionnaire version.
 
-    The token is shown once, in the e-mail; only its SHA-256 is stored. One answer per invitation, which may be
-    changed until the invitation closes (not for an anonymous questionnaire: its answers cannot be found again).
+    Its links (`InvitationLink`) carry random tokens shown once, in the e-mails; only their SHA-256 is stored.
+    One answer per invitation, which may be changed until the invitation closes (not for an anonymous
+    questionnaire: its answers cannot be found again).
     """
 
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="invitations")
@@ -160,7 +161,6 @@ class Invitation(models.Model):
     )
     fiscal_year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
     email = models.EmailField("送付先", blank=True)
-    token_hash = models.CharField("トークンのハッシュ", max_length=64, unique=True)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     sent_at = models.DateTimeField("送付日時", null=True, blank=True)
     expires_at = models.DateTimeField("回答期限")
@@ -189,6 +189,22 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.questionnaire.title} 回答依頼 #{self.pk}"
+
+
+class InvitationLink(models.Model):
+    """A link sent for an invitation: the first e-mail's and each reminder's (a reminder cannot resend the first
+    link, whose token is not kept). Any of them opens the invitation until it closes or expires."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField("トークンのハッシュ", max_length=64, unique=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "回答用リンク"
+        verbose_name_plural = "回答用リンク"
+
+    def __str__(self) -> str:
+        return f"{self.invitation} のリンク"
 
 
 class Channel(models.TextChoices):
