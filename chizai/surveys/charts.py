@@ -26,6 +26,7 @@ class Segment:
     colour: str
     label: str
     percent: str
+    dark: bool = True  # white text on it
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ def share_bars(question: Question, rows: list[Distribution]) -> ShareChart:
         segments = []
         for n, share in enumerate(row.shares):
             width = BAR_WIDTH * share.count / total
-            segments.append(Segment(x, width, colours[n % len(colours)], labels[share.option], f"{share.percent}%"))
+            colour = colours[n % len(colours)]
+            dark = colour not in SCALE_COLOURS[:2]
+            segments.append(Segment(x, width, colour, labels[share.option], f"{share.percent}%", dark))
             x += width
         bars.append(Bar(10 + index * (BAR_HEIGHT + 8), row.label, row.n, segments))
     legend = [(colours[n % len(colours)], label) for n, (_value, label) in enumerate(question.labelled_options)]

@@ -60,19 +60,22 @@ def distributions(question: Question, responses: QuerySet[Response], split_by: s
     rows = [(a.value, _group(a.response, split_by)) for a in answers]
     result = [distribution(question, [value for value, _g in rows])]
     if split_by:
-        groups: dict[str, list[Any]] = defaultdict(list)
+        groups: dict[tuple[int, str], list[Any]] = defaultdict(list)
         for value, group in rows:
             groups[group].append(value)
-        result += [distribution(question, values, label) for label, values in sorted(groups.items())]
+        result += [distribution(question, values, label) for (_order, label), values in sorted(groups.items())]
     return result
 
 
-def _group(response: Response, split_by: str) -> str:
+def _group(response: Response, split_by: str) -> tuple[int, str]:
+    """The group's sort key and label: blocks in the reference order (北海道 first), years in order."""
     if split_by == "block":
-        return response.block.display_name if response.block else "（ブロック不明）"
+        block = response.block
+        return (block.sort_order, block.display_name) if block else (9999, "（ブロック不明）")
     if split_by == "fiscal_year":
-        return f"{response.fiscal_year}年度" if response.fiscal_year else "（年度不明）"
-    return ""
+        year = response.fiscal_year
+        return (year, f"{year}年度") if year else (9999, "（年度不明）")
+    return (0, "")
 
 
 @dataclass(frozen=True)
