@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -41,7 +41,7 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_see_results(request.user):
-        raise PermissionDenied("アンケート結果の集計は特許庁の担当者のみ閲覧できます。")
+        raise Http404("アンケート結果の集計は特許庁の担当者のみ閲覧できます。")
     questionnaire = get_questionnaire_for_user(request.user, pk)
     split = request.GET.get("split", "")
     if split not in SPLITS:
