@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "chizai.exchange",
     "chizai.api",
     "chizai.surveys",
+    "chizai.reports",
     "chizai.ops",
 ]
 
