@@ -18,12 +18,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chizai.exchange import jobs
 from chizai.exchange.access import can_apply_import, get_import_job_for_user
-from chizai.exchange.forms import UploadForm, editable_organizations
+from chizai.exchange.forms import ImportJobFilterForm, UploadForm, editable_organizations
 from chizai.exchange.models import ImportJob, JobStatus
 from chizai.exchange.report import ImportReport
 from chizai.organizations.permissions import primary_organization, sees_everything
+from chizai.paging import paginate
 
-RECENT_JOBS = 20
 RUNNING = (JobStatus.CHECKING, JobStatus.APPLYING)
 UNCHANGED = "変更なし"
 COUNT_ACTIONS = ("新規", "更新", UNCHANGED)
@@ -52,11 +52,19 @@ def import_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "can_import": can_import,
-        "recent_jobs": ImportJob.objects.visible_to(request.user)[:RECENT_JOBS],
+        **_job_list(request),
         "sees_everything": sees_everything(request.user),
         "template_links": _template_links(),
     }
     return render(request, "exchange/import_list.html", context, status=400 if form and form.errors else 200)
+
+
+def _job_list(request: HttpRequest) -> dict[str, Any]:
+    """The jobs the user sees, filtered and one page at a time; the reports (large JSON) stay unread."""
+    filter_form = ImportJobFilterForm(request.GET or None)
+    visible = ImportJob.objects.visible_to(request.user).defer("check_report", "apply_report", "failure")
+    found = filter_form.filter(visible).order_by("-created_at", "-pk")
+    return {"filter_form": filter_form, "paged": paginate(request, found), "filtered": bool(filter_form.has_changed())}
 
 
 @login_required
