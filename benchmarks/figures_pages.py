@@ -39,7 +39,10 @@ KPIS_PER_PREFECTURE = int(os.environ.get("BENCH_KPIS", "3"))
 @transaction.atomic
 def build() -> Plan:
     plan = Plan.objects.create(
-        number=90, name="ベンチマーク用計画（架空）", first_fiscal_year=FIRST_YEAR, last_fiscal_year=FIRST_YEAR + YEARS - 1
+        number=90,
+        name="ベンチマーク用計画（架空）",
+        first_fiscal_year=FIRST_YEAR,
+        last_fiscal_year=FIRST_YEAR + YEARS - 1,
     )
     targets, actuals = [], []
     for prefecture in Organization.objects.prefectures():
@@ -56,8 +59,14 @@ def build() -> Plan:
                 targets.append(Target(kpi=kpi, start_year=year, end_year=year, value=Decimal(100 + n * 10)))
                 for half, value in (("H1", 40 + (year + n) % 30), ("H2", 50 + (year * 7 + n) % 40)):
                     actuals.append(
-                        Actual(kpi=kpi, start_year=year, end_year=year, half=half, value=Decimal(value),
-                               source=ActualSource.DEMO)
+                        Actual(
+                            kpi=kpi,
+                            start_year=year,
+                            end_year=year,
+                            half=half,
+                            value=Decimal(value),
+                            source=ActualSource.DEMO,
+                        )
                     )
     Target.objects.bulk_create(targets, batch_size=2000)
     Actual.objects.bulk_create(actuals, batch_size=2000)

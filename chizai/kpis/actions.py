@@ -263,7 +263,8 @@ def save_kpi(
     kpi, counts = _save_kpi(
         writer, plan=plan, code=code, values=values, current=current, expected_version=expected_version
     )
-    figures.refresh([kpi])
+    if counts.created or counts.updated:
+        figures.refresh([kpi])
     return kpi, counts
 
 
