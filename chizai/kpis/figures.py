@@ -16,9 +16,10 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 
 from chizai.kpis import achievement
 from chizai.kpis.achievement import ItemsMet, PeriodResult, Status, YearFigure
@@ -94,8 +95,15 @@ def refresh(kpis: Iterable[Kpi | int]) -> None:
     (the later refresh reads what the earlier one committed).
     """
     ids = sorted({kpi.pk if isinstance(kpi, Kpi) else kpi for kpi in kpis})
-    if not ids:
-        return
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        _refresh_chunk(ids[start : start + REFRESH_CHUNK])
+
+
+REFRESH_CHUNK = 500
+"""KPIs refreshed per round of queries (a bulk write of thousands of KPIs stays within SQLite's limits)."""
+
+
+def _refresh_chunk(ids: list[int]) -> None:
     locked = list(Kpi.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     fresh = _with_rows(Kpi.objects.filter(pk__in=locked))
     KpiFigure.objects.filter(kpi_id__in=locked).delete()
@@ -110,7 +118,40 @@ def refresh_plan(plan_id: int) -> None:
 # --- reading ---------------------------------------------------------------------------------------------
 
 
-def stored_result(kpi: Kpi, figure: KpiFigure, today: datetime.date, status: Status | None = None) -> PeriodResult:
+@dataclass(frozen=True, slots=True)
+class StoredFigure:
+    """A KpiFigure row as pages read it: a plain tuple's worth of values, not a model instance (a page of the
+    national compilation reads thousands)."""
+
+    kpi_id: int
+    view: str
+    position: int
+    start_year: int
+    end_year: int
+    label: str
+    target: Decimal | None
+    target_note: str
+    actual: Decimal | None
+    first_half: Decimal | None
+    second_half: Decimal | None
+    complete: bool
+    achievement: Decimal | None
+    first_half_achievement: Decimal | None
+    forecast: Decimal | None
+    forecast_achievement: Decimal | None
+    progress: Decimal | None
+    fixed_status: str
+    for_year: bool
+
+
+LOADED_FIELDS = ("kpi_id", "view", "position", *STORED_FIELDS, "fixed_status", "for_year")
+
+
+def _stored(figure: KpiFigure) -> StoredFigure:
+    return StoredFigure(*(getattr(figure, name) for name in LOADED_FIELDS))
+
+
+def stored_result(kpi: Kpi, figure: StoredFigure, today: datetime.date, status: Status | None = None) -> PeriodResult:
     """The PeriodResult a stored figure stands for, its status derived for `today` by `achievement.status_of`."""
     if status is None and figure.fixed_status:
         status = Status(figure.fixed_status)
@@ -125,9 +166,9 @@ def stored_result(kpi: Kpi, figure: KpiFigure, today: datetime.date, status: Sta
 class Figures:
     """The stored figures of some KPIs, read once; each method derives what depends on `today`."""
 
-    rows: dict[int, list[KpiFigure]]
+    rows: dict[int, list[StoredFigure]]
 
-    def _view(self, kpi: Kpi, view: str) -> list[KpiFigure]:
+    def _view(self, kpi: Kpi, view: str) -> list[StoredFigure]:
         return [f for f in self.rows.get(kpi.pk, []) if f.view == view]
 
     def results(self, kpi: Kpi, today: datetime.date) -> list[PeriodResult]:
@@ -160,15 +201,16 @@ def load(kpis: Sequence[Kpi], *, year: int | None = None) -> Figures:
     figures = KpiFigure.objects.filter(kpi_id__in=[kpi.pk for kpi in kpis])
     if year is not None:
         figures = figures.filter(Q(view=FigureView.COMPUTED) | Q(end_year=year))
-    rows: dict[int, list[KpiFigure]] = defaultdict(list)
-    for figure in figures.order_by("kpi_id", "view", "position"):
+    rows: dict[int, list[StoredFigure]] = defaultdict(list)
+    for values in figures.order_by("kpi_id", "view", "position").values_list(*LOADED_FIELDS):
+        figure = StoredFigure(*values)
         rows[figure.kpi_id].append(figure)
     missing = [kpi for kpi in kpis if not any(f.view == FigureView.COMPUTED for f in rows.get(kpi.pk, []))]
     if missing:
-        prefetch_related_objects(missing, "targets", "actuals")
+        prefetch_related_objects(missing, "plan", "targets", "actuals")
         for kpi in missing:
             wanted = (f for f in compute(kpi) if year is None or f.view == FigureView.COMPUTED or f.end_year == year)
-            rows[kpi.pk] = list(wanted)
+            rows[kpi.pk] = [_stored(f) for f in wanted]
     return Figures(dict(rows))
 
 
@@ -201,6 +243,17 @@ def regional_items(kpis: QuerySet[Kpi], years: Sequence[int], today: datetime.da
     `result_for_year` — counted by the database from the stored figures: an item is met once its period has
     ended (`period_end` before today) and its stored figure met the target. Two queries, whatever the number of
     KPIs; KPIs never computed are computed from their raw rows (more queries, only when there are such KPIs)."""
+    count, by_block = items_by(kpis, "owner__bureau_id", years, today)
+    bureaus = Organization.objects.in_bulk([bureau_id for bureau_id in count if bureau_id])
+    blocks = sorted((bureaus.get(bureau_id) for bureau_id in count), key=lambda b: b.sort_order if b else 99)
+    return RegionalItems(sum(count.values()), blocks, by_block)
+
+
+def items_by(
+    kpis: QuerySet[Kpi], key: str, years: Sequence[int], today: datetime.date
+) -> tuple[dict[Any, int], dict[tuple[Any, int], ItemsMet]]:
+    """The KPIs counted per value of `key` (a KPI field such as "owner_id"), and their items met per key and year,
+    in one query (and more only for KPIs whose figures were never stored)."""
     annotations: dict[str, Any] = {
         "items": Count("pk", distinct=True),
         "computed": Count("figures", filter=Q(figures__view=FigureView.COMPUTED)),
@@ -210,32 +263,27 @@ def regional_items(kpis: QuerySet[Kpi], years: Sequence[int], today: datetime.da
         annotations[f"met_{year}"] = Count(
             "figures", filter=_year_filter(year) & Q(figures__met=True, figures__period_end__lt=today)
         )
-    grouped: list[dict[str, Any]] = [
-        dict(line) for line in kpis.order_by().values("owner__bureau_id").annotate(**annotations)
-    ]
-    by_block = {
-        (line["owner__bureau_id"], year): ItemsMet(line[f"total_{year}"], line[f"met_{year}"])
-        for line in grouped
-        for year in years
+    grouped: list[dict[str, Any]] = [dict(line) for line in kpis.order_by().values(key).annotate(**annotations)]
+    by_key = {
+        (line[key], year): ItemsMet(line[f"total_{year}"], line[f"met_{year}"]) for line in grouped for year in years
     }
     if any(line["computed"] < line["items"] for line in grouped):
-        _add_uncomputed(kpis, years, today, by_block)
-    bureaus = Organization.objects.in_bulk([line["owner__bureau_id"] for line in grouped if line["owner__bureau_id"]])
-    blocks = sorted(
-        (bureaus.get(line["owner__bureau_id"]) for line in grouped), key=lambda b: b.sort_order if b else 99
-    )
-    return RegionalItems(sum(line["items"] for line in grouped), blocks, by_block)
+        _add_uncomputed(kpis, key, years, today, by_key)
+    return {line[key]: line["items"] for line in grouped}, by_key
 
 
 def _add_uncomputed(
-    kpis: QuerySet[Kpi], years: Sequence[int], today: datetime.date, by_block: dict[tuple[int | None, int], ItemsMet]
+    kpis: QuerySet[Kpi], key: str, years: Sequence[int], today: datetime.date, by_key: dict[tuple[Any, int], ItemsMet]
 ) -> None:
     computed = KpiFigure.objects.filter(kpi=OuterRef("pk"), view=FigureView.COMPUTED)
-    for kpi in _with_rows(kpis.filter(~Exists(computed)).select_related("owner")):
+    uncomputed = kpis.filter(~Exists(computed)).annotate(group_key=F(key))
+    for kpi in _with_rows(uncomputed):
         rows = achievement.results(kpi, today)
         for year in years:
-            key = (kpi.owner.bureau_id, year)
-            by_block[key] += achievement.items_met([achievement.result_for_year(kpi, year, today, rows)])
+            group = (getattr(kpi, "group_key"), year)  # noqa: B009 (an annotation)
+            by_key[group] = by_key.get(group, ItemsMet(0, 0)) + achievement.items_met(
+                [achievement.result_for_year(kpi, year, today, rows)]
+            )
 
 
 # --- verifying -------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 
-from chizai.kpis import achievement, figures
+from chizai.kpis import figures
 from chizai.kpis.achievement import ItemsMet, PeriodResult
 from chizai.kpis.models import Actual, Evaluation, Kpi, KpiKind, Plan
 from chizai.lib.fiscal import Half
@@ -176,7 +176,7 @@ def _required_bodies(scope: CompilationScope) -> list[Organization]:
 def _kpis_by_owner(user: AnyUser, period: ReportingPeriod, owner_ids: list[int]) -> dict[int, list[Kpi]]:
     kpis = Kpi.objects.visible_to(user).filter(plan_id=period.plan_id, owner_id__in=owner_ids)
     grouped: dict[int, list[Kpi]] = defaultdict(list)
-    for kpi in kpis.select_related("plan", "owner", "owner__bureau").order_by("sort_order", "pk"):
+    for kpi in kpis.order_by("sort_order", "pk"):
         grouped[kpi.owner_id].append(kpi)
     return grouped
 
@@ -220,10 +220,16 @@ def _entry(
     return BodyEntry(organization, evaluation, visible, rows, overdue)
 
 
-def _regional_items(kpis: list[Kpi], year: int, today: datetime.date, stored: figures.Figures) -> ItemsMet:
-    """The body's regional KPI items met in the year (a 上期 row carries the year's status, so the year's result
-    counts the same)."""
-    return achievement.items_met(stored.for_year(kpi, year, today) for kpi in kpis if kpi.kind == KpiKind.REGIONAL)
+def _regional_items(
+    user: AnyUser, period: ReportingPeriod, owner_ids: list[int], today: datetime.date
+) -> dict[int, ItemsMet]:
+    """Each body's regional KPI items met in the year, counted from the stored figures (a 上期 row carries the
+    year's status, so the year's result counts the same)."""
+    regional = Kpi.objects.visible_to(user).filter(
+        plan_id=period.plan_id, owner_id__in=owner_ids, kind=KpiKind.REGIONAL
+    )
+    _count, items = figures.items_by(regional, "owner_id", [period.fiscal_year], today)
+    return {owner_id: counted for (owner_id, _year), counted in items.items()}
 
 
 def _load_evaluations(user: AnyUser, period: ReportingPeriod, owner_ids: list[int]) -> tuple[dict[int, Any], set[int]]:
@@ -248,8 +254,10 @@ def compile_period(period: ReportingPeriod, user: AnyUser, today: datetime.date)
     bodies = _required_bodies(scope)
     ids = [body.pk for body in bodies]
     evaluations, visible_ids = _load_evaluations(user, period, ids)
-    kpis = _kpis_by_owner(user, period, ids)
+    # Only the KPI tables shown are loaded; the items met of every body are counted by the database.
+    kpis = _kpis_by_owner(user, period, [e.organization_id for e in evaluations.values() if e.pk in visible_ids])
     stored = figures.load([kpi for owned in kpis.values() for kpi in owned], year=period.fiscal_year)
+    counted = _regional_items(user, period, ids, today)
     _load_changed_figures({o: e for o, e in evaluations.items() if e.pk in visible_ids}, kpis, period.fiscal_year)
     scale = RatingScale.current()
     by_section: dict[int | None, list[BodyEntry]] = defaultdict(list)
@@ -260,7 +268,7 @@ def compile_period(period: ReportingPeriod, user: AnyUser, today: datetime.date)
         entry = _entry(organization, evaluation, visible, kpis[organization.pk], period, today, scale, stored)
         section = None if organization.is_central else organization.bureau_id
         by_section[section].append(entry)
-        items[section] += _regional_items(kpis[organization.pk], period.fiscal_year, today, stored)
+        items[section] += counted.get(organization.pk, ItemsMet(0, 0))
     sections = [
         Section(
             f"{bureau.block_name}ブロック（{bureau.display_name}）", bureau, by_section[bureau.pk], items[bureau.pk]

@@ -17,9 +17,7 @@ def fill_figures(apps: Any, schema_editor: Any) -> None:
         return
     from chizai.kpis import figures
 
-    ids = list(apps.get_model("kpis", "Kpi").objects.values_list("pk", flat=True))
-    for start in range(0, len(ids), 500):
-        figures.refresh(ids[start : start + 500])
+    figures.refresh(apps.get_model("kpis", "Kpi").objects.values_list("pk", flat=True))
 
 
 class Migration(migrations.Migration):
