@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "chizai.cases",
     "chizai.exchange",
     "chizai.api",
+    "chizai.reports",
     "chizai.ops",
 ]
 

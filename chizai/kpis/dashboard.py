@@ -61,12 +61,11 @@ def shown_kpis(user: AnyUser, plan: Plan, home: Organization | None) -> tuple[li
     return own, central
 
 
-def organization_rows(organization: Organization, plan: Plan, today: datetime.date) -> list[dict[str, Any]]:
-    """An organisation's KPIs in the plan, each with its latest result."""
-    kpis = list(
+def organization_kpis(organization: Organization, plan: Plan) -> list[Kpi]:
+    """An organisation's KPIs in the plan, in their order (their figures: `figures.load`)."""
+    return list(
         Kpi.objects.for_plan(plan)
         .filter(owner=organization)
         .select_related("plan", "owner", "owner__bureau")
         .order_by("sort_order", "pk")
     )
-    return kpi_rows(kpis, today, figures.load(kpis))

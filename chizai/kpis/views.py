@@ -19,7 +19,8 @@ from chizai.kpis import achievement, figures
 from chizai.kpis.access import can_enter_actuals, get_kpi_for_user, get_organization_for_user
 from chizai.kpis.actions import ConflictError, save_actual, save_evaluation
 from chizai.kpis.charts import build_chart
-from chizai.kpis.dashboard import kpi_rows, organization_rows, plan_or_404, regional_summary, shown_kpis
+from chizai.kpis.comparison import current_fiscal_year, year_over_year
+from chizai.kpis.dashboard import kpi_rows, organization_kpis, plan_or_404, regional_summary, shown_kpis
 from chizai.kpis.forms import ActualForm, EvaluationForm
 from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, Plan
 from chizai.kpis.report import plan_report_markdown
@@ -99,8 +100,14 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code)
     plan = plan_or_404(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
     today = _today()
-    rows = organization_rows(organization, plan, today)
+    kpis = organization_kpis(organization, plan)
+    stored = figures.load(kpis)
+    rows = kpi_rows(kpis, today, stored)
+    year = current_fiscal_year(plan, today)
+    computed = {kpi.pk: stored.results(kpi, today) for kpi in kpis}
     context = {
+        "year_over_year": year_over_year(kpis, year, today, computed),
+        "comparison_year": year,
         "organization": organization,
         "plan": plan,
         "plans": Plan.objects.order_by("-number"),
