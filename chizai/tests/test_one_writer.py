@@ -41,6 +41,11 @@ ALLOWED: dict[str, set[str]] = {
     "chizai/workflow.py": {"workflow.model._default_manager.filter(**guard).update"},
     # The reference organisations' loader is their one writer (the admin writes through AuditedModelAdmin).
     "chizai/organizations/reference.py": {"Organization.objects.bulk_create", "Organization.objects.bulk_update"},
+    # The figures table is derived data: only the KPI writers (kpis.actions) refresh it, in the write's transaction.
+    "chizai/kpis/figures.py": {
+        "KpiFigure.objects.filter(kpi_id__in=locked).delete",
+        "KpiFigure.objects.bulk_create",
+    },
     # The cast of demo and test users: accounts, not plan data.
     "chizai/organizations/demo_users.py": {
         "Membership.objects.update_or_create",
