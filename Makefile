@@ -63,7 +63,10 @@ run: install
 	@echo "chizai is running at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@echo "  Excel/CSV import: http://127.0.0.1:$(PORT)/imports/   API docs: http://127.0.0.1:$(PORT)/api/docs/"
 	@echo
-	exec $(BIN)/chizai runserver 127.0.0.1:$(PORT)
+	@# Imports and scheduled work run as tasks: one worker beside the dev server, stopped with it.
+	@$(BIN)/chizai db_worker --worker-id "dev-$$(hostname)" --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(BIN)/chizai runserver 127.0.0.1:$(PORT)
 
 test: install
 	scripts/system-deps.sh chromium postgresql

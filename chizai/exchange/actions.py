@@ -89,7 +89,9 @@ def start_import_run(*, job: ImportJob, worker_id: str) -> bool:
 
 def record_import_progress(*, job: ImportJob, rows: int) -> None:
     """Rows done so far, written while the run goes on (from its own connection: see chizai.exchange.jobs)."""
-    ImportJob.objects.filter(pk=job.pk, worker_id=job.worker_id).update(rows_done=rows, progress_at=timezone.now())
+    ImportJob.objects.filter(
+        pk=job.pk, worker_id=job.worker_id, status__in=(JobStatus.CHECKING, JobStatus.APPLYING)
+    ).update(rows_done=rows, progress_at=timezone.now())
 
 
 def record_import_report(*, job: ImportJob, report: dict[str, Any], applied: bool) -> bool:
