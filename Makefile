@@ -21,7 +21,8 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-import clean
+.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-import clean \
+  prod-smoke bench-load bench-faults
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -34,6 +35,9 @@ help:
 	@echo "make check-deploy   Django's deployment checks with production settings: must report nothing"
 	@echo "make bench          scale benchmark: 10 fiscal years x every prefecture (benchmarks/)"
 	@echo "make bench-import   import benchmark: dry run and apply of 10k and 100k actual rows (benchmarks/IMPORT.md)"
+	@echo "make prod-smoke     PostgreSQL + 2 gunicorn + 2 workers on loopback, DEBUG off; a smoke journey; all stopped"
+	@echo "make bench-load     200 signed-in users for 5 minutes on that shape (locust, headless, bounded)"
+	@echo "make bench-faults   kill -9 a worker mid-import and a gunicorn mid-requests, restart PostgreSQL"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
 	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
 
@@ -119,6 +123,19 @@ bench: install
 
 bench-import: install
 	$(BIN)/python benchmarks/bench_import.py
+
+# The production shape on this machine (scripts/prod-shape.sh): PostgreSQL, two gunicorn servers, two workers.
+prod-smoke: install
+	@scripts/system-deps.sh postgresql
+	scripts/prod-smoke.sh
+
+bench-load: install
+	@scripts/system-deps.sh postgresql
+	benchmarks/load.sh
+
+bench-faults: install
+	@scripts/system-deps.sh postgresql
+	benchmarks/faults.sh
 
 clean:
 	@if [ -d var/pgtest ]; then scripts/pg-test-server.sh destroy; fi
