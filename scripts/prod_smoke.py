@@ -43,7 +43,8 @@ class RoundRobin:
 
     def post(self, path: str, data: dict[str, str], **kwargs: object) -> requests.Response:
         token = self.session.cookies.get("csrftoken", "")
-        return self.request("POST", path, data={"csrfmiddlewaretoken": token, **data}, headers={"Referer": path}, **kwargs)
+        data = {"csrfmiddlewaretoken": token, **data}
+        return self.request("POST", path, data=data, headers={"Referer": path}, **kwargs)
 
 
 def check(condition: bool, what: str) -> None:
@@ -61,10 +62,17 @@ def wait(predicate, seconds: float, what: str):  # type: ignore[no-untyped-def]
     raise SystemExit(f"prod-smoke: FAILED: timed out waiting for {what}")
 
 
+def healthy(url: str) -> dict[str, object] | None:
+    response = requests.get(f"{url}/healthz", timeout=TIMEOUT)
+    body = response.json() if response.ok else {}
+    return body if body.get("worker") == "ok" else None
+
+
 def register_csv(kpi_name: str) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(["都道府県", "KPI名", "単位", "形式", "2023年度目標", "2024年度目標", "2025年度目標", "産業振興ビジョン"])
+    targets = [f"{year}年度目標" for year in (2023, 2024, 2025)]
+    writer.writerow(["都道府県", "KPI名", "単位", "形式", *targets, "産業振興ビジョン"])
     writer.writerow(["東京都", kpi_name, "回", "毎年度", "10", "11", "12", ""])
     return text.getvalue().encode("cp932")
 
@@ -72,8 +80,8 @@ def register_csv(kpi_name: str) -> bytes:
 def main(urls: list[str]) -> None:
     client = RoundRobin(urls)
     for url in urls:
-        health = wait(lambda u=url: (r := requests.get(f"{u}/healthz", timeout=TIMEOUT)).ok and r.json().get("worker") == "ok" and r, 60, f"{url}/healthz with a live worker")
-        check(health.json()["database"] == "ok", f"{url}/healthz: database ok, worker ok")
+        health = wait(lambda u=url: healthy(u), 60, f"{url}/healthz with a live worker")
+        check(health["database"] == "ok", f"{url}/healthz: database ok, worker ok")
     check(client.get("/").status_code in (301, 302), "anonymous visitors are sent to sign in")
 
     login_page = client.get("/login/")

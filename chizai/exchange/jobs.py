@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.tasks import TaskContext, task
 
 from chizai.exchange import importing
@@ -118,6 +118,9 @@ def _run(job: ImportJob, *, apply: bool) -> None:
         logger.warning("import job %s: its worker was declared dead during the run; nothing kept", job.pk)
     except ImportFileError as error:
         record_import_failure(job=job, message=error.message)
+    except (OperationalError, InterfaceError):
+        # The database went away (a restart): the worker waits for it, then declares this run cut off (中断).
+        raise
     except Exception:
         logger.exception("import job %s (%s): unexpected error", job.pk, job.original_name)
         record_import_failure(job=job, message=UNEXPECTED_FAILURE)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime
+from typing import Any
 
 from django.db import OperationalError
 from django.test import Client
