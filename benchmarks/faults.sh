@@ -16,8 +16,9 @@ scenario() {
     "$BIN/chizai" shell -c "from chizai.exchange.tests import worker_scenario as s; $1" | tail -1
 }
 json() { "$BIN/python" -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
-prepare() {  # an uploaded, checked actuals file of $ROWS rows; prints the job's id
-    CHIZAI_TASK_BACKEND=django.tasks.backends.immediate.ImmediateBackend scenario "s.prepare($ROWS)" | json job
+prepare() {  # an uploaded, checked actuals file of $ROWS rows for a plan of its own ($1); prints the job's id
+    CHIZAI_TASK_BACKEND=django.tasks.backends.immediate.ImmediateBackend scenario "s.prepare($ROWS, plan_number=$1)" |
+        json job
 }
 applying_worker() {  # start applying job $1, wait until a worker holds it, print that worker's number
     scenario "s.start_apply($1)" >/dev/null
@@ -28,7 +29,7 @@ applying_worker() {  # start applying job $1, wait until a worker holds it, prin
 }
 
 echo "== 1. kill -9 of the worker applying a $ROWS-row import"
-job=$(prepare)
+job=$(prepare 91)
 n=$(applying_worker "$job")
 sleep 1
 echo "   before: $(tools state "$job")"
@@ -55,7 +56,7 @@ echo "   readers: $(cat "$SHAPE_DIR/client-web.json")"
 echo "   $victim/healthz: $(curl -s "http://127.0.0.1:$victim/healthz")"
 
 echo "== 3. PostgreSQL restart while an import is applied and readers read"
-job=$(prepare)
+job=$(prepare 92)
 tools client 40 "${SHAPE_URLS[@]}" >"$SHAPE_DIR/client-pg.json" &
 client=$!
 applying_worker "$job" >/dev/null

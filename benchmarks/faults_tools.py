@@ -69,13 +69,13 @@ def client(seconds: float, urls: list[str], threads: int = 4) -> dict[str, Any]:
                     base = next(cycle)
                 try:
                     if not signed_in:
-                        session.get(f"{base}/login/", timeout=10)
+                        session.get(f"{base}/login/", timeout=30)
                         token = session.cookies.get("csrftoken", "")
                         data = {"csrfmiddlewaretoken": token, "username": "tokyo_viewer", "password": PASSWORD}
-                        response = session.post(f"{base}/login/", data=data, timeout=10, allow_redirects=False)
+                        response = session.post(f"{base}/login/", data=data, timeout=30, allow_redirects=False)
                         signed_in = response.status_code == 302
                     else:
-                        response = session.get(f"{base}/organizations/pref-13/", timeout=10, allow_redirects=False)
+                        response = session.get(f"{base}/organizations/pref-13/", timeout=30, allow_redirects=False)
                 except requests.ConnectionError:
                     with lock:
                         counts["failovers"] += 1

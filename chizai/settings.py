@@ -87,6 +87,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'chizai.sqlite3'}"),
         conn_max_age=60,
+        # A kept connection is checked before reuse, so the first request after a database restart succeeds.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -56,7 +56,7 @@ shape_start_web() {
         --error-logfile "$SHAPE_DIR/log/web-$port.log" &
     SHAPE_WEB_PID[$port]=$!
     SHAPE_PIDS+=($!)
-    SHAPE_URLS+=("http://127.0.0.1:$port")
+    case " ${SHAPE_URLS[*]} " in *" http://127.0.0.1:$port "*) ;; *) SHAPE_URLS+=("http://127.0.0.1:$port") ;; esac
 }
 
 shape_start_worker() {

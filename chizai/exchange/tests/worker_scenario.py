@@ -28,12 +28,15 @@ PERIODS = [(year, half) for year in range(FIRST_YEAR, FIRST_YEAR + 10) for half 
 PLAN_NUMBER = 91
 
 
-def prepare(rows: int, *, check: bool = True) -> int:
-    """Reference data, the cast, a plan with enough KPIs, and an uploaded actuals file of `rows` rows (checked)."""
+def prepare(rows: int, *, plan_number: int = PLAN_NUMBER, check: bool = True) -> int:
+    """Reference data, the cast, a plan with enough KPIs, and an uploaded actuals file of `rows` rows (checked).
+
+    A plan number of its own per scenario keeps the actuals count of one import apart from another's.
+    """
     if not Organization.objects.exists():
         load_reference_organizations()
         create_cast()
-    plan = Plan.objects.filter(number=PLAN_NUMBER).first() or _plan(rows)
+    plan = Plan.objects.filter(number=plan_number).first() or _plan(rows, plan_number)
     kpis = list(Kpi.objects.filter(plan=plan).select_related("owner").order_by("pk"))
     content = _actuals_csv(kpis, rows)
     user = get_user_model().objects.get(username="jpo_admin")
@@ -79,9 +82,9 @@ def show(job_pk: int) -> None:
     _print(state(job_pk))
 
 
-def _plan(rows: int) -> Plan:
+def _plan(rows: int, number: int) -> Plan:
     plan = Plan.objects.create(
-        number=PLAN_NUMBER,
+        number=number,
         name="ワーカー試験用計画（架空）",
         first_fiscal_year=FIRST_YEAR,
         last_fiscal_year=FIRST_YEAR + 9,
@@ -90,7 +93,7 @@ def _plan(rows: int) -> Plan:
     Kpi.objects.bulk_create(
         Kpi(
             plan=plan,
-            code=f"worker-{n}",
+            code=f"worker-{number}-{n}",
             kind=KpiKind.REGIONAL,
             name=f"地域KPI {n + 1}（架空）",
             owner=prefectures[n % len(prefectures)],
