@@ -8,6 +8,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/prod-shape.sh"
 ROWS=${FAULT_ROWS:-20000}
+FAULTS=${FAULTS:-"1 2 3"}  # which of the three to run
+want() { case " $FAULTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 trap shape_stop EXIT
 shape_start
 shape_load_demo
@@ -28,6 +30,7 @@ applying_worker() {  # start applying job $1, wait until a worker holds it, prin
     echo "${worker##*-}"
 }
 
+if want 1; then
 echo "== 1. kill -9 of the worker applying a $ROWS-row import"
 job=$(prepare 91)
 n=$(applying_worker "$job")
@@ -39,7 +42,9 @@ echo "   after:  $(tools wait "$job" '!applying' 60)"
 shape_start_worker "$n"
 scenario "s.retry($job)" >/dev/null
 echo "   retried: $(tools wait "$job" applied 180)"
+fi
 
+if want 2; then
 echo "== 2. kill -9 of a gunicorn server while readers use both"
 set -- $SHAPE_WEB_PORTS
 victim=$1
@@ -54,7 +59,9 @@ shape_wait_web "$victim"
 wait "$client"
 echo "   readers: $(cat "$SHAPE_DIR/client-web.json")"
 echo "   $victim/healthz: $(curl -s "http://127.0.0.1:$victim/healthz")"
+fi
 
+if want 3; then
 echo "== 3. PostgreSQL restart while an import is applied and readers read"
 job=$(prepare 92)
 tools client 40 "${SHAPE_URLS[@]}" >"$SHAPE_DIR/client-pg.json" &
@@ -73,4 +80,5 @@ echo "   readers: $(cat "$SHAPE_DIR/client-pg.json")"
 for url in "${SHAPE_URLS[@]}"; do echo "   $url/healthz: $(curl -s "$url/healthz")"; done
 scenario "s.retry($job)" >/dev/null
 echo "   retried: $(tools wait "$job" applied 180)"
+fi
 echo "bench-faults: done"

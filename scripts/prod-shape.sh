@@ -53,7 +53,7 @@ shape_start_web() {
     local port=$1
     "$BIN/gunicorn" chizai.wsgi --bind "127.0.0.1:$port" --workers "$SHAPE_GUNICORN_WORKERS" --threads 4 \
         --timeout 60 --graceful-timeout 5 --access-logfile "$SHAPE_DIR/log/access-$port.log" \
-        --error-logfile "$SHAPE_DIR/log/web-$port.log" &
+        --error-logfile "$SHAPE_DIR/log/web-$port.log" >>"$SHAPE_DIR/log/web-$port.log" 2>&1 &
     SHAPE_WEB_PID[$port]=$!
     SHAPE_PIDS+=($!)
     case " ${SHAPE_URLS[*]} " in *" http://127.0.0.1:$port "*) ;; *) SHAPE_URLS+=("http://127.0.0.1:$port") ;; esac

@@ -68,6 +68,18 @@ def reap_dead_workers(*, also: Collection[str] = ()) -> list[str]:
     return sorted(dead)
 
 
+@transaction.atomic
+def release_worker_tasks(*, worker_id: str) -> None:
+    """A worker between two tasks runs nothing: a task or job still marked running under its id was cut off.
+
+    That happens when the database went away in the middle of a task (a restart): the task could not even record
+    its failure. Called by the worker after every task, once the database answers.
+    """
+    _fail_running_tasks([worker_id])
+    for handler in worker_death_handlers():
+        handler([worker_id])
+
+
 def _this_process(now: datetime.datetime) -> dict[str, Any]:
     return {"hostname": socket.gethostname()[:255], "pid": os.getpid(), "started_at": now, "last_seen_at": now}
 

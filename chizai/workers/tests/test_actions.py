@@ -8,7 +8,14 @@ import uuid
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from chizai.workers.actions import WORKER_DIED, beat, reap_dead_workers, start_worker, stop_worker
+from chizai.workers.actions import (
+    WORKER_DIED,
+    beat,
+    reap_dead_workers,
+    release_worker_tasks,
+    start_worker,
+    stop_worker,
+)
 from chizai.workers.health import worker_health
 from chizai.workers.hooks import on_worker_death
 from chizai.workers.models import Worker
@@ -83,3 +90,18 @@ def test_beats_keep_a_worker_alive_and_a_clean_stop_removes_it(db, settings):
     assert worker_health().alive == 0 and worker_health().last_seen_seconds is None
     beat(worker_id="w")  # a beat after being reaped registers the worker again
     assert worker_health().alive == 1
+
+
+def test_a_worker_between_tasks_releases_what_a_database_outage_left_running_under_its_id(db):
+    told: list[set[str]] = []
+    on_worker_death(lambda ids: told.append(set(ids)))
+    start_worker(worker_id="w")
+    cut_off, other = running_task("w"), running_task("x")
+
+    release_worker_tasks(worker_id="w")
+
+    cut_off.refresh_from_db()
+    other.refresh_from_db()
+    assert (cut_off.status, other.status) == ("FAILED", "RUNNING")
+    assert Worker.objects.filter(worker_id="w").exists()  # it lives on
+    assert {"w"} in told

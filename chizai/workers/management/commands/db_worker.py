@@ -40,11 +40,7 @@ class HeartbeatWorker(db_worker.Worker):
             actions.stop_worker(worker_id=self.worker_id)
 
     def _run_through_database_outages(self) -> None:
-        """The library's loop stops at a database error; wait and go on (a PostgreSQL restart is no reason to die).
-
-        A task cut off by the error is left RUNNING under this worker's id, so it is declared dead as soon as the
-        database answers again: its import says 「中断」 and it can be run again.
-        """
+        """The library's loop stops at a database error; wait and go on (a PostgreSQL restart is no reason to die)."""
         while True:
             try:
                 super().run()
@@ -52,10 +48,29 @@ class HeartbeatWorker(db_worker.Worker):
             except (OperationalError, InterfaceError):
                 logger.warning("worker %s: database unavailable; retrying", self.worker_id, exc_info=True)
                 self.running_task = False
-                time.sleep(max(self.interval, 1))
-                close_old_connections()
-                with contextlib.suppress(OperationalError, InterfaceError):
-                    actions.reap_dead_workers(also=[self.worker_id])
+                self._wait_for_database()
+
+    def run_task(self, db_task_result: Any) -> None:
+        try:
+            super().run_task(db_task_result)
+        finally:
+            self._release_cut_off_tasks()
+
+    def _release_cut_off_tasks(self) -> None:
+        """After every task: whatever still says it runs here was cut off (see actions.release_worker_tasks)."""
+        while True:
+            try:
+                actions.release_worker_tasks(worker_id=self.worker_id)
+                return
+            except (OperationalError, InterfaceError):
+                logger.warning("worker %s: database unavailable after a task; waiting", self.worker_id)
+                self._wait_for_database()
+
+    def _wait_for_database(self) -> None:
+        time.sleep(max(self.interval, 1))
+        close_old_connections()
+        with contextlib.suppress(OperationalError, InterfaceError):
+            connection.close()
 
 
 def _beat_until(worker_id: str, stop: threading.Event) -> None:
