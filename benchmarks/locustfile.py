@@ -26,7 +26,15 @@ USERS = ["tokyo_editor", "tokyo_viewer", "osaka_editor", "kanto_reviewer", "inpi
 PASSWORD = "pass-1234-chizai"
 HOSTS = itertools.cycle(os.environ.get("LOAD_HOSTS", "").split() or [None])
 ACCOUNTS = itertools.cycle(USERS)
-ORGANIZATIONS = ["pref-13", "pref-27", "pref-01", "pref-14", "pref-23"]
+# The organisation page each account may see (a prefecture sees its own, a bureau its block, JPO every one).
+HOME = {
+    "tokyo_editor": "pref-13",
+    "tokyo_viewer": "pref-13",
+    "osaka_editor": "pref-27",
+    "kanto_reviewer": "pref-14",
+    "inpit_editor": "",  # INPIT edits central KPIs: no prefecture page of its own
+    "jpo_admin": "pref-01",
+}
 KPI_LINK = re.compile(r'href="/kpis/(\d+)/"')
 SIGN_IN_EACH = os.environ.get("LOAD_SIGN_IN") == "each"
 SESSIONS: dict[str, str] = {}
@@ -87,7 +95,10 @@ class Official(HttpUser):
 
     @task(3)
     def organization(self) -> None:
-        self.client.get(f"/organizations/{random.choice(ORGANIZATIONS)}/", name="/organizations/[code]/")
+        if HOME[self.username]:
+            self.client.get(f"/organizations/{HOME[self.username]}/", name="/organizations/[code]/")
+        else:
+            self.client.get("/organizations/", name="/organizations/")
 
     @task(3)
     def kpi(self) -> None:
