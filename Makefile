@@ -21,7 +21,7 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-data bench-import clean \
+.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-data bench-import bench-documents clean \
   prod-smoke bench-load bench-faults
 
 help:
@@ -39,6 +39,7 @@ help:
 	@echo "make prod-smoke     PostgreSQL + 2 gunicorn + 2 workers on loopback, DEBUG off; a smoke journey; all stopped"
 	@echo "make bench-load     200 signed-in users for 5 minutes on that shape (locust, headless, bounded)"
 	@echo "make bench-faults   kill -9 a worker mid-import and a gunicorn mid-requests, restart PostgreSQL"
+	@echo "make bench-documents the national compilation as PDF and Word at 10 fiscal years (benchmarks/DOCUMENTS.md)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
 	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
 
@@ -142,6 +143,9 @@ bench-load: install
 bench-faults: install
 	@scripts/system-deps.sh postgresql
 	benchmarks/faults.sh
+
+bench-documents: install
+	$(BIN)/python benchmarks/bench_documents.py
 
 clean:
 	@if [ -d var/pgtest ]; then scripts/pg-test-server.sh destroy; fi

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "chizai.cases",
     "chizai.exchange",
     "chizai.api",
+    "chizai.reports",
     "chizai.ops",
     # Before django_tasks_db: its `db_worker` command is replaced by ours (with a heartbeat).
     "chizai.workers",
