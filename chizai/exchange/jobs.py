@@ -16,8 +16,9 @@ and may be run again, since nothing was written).
 
 Every step goes through the task queue (settings.TASKS): any web server enqueues, any worker runs, and the job's
 row holds the state and the progress that every server shows. The claim and the task are committed together.
-An apply commits its data and the job's APPLIED in one transaction (on SQLite begun DEFERRED, so the write lock is
-held for the import's write step only), so a job never says 中断 over applied data.
+An apply commits its data and the job's APPLIED in one transaction, so a job never says 中断 over applied data.
+(On SQLite that transaction takes the write lock for the whole apply: a DEFERRED one would fail as soon as the
+worker's heartbeat wrote in between.)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
@@ -132,7 +133,7 @@ def _run(job: ImportJob, *, apply: bool) -> None:
 def _run_step(job: ImportJob, *, apply: bool, progress: Callable[[int], None]) -> None:
     expected = (job.check_report or {}).get("fingerprint") if apply else None
     # The apply's data and the job's APPLIED commit together; a dry run writes nothing but the job.
-    with _apply_transaction() if apply else contextlib.nullcontext():
+    with transaction.atomic() if apply else contextlib.nullcontext():
         report = importing.run_import(
             path=job.file.path,
             file_name=job.original_name,
@@ -147,27 +148,6 @@ def _run_step(job: ImportJob, *, apply: bool, progress: Callable[[int], None]) -
         # A dry run, or an apply refused with problems (see the module docstring), goes back to CHECKED.
         if not record_import_report(job=job, report=report.as_json(), applied=apply and report.applied):
             raise _RunLost
-
-
-@contextlib.contextmanager
-def _apply_transaction() -> Iterator[None]:
-    """One transaction around the apply and the job's APPLIED.
-
-    On SQLite it begins DEFERRED rather than IMMEDIATE (settings), so the write lock is taken when the import's
-    short write step starts, not while it reads and checks every row: other users keep saving meanwhile.
-    """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        with transaction.atomic():
-            yield
-        return
-    connection.ensure_connection()
-    mode = getattr(connection, "transaction_mode", None)
-    connection.transaction_mode = "DEFERRED"  # type: ignore[attr-defined]
-    try:
-        with transaction.atomic():
-            yield
-    finally:
-        connection.transaction_mode = mode  # type: ignore[attr-defined]
 
 
 class _ProgressWriter:
