@@ -15,6 +15,8 @@ urlpatterns = [
     path("meetings/", include("chizai.meetings.urls")),
     path("cases/", include("chizai.cases.urls")),
     path("model-cases/", include("chizai.cases.public_urls")),
+    path("survey/", include("chizai.surveys.urls_public")),
+    path("surveys/", include("chizai.surveys.urls")),
     path("api/", include("chizai.api.urls")),
     path("reports/", include("chizai.reports.urls")),
     path("", include("chizai.exchange.urls")),

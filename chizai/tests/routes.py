@@ -161,6 +161,21 @@ ROUTES: dict[str, Route] = {
     "public:model_case_list": Route(kind="public"),
     "public:model_case_feed": Route(kind="public"),
     "public:model_case_detail": Route(obj("published_model_case"), kind="public"),
+    # --- surveys -----------------------------------------------------------------------------------------
+    # The answering page: the link's token is the key, no login (its POST is tested in chizai/surveys/tests).
+    "survey_answer:answer": Route(lambda w, s: {"token": s.survey_token}, kind="public"),
+    "surveys:questionnaire_list": Route(),
+    "surveys:results": Route(lambda w, s: {"pk": s.survey_invitation.questionnaire_id}, outsiders=JPO_ONLY),
+    "surveys:case_surveys": Route(
+        lambda w, s: {"case_pk": s.case.pk},
+        methods=("GET", "POST"),
+        outsiders=SIDED,
+        post=lambda w, s: {
+            "questionnaire": s.survey_invitation.questionnaire_id,
+            "email": "contract@example.jp",
+            "valid_days": "30",
+        },
+    ),
     # --- REST API ----------------------------------------------------------------------------------------
     "api:plan_list": Route(kind="api"),
     "api:plan_detail": Route(plan, ("GET", "PATCH"), kind="api"),
