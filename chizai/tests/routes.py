@@ -199,6 +199,7 @@ ROUTES: dict[str, Route] = {
     "exchange:import_detail": Route(obj("job"), outsiders=SIDED),
     "exchange:import_progress": Route(obj("job"), outsiders=SIDED),
     "exchange:import_apply": Route(obj("job"), ("POST",), SIDED),
+    "exchange:import_retry": Route(obj("job"), ("POST",), SIDED),
     "exchange:export_dashboard": Route(with_(plan, fmt="csv")),
     "exchange:export_organization": Route(lambda w, s: {"code": s.code, "fmt": "csv"}, outsiders=SIDED),
     "exchange:export_evaluations": Route(lambda w, s: {"fmt": "csv"}),

@@ -6,7 +6,6 @@ import hashlib
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -26,6 +25,7 @@ from chizai.exchange.tests.test_jobs import (
     tokyo_kpis,
 )
 from chizai.kpis.models import Actual, Evaluation, Kpi, Plan, Target
+from chizai.workers.actions import start_worker
 
 LIST = reverse("exchange:import_list")
 
@@ -260,8 +260,8 @@ def test_a_hostile_file_shows_its_japanese_message_and_writes_nothing(
 
 def test_the_progress_partial_shows_rows_done_and_stops_polling_when_done(client, login, tokyo_editor, plan):
     job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CHECKING)
-    cache.set(job.progress_key, 12000)
+    start_worker(worker_id="w1")  # alive: its heartbeat is fresh
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CHECKING, worker_id="w1", rows_done=12000)
     url = reverse("exchange:import_progress", args=[job.pk])
     login(client, tokyo_editor)
 
