@@ -296,7 +296,9 @@ def _new_link(invitation: Invitation) -> str:
 @transaction.atomic
 def close_invitation(*, invitation: Invitation, actor: Actor, now: datetime.datetime | None = None) -> Invitation:
     """Close the invitation: its link no longer takes or changes an answer."""
-    current = Invitation.objects.select_for_update().select_related("questionnaire", "case").get(pk=invitation.pk)
+    current = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("questionnaire", "case").get(pk=invitation.pk)
+    )
     _check_invitation_writer(current, actor)
     if current.closed_at is None:
         before = invitation_snapshot(current)
@@ -404,7 +406,7 @@ def submit_answers(*, token: str, raw: Mapping[str, Any], now: datetime.datetime
     now = now or timezone.now()
     invitation = open_invitation(token, now)
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("questionnaire", "case__company__prefecture", "organization")
         .get(pk=invitation.pk)
     )
@@ -460,7 +462,7 @@ def enter_answers(
     """Type in the answers received on paper or by phone (marked so), as the support team or JPO."""
     now = now or timezone.now()
     current = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("questionnaire", "case__company__prefecture", "organization")
         .get(pk=invitation.pk)
     )
