@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from chizai.kpis import achievement, figures
 from chizai.kpis.models import Kpi, Plan
 
@@ -89,6 +91,8 @@ def body_years(
     `computed` holds each KPI's results where the page computed them already; without it they are read from the
     stored figures (`chizai.kpis.figures`).
     """
+    if computed is None and isinstance(kpis, QuerySet) and figures.all_computed(kpis):
+        return figures.body_years_counted(kpis, years, today, BodyYear)
     kpis = list(kpis)
     stored = figures.load(kpis) if computed is None else None
     results: dict[int, list[tuple[int, achievement.PeriodResult | None]]] = {}

@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, prefetch_r
 
 from chizai.kpis import achievement
 from chizai.kpis.achievement import ItemsMet, PeriodResult, Status, YearFigure
-from chizai.kpis.models import FigureView, Kpi, KpiFigure
+from chizai.kpis.models import FigureView, Kpi, KpiFigure, Shape
 from chizai.organizations.models import Organization
 
 FAR_FUTURE = datetime.date.max
@@ -270,6 +270,49 @@ def items_by(
     if any(line["computed"] < line["items"] for line in grouped):
         _add_uncomputed(kpis, key, years, today, by_key)
     return {line[key]: line["items"] for line in grouped}, by_key
+
+
+def all_computed(kpis: QuerySet[Kpi]) -> bool:
+    """Whether every KPI of `kpis` has its figures stored (none written behind the writers' back)."""
+    computed = KpiFigure.objects.filter(kpi=OuterRef("pk"), view=FigureView.COMPUTED)
+    return not kpis.filter(~Exists(computed)).exists()
+
+
+def body_years_counted(
+    kpis: QuerySet[Kpi], years: Sequence[int], today: datetime.date, make: Any
+) -> dict[int, dict[int, Any]]:
+    """Per owner and year: items with a target, met, in progress and not achieved, counted by the database from
+    the stored figures in one query — what `kpis.comparison.body_years` works out KPI by KPI with
+    `achievement.status_of`. `make(year, items, in_progress, not_achieved)` builds each cell. Every KPI must have
+    its figures stored (`all_computed`)."""
+    evaluable = Q(measurable=True) & ~Q(shape=Shape.QUALITATIVE)
+    ended = Q(figures__period_end__lt=today, figures__fixed_status="")
+    annotations: dict[str, Any] = {}
+    for year in years:
+        scope = _year_filter(year)
+        annotations[f"total_{year}"] = Count("figures", filter=scope)
+        annotations[f"met_{year}"] = Count("figures", filter=scope & ended & Q(figures__met=True))
+        annotations[f"open_{year}"] = Count("figures", filter=scope & evaluable & ~ended)
+        annotations[f"missed_{year}"] = Count(
+            "figures",
+            filter=scope
+            & evaluable
+            & ended
+            & Q(figures__actual__isnull=False, figures__complete=True, figures__met=False),
+        )
+    table: dict[int, dict[int, Any]] = {}
+    lines: list[dict[str, Any]] = [dict(row) for row in kpis.order_by().values("owner_id").annotate(**annotations)]
+    for line in lines:
+        table[line["owner_id"]] = {
+            year: make(
+                year,
+                ItemsMet(line[f"total_{year}"], line[f"met_{year}"]),
+                line[f"open_{year}"],
+                line[f"missed_{year}"],
+            )
+            for year in years
+        }
+    return table
 
 
 def _add_uncomputed(

@@ -11,6 +11,7 @@ import pytest
 
 from chizai.kpis import achievement, figures
 from chizai.kpis.actions import ActualValue, delete_rows, save_actual, save_actuals, save_kpi, save_plan, save_target
+from chizai.kpis.comparison import body_years
 from chizai.kpis.models import Actual, Direction, FigureView, Kpi, KpiFigure, PeriodBasis, Plan, Shape, Target
 from chizai.kpis.tests import fixtures_views as fx
 
@@ -117,6 +118,19 @@ def test_it_counts_regional_items_met_in_the_database_as_items_met_does(every_sh
             assert counted.national(year) == expected, (year, today)
     assert counted.count == len(every_shape)
     assert [b.block_name for b in counted.blocks if b] == ["関東"]
+
+
+def test_it_counts_each_bodys_items_in_the_database_as_the_comparison_does_kpi_by_kpi(
+    every_shape: list[Kpi],
+) -> None:
+    figures.refresh(every_shape)
+    kpis = Kpi.objects.filter(pk__in=[k.pk for k in every_shape])
+    years = list(range(2019, 2027))
+
+    for today in DAYS:
+        counted = body_years(kpis, years, today)  # the database counts the stored figures
+        one_by_one = body_years(list(kpis), years, today, {})  # each KPI's results from its rows
+        assert counted == one_by_one, today
 
 
 def test_it_keeps_the_figures_current_through_every_writer(make_kpi: Callable[..., Kpi], jpo_admin: Any) -> None:
