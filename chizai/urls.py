@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", include("chizai.cases.urls")),
     path("model-cases/", include("chizai.cases.public_urls")),
     path("api/", include("chizai.api.urls")),
+    path("", include("chizai.search.urls")),
     path("", include("chizai.exchange.urls")),
     path("", include("chizai.kpis.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -155,6 +155,9 @@ ROUTES: dict[str, Route] = {
     "api:docs": Route(kind="api"),
     # Any other address under /api/: the documented JSON 404 (401 without credentials).
     "api:not_found": Route(kind="api"),
+    # --- search and help ---------------------------------------------------------------------------------
+    "search:results": Route(query="?q=東京"),
+    "search:help": Route(),
     # --- Excel / CSV -------------------------------------------------------------------------------------
     "exchange:import_list": Route(methods=("GET", "POST")),
     "exchange:import_detail": Route(obj("job"), outsiders=SIDED),

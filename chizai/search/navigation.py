@@ -1,0 +1,192 @@
+"""The site's navigation, one table for the menu and the breadcrumbs, and the badges beside it.
+
+Every page function of the app is reachable from here (chizai/search/tests/test_navigation.py checks it
+against the urlconf). Badges count returned evaluations, evaluations waiting for the user's review and
+recent notices in a constant number of queries, whatever the user's roles.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from chizai.kpis.models import Notice, Plan
+from chizai.organizations.permissions import is_jpo_reviewer
+from chizai.organizations.types import AnyUser
+from chizai.pdca import rules
+from chizai.pdca.models import ReportingPeriod, SelfEvaluation, Status
+
+NOTICE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    badge: str = ""  # "todo" | "notices"
+    needs: str = ""  # "plan" | "period" | "staff": shown only when that exists / applies
+    # Other routes whose pages sit under this link in the breadcrumbs.
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    links: tuple[Link, ...]
+
+
+MENU = (
+    Group(
+        "ホーム",
+        (
+            Link("全国ダッシュボード", "kpis:dashboard", children=("kpis:plan_dashboard", "kpis:kpi_detail")),
+            Link("やること", "pdca:todo", badge="todo"),
+            Link("お知らせ", "kpis:notice_list", badge="notices"),
+            Link("検索", "search:results"),
+        ),
+    ),
+    Group(
+        "KPI・PDCA",
+        (
+            Link(
+                "自己評価",
+                "pdca:evaluation_list",
+                children=("pdca:evaluation_detail", "pdca:evaluation_edit", "kpis:evaluation_edit"),
+            ),
+            Link("取りまとめ", "pdca:compilation", needs="period"),
+            Link("計画期間の評価", "pdca:final_evaluation", needs="plan"),
+            Link("全体報告", "kpis:plan_report", needs="plan"),
+            Link("KPIの見直し", "kpis:revision_list", children=("kpis:revision_detail", "kpis:revision_propose")),
+            Link("関係主体", "kpis:organization_list", children=("kpis:organization_detail",)),
+        ),
+    ),
+    Group(
+        "ハンズオン支援",
+        (
+            Link("支援案件", "cases:case_list", children=("cases:case_detail", "cases:case_edit", "cases:case_create")),
+            Link("期限超過の案件", "cases:case_overdue"),
+            Link("企業", "cases:company_list", children=("cases:company_detail", "cases:company_create")),
+            Link("紹介ネットワーク", "cases:network"),
+            Link(
+                "モデル事例の管理",
+                "cases:model_case_admin_list",
+                children=("cases:model_case_review", "cases:model_case_edit"),
+            ),
+            Link("公開モデル事例サイト", "public:model_case_list"),
+        ),
+    ),
+    Group(
+        "会議",
+        (Link("地域連絡会議", "meetings:meeting_list", children=("meetings:meeting_detail", "meetings:meeting_edit")),),
+    ),
+    Group(
+        "データ連携",
+        (
+            Link("Excel・CSVの取込", "exchange:import_list", children=("exchange:import_detail",)),
+            Link("API連携（トークン）", "api:token"),
+            Link("APIの説明書", "api:docs"),
+            Link("管理画面", "admin:index", needs="staff"),
+        ),
+    ),
+    Group("ヘルプ", (Link("使い方（操作説明）", "search:help"),)),
+)
+
+
+@dataclass(frozen=True)
+class Badges:
+    returned: int = 0
+    pending: int = 0
+    notices: int = 0
+
+    @property
+    def todo(self) -> int:
+        return self.returned + self.pending
+
+
+def badges(user: AnyUser, today: datetime.date) -> Badges:
+    """Returned evaluations of the user's bodies, those waiting for the user's review, notices of 30 days."""
+    edited = [o.pk for o in rules.edited_organizations(user)]
+    waiting = Q(pk__in=[])
+    if is_jpo_reviewer(user):
+        waiting |= Q(status=Status.REVIEWED) | Q(status=Status.SUBMITTED, organization__bureau__isnull=True)
+    bureaus = [b.pk for b in rules.reviewed_bureaus(user)]
+    if bureaus:
+        waiting |= Q(status=Status.SUBMITTED, organization__bureau_id__in=bureaus)
+    counts = SelfEvaluation.objects.visible_to(user).aggregate(
+        returned=Count("pk", filter=Q(status=Status.RETURNED, organization_id__in=edited)),
+        pending=Count("pk", filter=waiting),
+    )
+    since = timezone.now() - datetime.timedelta(days=NOTICE_DAYS)
+    notices = Notice.objects.filter(published_at__gte=since).count()
+    return Badges(returned=counts["returned"] or 0, pending=counts["pending"] or 0, notices=notices)
+
+
+def _arguments(link: Link, plan: Plan | None, period: ReportingPeriod | None) -> list[Any] | None:
+    if link.needs == "plan":
+        return [plan.number] if plan else None
+    if link.needs == "period":
+        return [period.pk] if period else None
+    return []
+
+
+def menu(user: AnyUser, current: str, today: datetime.date) -> list[dict[str, Any]]:
+    """The menu's groups with each link's address, whether it is the current page and its badge."""
+    period = (
+        ReportingPeriod.objects.select_related("plan")
+        .filter(due_date__lte=today + datetime.timedelta(days=200))
+        .order_by("-due_date")
+        .first()
+    )
+    plan = period.plan if period else Plan.objects.order_by("-number").first()
+    groups = []
+    for group in MENU:
+        links = []
+        for link in group.links:
+            arguments = _arguments(link, plan, period)
+            if arguments is None or (link.needs == "staff" and not getattr(user, "is_staff", False)):
+                continue
+            try:
+                url = reverse(link.url_name, args=arguments)
+            except NoReverseMatch:
+                continue
+            links.append(
+                {"link": link, "url": url, "current": current == link.url_name, "section": current in link.children}
+            )
+        groups.append({"label": group.label, "links": links})
+    return groups
+
+
+def breadcrumbs(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ホーム › group › the menu page the current page belongs to (the current page itself last, unlinked)."""
+    for group in groups:
+        for item in group["links"]:
+            if item["current"] or item["section"]:
+                trail = [{"label": "ホーム", "url": groups[0]["links"][0]["url"]}]
+                if group["label"] != "ホーム":
+                    trail.append({"label": group["label"], "url": ""})
+                trail.append({"label": item["link"].label, "url": "" if item["current"] else item["url"]})
+                return trail
+    return []
+
+
+def _navigation(request: HttpRequest) -> dict[str, Any]:
+    match = request.resolver_match
+    current = match.view_name if match else ""
+    today = timezone.localdate()
+    groups = menu(request.user, current, today)
+    return {"groups": groups, "breadcrumbs": breadcrumbs(groups), "badges": badges(request.user, today)}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: `nav` (menu, breadcrumbs, badges) for signed-in pages, read only when a page shows it
+    (an htmx fragment or a JSON response costs no query)."""
+    if not request.user.is_authenticated:
+        return {}
+    return {"nav": SimpleLazyObject(lambda: _navigation(request))}
