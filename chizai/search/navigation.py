@@ -99,6 +99,41 @@ MENU = (
 )
 
 
+# 操作説明: one or two sentences per main screen, shown under the breadcrumbs (see also /help/).
+HELP_TEXTS = {
+    "kpis:dashboard": "KPIの名前を選ぶと目標・実績の詳細へ、関係主体の名前を選ぶとその組織のKPIへ移動します。"
+    "上部の検索欄からKPI・関係主体・企業（名称・法人番号）を探せます。",
+    "kpis:plan_dashboard": "計画を切り替えると、その計画のKPIの達成状況を表示します。",
+    "kpis:kpi_detail": "年度・半期ごとの目標と実績です。「実績を入力」で値を入力し、履歴で変更の経緯を確認できます。",
+    "kpis:organization_list": "関係主体の名前を選ぶと、その組織のKPIと自己評価を表示します。",
+    "kpis:organization_detail": "この組織のKPIの達成状況です。Excel・CSVでの出力もここから行えます。",
+    "kpis:revision_list": "KPIの見直しの提案と、その報告状況の一覧です。見直しはKPIの画面から提案します。",
+    "kpis:notice_list": "特許庁からのお知らせです（新しい順）。30日以内のお知らせはメニューに件数を表示します。",
+    "pdca:todo": "各行の「入力する」「局確認する」から、そのまま入力画面・確認画面へ進めます。"
+    "差し戻された自己評価はコメントを読んで修正し、再提出してください。",
+    "pdca:evaluation_list": "報告期間を選ぶと、その半期の自己評価の状況を表示します。"
+    "行を選ぶと自己評価の画面へ進みます。",
+    "pdca:evaluation_detail": "KPIの達成状況と取組の状況を読んだうえで、画面下の「"
+    "手続き」から提出・局確認・受理・差戻しを行います。",
+    "pdca:evaluation_edit": "途中で保存できます。提出の前に、誤りのある項目（赤字）を直してください。",
+    "pdca:compilation": "管内（特許庁は全国）の自己評価を並べて表示します。印刷すると会議資料になります。",
+    "pdca:final_evaluation": "計画期間を通したKPIごとの結果です。",
+    "cases:case_list": "支援案件の一覧です。"
+    "「企業を紹介する」から新しい案件を登録します。行を選ぶと案件の記録へ進みます。",
+    "cases:case_detail": "案件の段階・記録・課題・専門家派遣です。段階は「手続き」から進めます。",
+    "cases:case_overdue": "現在の段階の期限を過ぎた案件です（期限を過ぎた日数の長い順）。",
+    "cases:company_list": "登録した企業の一覧です。名称または法人番号で絞り込めます。",
+    "cases:network": "どの関係主体がどの支援チームに企業を紹介したかの件数です。企業名は表示しません。",
+    "cases:model_case_admin_list": "モデル事例の作成・審査・公開の状況です。公開したものは公開サイトに載ります。",
+    "meetings:meeting_list": "地域連絡会議の一覧です。会議を選ぶと議題・出席者・議事録・決定事項を表示します。",
+    "meetings:meeting_detail": "議題に沿って各関係主体のKPIを確認し、議事録と決定事項を記録します。",
+    "exchange:import_list": "Excel・CSVのファイルを選んで取り込みます。"
+    "取り込む前に全行を確認し、誤りは行番号つきで表示します。",
+    "api:token": "他のシステムからAPIを使うためのトークンを発行します。"
+    "APIの説明書はメニューの「データ連携」にあります。",
+}
+
+
 @dataclass(frozen=True)
 class Badges:
     returned: int = 0
@@ -181,7 +216,12 @@ def _navigation(request: HttpRequest) -> dict[str, Any]:
     current = match.view_name if match else ""
     today = timezone.localdate()
     groups = menu(request.user, current, today)
-    return {"groups": groups, "breadcrumbs": breadcrumbs(groups), "badges": badges(request.user, today)}
+    return {
+        "groups": groups,
+        "breadcrumbs": breadcrumbs(groups),
+        "badges": badges(request.user, today),
+        "help": HELP_TEXTS.get(current, ""),
+    }
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
