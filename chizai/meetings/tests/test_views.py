@@ -67,7 +67,7 @@ def test_it_shows_the_date_in_wareki_and_filters_by_fiscal_year(client, login, j
     login(client, jpo_admin)
 
     page = text(client.get(LIST_URL))
-    assert "2024/07/10 令和6年7月10日" in page
+    assert "2024年7月10日 令和6年7月10日" in page  # one date rule: 西暦 as 2024年7月10日, 和暦 beside it
 
     assert "関東地域連絡会議" in text(client.get(LIST_URL, {"year": 2024}))
     other = text(client.get(LIST_URL, {"year": 2025}))
