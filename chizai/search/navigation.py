@@ -11,7 +11,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from chizai.pdca import rules
 from chizai.pdca.models import ReportingPeriod, SelfEvaluation, Status
 
 NOTICE_DAYS = 30
+PERIOD_LOOKAHEAD_DAYS = 200  # the 取りまとめ link opens the period being reported on (due within ~6 months)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,13 @@ MENU = (
     ),
     Group(
         "会議",
-        (Link("地域連絡会議", "meetings:meeting_list", children=("meetings:meeting_detail", "meetings:meeting_edit")),),
+        (
+            Link(
+                "地域連絡会議",
+                "meetings:meeting_list",
+                children=("meetings:meeting_detail", "meetings:meeting_edit", "meetings:meeting_create"),
+            ),
+        ),
     ),
     Group(
         "データ連携",
@@ -145,41 +153,60 @@ class Badges:
         return self.returned + self.pending
 
 
-def badges(user: AnyUser, today: datetime.date) -> Badges:
-    """Returned evaluations of the user's bodies, those waiting for the user's review, notices of 30 days."""
-    edited = [o.pk for o in rules.edited_organizations(user)]
+def _count(queryset: QuerySet[Any]) -> Coalesce:
+    """COUNT(*) of a queryset as a scalar subquery (0 when it has no rows)."""
+    counted = queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _waiting_for(user: AnyUser) -> Q:
     waiting = Q(pk__in=[])
     if is_jpo_reviewer(user):
         waiting |= Q(status=Status.REVIEWED) | Q(status=Status.SUBMITTED, organization__bureau__isnull=True)
     bureaus = [b.pk for b in rules.reviewed_bureaus(user)]
     if bureaus:
         waiting |= Q(status=Status.SUBMITTED, organization__bureau_id__in=bureaus)
-    counts = SelfEvaluation.objects.visible_to(user).aggregate(
-        returned=Count("pk", filter=Q(status=Status.RETURNED, organization_id__in=edited)),
-        pending=Count("pk", filter=waiting),
-    )
+    return waiting
+
+
+def _current(user: AnyUser, today: datetime.date) -> tuple[Plan | None, int | None, Badges]:
+    """The newest plan, its latest reporting period (for the 取りまとめ link) and the badges, in one query.
+
+    Badges: evaluations returned to the user's bodies, those waiting for the user's review, notices of 30 days.
+    With no plan at all (a fresh installation) there is nothing to count.
+    """
+    evaluations = SelfEvaluation.objects.visible_to(user)
+    edited = [o.pk for o in rules.edited_organizations(user)]
     since = timezone.now() - datetime.timedelta(days=NOTICE_DAYS)
-    notices = Notice.objects.filter(published_at__gte=since).count()
-    return Badges(returned=counts["returned"] or 0, pending=counts["pending"] or 0, notices=notices)
+    periods = ReportingPeriod.objects.filter(
+        plan=OuterRef("pk"), due_date__lte=today + datetime.timedelta(days=PERIOD_LOOKAHEAD_DAYS)
+    )
+    plan = (
+        Plan.objects.order_by("-number")
+        .annotate(
+            nav_period=Subquery(periods.order_by("-due_date").values("pk")[:1]),
+            nav_returned=_count(evaluations.filter(status=Status.RETURNED, organization_id__in=edited)),
+            nav_pending=_count(evaluations.filter(_waiting_for(user))),
+            nav_notices=_count(Notice.objects.filter(published_at__gte=since)),
+        )
+        .first()
+    )
+    if plan is None:
+        return None, None, Badges()
+    badges = Badges(returned=plan.nav_returned, pending=plan.nav_pending, notices=plan.nav_notices)  # type: ignore[attr-defined]
+    return plan, plan.nav_period, badges  # type: ignore[attr-defined]
 
 
-def _arguments(link: Link, plan: Plan | None, period: ReportingPeriod | None) -> list[Any] | None:
+def _arguments(link: Link, plan: Plan | None, period: int | None) -> list[Any] | None:
     if link.needs == "plan":
         return [plan.number] if plan else None
     if link.needs == "period":
-        return [period.pk] if period else None
+        return [period] if period else None
     return []
 
 
-def menu(user: AnyUser, current: str, today: datetime.date) -> list[dict[str, Any]]:
-    """The menu's groups with each link's address, whether it is the current page and its badge."""
-    period = (
-        ReportingPeriod.objects.select_related("plan")
-        .filter(due_date__lte=today + datetime.timedelta(days=200))
-        .order_by("-due_date")
-        .first()
-    )
-    plan = period.plan if period else Plan.objects.order_by("-number").first()
+def menu(user: AnyUser, current: str, plan: Plan | None, period: int | None) -> list[dict[str, Any]]:
+    """The menu's groups with each link's address and whether it is the current page (or its section)."""
     groups = []
     for group in MENU:
         links = []
@@ -191,9 +218,8 @@ def menu(user: AnyUser, current: str, today: datetime.date) -> list[dict[str, An
                 url = reverse(link.url_name, args=arguments)
             except NoReverseMatch:
                 continue
-            links.append(
-                {"link": link, "url": url, "current": current == link.url_name, "section": current in link.children}
-            )
+            current_page = current == link.url_name
+            links.append({"link": link, "url": url, "current": current_page, "section": current in link.children})
         groups.append({"label": group.label, "links": links})
     return groups
 
@@ -214,12 +240,12 @@ def breadcrumbs(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _navigation(request: HttpRequest) -> dict[str, Any]:
     match = request.resolver_match
     current = match.view_name if match else ""
-    today = timezone.localdate()
-    groups = menu(request.user, current, today)
+    plan, period, badges = _current(request.user, timezone.localdate())
+    groups = menu(request.user, current, plan, period)
     return {
         "groups": groups,
         "breadcrumbs": breadcrumbs(groups),
-        "badges": badges(request.user, today),
+        "badges": badges,
         "help": HELP_TEXTS.get(current, ""),
     }
 
