@@ -38,7 +38,7 @@ def test_no_main_page_scrolls_sideways_on_a_phone_and_axe_finds_nothing(live_ser
     for width in (PHONE["width"], 1280):
         with chromium_page() as page:
             page.set_viewport_size({"width": width, "height": PHONE["height"]})
-            log_in(page, live_server.url, username) if width == 1280 else _phone_log_in(page, live_server.url, username)
+            log_in(page, live_server.url, username)
             for name, path in pages.items():
                 page.goto(f"{live_server.url}{path}")
                 if width == PHONE["width"] and page_width(page) > width:
@@ -57,8 +57,3 @@ def _screenshot(page, path) -> None:
         page.screenshot(path=str(path), full_page=True, timeout=60_000)
     except Error:
         page.screenshot(path=str(path), timeout=60_000)
-
-
-def _phone_log_in(page, base_url: str, username: str) -> None:
-    """On a phone the user name sits beside the menu button; the login itself is the same."""
-    log_in(page, base_url, username)

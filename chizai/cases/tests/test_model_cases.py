@@ -17,6 +17,7 @@ from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, Stage
 from chizai.cases.tests.fixtures_model_cases import make_closed_case, make_model_case
 from chizai.kpis.actions import ConflictError
 from chizai.organizations.models import Membership, Organization, Role
+from chizai.testing import NAVIGATION_QUERIES
 
 CLEAN_SUMMARY = "海外展開を目指す製造業の企業が、現地での商標出願とブランドの確立に取り組んだ。"
 
@@ -337,13 +338,13 @@ def test_it_lists_model_cases_by_status_for_jpo(
     make_model_case(status=ModelCaseStatus.SUBMITTED, title="承認を待つ事例")
     make_model_case(status=ModelCaseStatus.PUBLISHED, title="公開中の事例", is_demo=True)
     login(client, jpo_viewer)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5 + NAVIGATION_QUERIES):
         page = client.get(reverse("cases:model_case_admin_list")).content.decode()
     assert page.index("承認待ち（1件）") < page.index("承認を待つ事例") < page.index("公開中（1件）")
     assert "デモ（架空）" in page
     for _ in range(5):
         make_model_case(status=ModelCaseStatus.DRAFT)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5 + NAVIGATION_QUERIES):
         assert client.get(reverse("cases:model_case_admin_list")).status_code == 200
 
 

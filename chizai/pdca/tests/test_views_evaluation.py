@@ -15,6 +15,7 @@ from chizai.pdca import actions
 from chizai.pdca.models import KpiRating, SelfEvaluation, Status
 from chizai.pdca.tests import fixtures_pdca as fx
 from chizai.pdca.tests.fixtures_pdca import TOKYO_KPI_NAME, PdcaData, make_evaluation, user
+from chizai.testing import NAVIGATION_QUERIES
 
 pdca_today = fx.pdca_today
 pdca_data = fx.pdca_data
@@ -142,7 +143,7 @@ def test_it_keeps_the_list_to_a_fixed_number_of_queries(client, pdca_data: PdcaD
     as_user(client, "jpo_admin")
     period = pdca_data.period(2023, "H1")
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(8 + NAVIGATION_QUERIES):
         response = client.get(reverse("pdca:evaluation_list"), {"period": period.pk})
 
     assert len(response.context["others"]) == 4
