@@ -35,7 +35,8 @@ def test_jpo_finds_a_company_by_corporate_number_and_another_prefecture_does_not
     with chromium_page() as page:
         shots = Shots(page, "search")
         search_from_header(page, live_server.url, "jpo_admin", NUMBER)
-        expect(page.get_by_role("link", name=fx.TOKYO_COMPANY)).to_be_visible()
+        shots.take("jpo_by_number")
+        expect(page.get_by_role("link", name=fx.TOKYO_COMPANY, exact=True)).to_be_visible()
         shots.take("jpo_by_number")
         page.get_by_role("button", name="ログアウト").click()
         search_from_header(page, live_server.url, "osaka_editor", NUMBER)
@@ -45,5 +46,5 @@ def test_jpo_finds_a_company_by_corporate_number_and_another_prefecture_does_not
     with chromium_page() as page:
         page.set_viewport_size({"width": 390, "height": 844})
         search_from_header(page, live_server.url, "jpo_admin", "精密加工")
-        expect(page.get_by_role("link", name=fx.TOKYO_COMPANY)).to_be_visible()
+        expect(page.get_by_role("link", name=fx.TOKYO_COMPANY, exact=True)).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
