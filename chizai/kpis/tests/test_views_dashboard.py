@@ -12,6 +12,7 @@ from django.urls import reverse
 from chizai.kpis.achievement import ItemsMet
 from chizai.kpis.tests import fixtures_views as fx
 from chizai.kpis.tests.fixtures_views import text_of
+from chizai.testing import NAVIGATION_QUERIES
 
 views_today = fx.views_today
 views_data = fx.views_data
@@ -21,10 +22,10 @@ pytestmark = pytest.mark.django_db
 
 # Pinned: session, user, the plan, memberships, the KPIs and their targets, actuals and evaluations (one query
 # each), the demo-data flag, the plan switcher, the notices. Not one more per KPI.
-DASHBOARD_QUERIES = 11
+DASHBOARD_QUERIES = 11 + NAVIGATION_QUERIES
 # Session, user, memberships, the KPI with its targets, actuals and evaluations, its subsets, demo flag, history,
 # its revisions.
-KPI_PAGE_QUERIES = 11
+KPI_PAGE_QUERIES = 11 + NAVIGATION_QUERIES
 
 
 def row_of(page: str, name_part: str) -> str:
