@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "chizai.exchange",
     "chizai.api",
     "chizai.search",
+    "chizai.reports",
     "chizai.ops",
 ]
 

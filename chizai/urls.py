@@ -17,6 +17,7 @@ urlpatterns = [
     path("model-cases/", include("chizai.cases.public_urls")),
     path("api/", include("chizai.api.urls")),
     path("", include("chizai.search.urls")),
+    path("reports/", include("chizai.reports.urls")),
     path("", include("chizai.exchange.urls")),
     path("", include("chizai.kpis.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -23,8 +23,8 @@ ROOT = CHIZAI.parent
 WRITE_METHODS = {"save", "delete"}
 MANAGER_WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "update", "delete"}
 QUERYSET_STEPS = {"objects", "filter", "exclude", "all", "select_for_update", "_default_manager"}
-# Receivers whose save/delete are not rows: the cache, uploaded files, storages, sessions.
-NOT_ROWS = {"cache", "default_storage", "storage", "session", "file", "upload", "fieldfile", "workbook"}
+# Receivers whose save/delete are not rows: the cache, uploaded files, storages, sessions, Excel and Word files.
+NOT_ROWS = {"cache", "default_storage", "storage", "session", "file", "upload", "fieldfile", "workbook", "docx"}
 
 # Writes of rows that are not domain data, or that are the one writer of their kind. path → call texts.
 ALLOWED: dict[str, set[str]] = {
