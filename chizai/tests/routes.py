@@ -161,6 +161,21 @@ ROUTES: dict[str, Route] = {
     "public:model_case_list": Route(kind="public"),
     "public:model_case_feed": Route(kind="public"),
     "public:model_case_detail": Route(obj("published_model_case"), kind="public"),
+    # --- surveys -----------------------------------------------------------------------------------------
+    # The answering page: the link's token is the key, no login (its POST is tested in chizai/surveys/tests).
+    "survey_answer:answer": Route(lambda w, s: {"token": s.survey_token}, kind="public"),
+    "surveys:questionnaire_list": Route(),
+    "surveys:results": Route(lambda w, s: {"pk": s.survey_invitation.questionnaire_id}, outsiders=JPO_ONLY),
+    "surveys:case_surveys": Route(
+        lambda w, s: {"case_pk": s.case.pk},
+        methods=("GET", "POST"),
+        outsiders=SIDED,
+        post=lambda w, s: {
+            "questionnaire": s.survey_invitation.questionnaire_id,
+            "email": "contract@example.jp",
+            "valid_days": "30",
+        },
+    ),
     # --- REST API ----------------------------------------------------------------------------------------
     "api:plan_list": Route(kind="api"),
     "api:plan_detail": Route(plan, ("GET", "PATCH"), kind="api"),
@@ -182,10 +197,12 @@ ROUTES: dict[str, Route] = {
     "search:results": Route(query="?q=東京"),
     "search:help": Route(),
     # --- Excel / CSV -------------------------------------------------------------------------------------
+    "audit:entry_list": Route(query="?user=tokyo&date_from=2025-04-01&object_type=kpis.kpi&page=2"),
     "exchange:import_list": Route(methods=("GET", "POST")),
     "exchange:import_detail": Route(obj("job"), outsiders=SIDED),
     "exchange:import_progress": Route(obj("job"), outsiders=SIDED),
     "exchange:import_apply": Route(obj("job"), ("POST",), SIDED),
+    "exchange:import_retry": Route(obj("job"), ("POST",), SIDED),
     "exchange:export_dashboard": Route(with_(plan, fmt="csv")),
     "exchange:export_organization": Route(lambda w, s: {"code": s.code, "fmt": "csv"}, outsiders=SIDED),
     "exchange:export_evaluations": Route(lambda w, s: {"fmt": "csv"}),
