@@ -84,6 +84,7 @@ MENU = (
                 children=("cases:model_case_review", "cases:model_case_edit"),
             ),
             Link("公開モデル事例サイト", "public:model_case_list"),
+            Link("アンケート", "surveys:questionnaire_list", children=("surveys:results", "surveys:case_surveys")),
         ),
     ),
     Group(
@@ -102,6 +103,7 @@ MENU = (
             Link("Excel・CSVの取込", "exchange:import_list", children=("exchange:import_detail",)),
             Link("API連携（トークン）", "api:token"),
             Link("APIの説明書", "api:docs"),
+            Link("操作履歴（監査ログ）", "audit:entry_list", needs="staff"),
             Link("管理画面", "admin:index", needs="staff"),
         ),
     ),
@@ -135,6 +137,8 @@ HELP_TEXTS = {
     "cases:company_list": "登録した企業の一覧です。名称または法人番号で絞り込めます。",
     "cases:network": "どの関係主体がどの支援チームに企業を紹介したかの件数です。企業名は表示しません。",
     "cases:model_case_admin_list": "モデル事例の作成・審査・公開の状況です。公開したものは公開サイトに載ります。",
+    "surveys:questionnaire_list": "支援企業のフォローアップ調査と自治体アンケートの調査票、回答率です。",
+    "audit:entry_list": "誰が・いつ・何を変更し、会社情報を閲覧・出力したかの記録です。期間や利用者で絞り込めます。",
     "meetings:meeting_list": "地域連絡会議の一覧です。会議を選ぶと議題・出席者・議事録・決定事項を表示します。",
     "meetings:meeting_detail": "議題に沿って各関係主体のKPIを確認し、議事録と決定事項を記録します。",
     "exchange:import_list": "Excel・CSVのファイルを選んで取り込みます。"

@@ -25,7 +25,7 @@ VISION = "東京都産業振興ビジョンの改定により、知財戦略の�
 # Session, user, memberships, the revisions with their KPIs, owners, plans, proposers and meetings (one query),
 # the demo-data flag. Not one more per revision.
 REVISION_LIST_QUERIES = 7 + NAVIGATION_QUERIES  # with the page count and the bodies of the filter
-NOTICE_LIST_QUERIES = 5 + NAVIGATION_QUERIES
+NOTICE_LIST_QUERIES = 6 + NAVIGATION_QUERIES  # with the page count
 
 
 def squeeze(html: str) -> str:
