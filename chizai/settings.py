@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "chizai.cases",
     "chizai.exchange",
     "chizai.api",
+    "chizai.search",
     "chizai.surveys",
     "chizai.reports",
     "chizai.ops",
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chizai.context_processors.site",
+                "chizai.search.navigation.navigation",
                 "django.template.context_processors.csp",
             ],
         },
@@ -186,6 +188,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "chizai API",
     "DESCRIPTION": (
+        "[← chizai の画面に戻る（全国ダッシュボード）](/) ・ [使い方](/help/)\n\n"
         "第3次地域知財活性化行動計画の計画・KPI・目標・実績・評価・ハンズオン支援案件を読み書きするAPI。"
         "権限と監査記録は画面と同じです。\n\n"
         "**認証**: [APIトークンの画面（/api/token/）](/api/token/)でトークンを発行し、"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("surveys/", include("chizai.surveys.urls")),
     path("api/", include("chizai.api.urls")),
     path("audit/", include("chizai.audit.urls")),
+    path("", include("chizai.search.urls")),
     path("reports/", include("chizai.reports.urls")),
     path("", include("chizai.exchange.urls")),
     path("", include("chizai.kpis.urls")),

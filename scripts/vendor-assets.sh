@@ -8,7 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 stamp=node_modules/.package-lock.json   # written by npm ci / npm install
 if [ ! -f "$stamp" ] || [ "$stamp" -ot package-lock.json ] || [ "$stamp" -ot package.json ] \
-        || [ ! -f node_modules/htmx.org/dist/htmx.min.js ]; then
+        || [ ! -f node_modules/htmx.org/dist/htmx.min.js ] \
+        || [ ! -f node_modules/@digital-go-jp/design-tokens/dist/tokens.css ] \
+        || [ ! -f node_modules/axe-core/axe.min.js ]; then
     command -v npm >/dev/null 2>&1 || { echo "vendor-assets: npm not found; run: scripts/system-deps.sh" >&2; exit 1; }
     npm ci --no-audit --no-fund --loglevel=error </dev/null
     touch "$stamp"
@@ -23,3 +25,9 @@ copy() {  # copy SRC DEST, only when the content differs
 
 copy node_modules/htmx.org/dist/htmx.min.js chizai/static/vendor/htmx/htmx.min.js
 copy node_modules/htmx.org/LICENSE chizai/static/vendor/htmx/LICENSE
+# The Digital Agency design system's tokens (colour, type, radius as CSS custom properties), read by app.css.
+copy node_modules/@digital-go-jp/design-tokens/dist/tokens.css chizai/static/vendor/design-tokens/tokens.css
+copy node_modules/@digital-go-jp/design-tokens/LICENSE chizai/static/vendor/design-tokens/LICENSE
+# axe-core is for the accessibility tests only: kept out of the static files, injected by Playwright.
+copy node_modules/axe-core/axe.min.js var/test-assets/axe-core/axe.min.js
+copy node_modules/axe-core/LICENSE var/test-assets/axe-core/LICENSE

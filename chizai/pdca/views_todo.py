@@ -2,7 +2,11 @@
 
 A bureau reviewer sees its block's submissions to confirm, returned reports and late bodies; a JPO reviewer
 the confirmed ones to accept, every return and the late bodies of the whole country by block; an editor
-the own organisation's evaluation with its due date and anything returned to it.
+the own organisation's evaluations with their due dates and anything returned to it.
+
+Every period still waiting for someone is listed: the open ones and any earlier one with a body still late
+(an overdue 2025年度上期 stays until it is handed in). Each row links straight to the action: the form to
+write, or the evaluation to confirm, with its buttons.
 """
 
 from __future__ import annotations
@@ -17,14 +21,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.timezone import localdate
 
+from chizai.lib.fiscal import Half, half_end
 from chizai.organizations.permissions import is_block_reviewer, is_jpo_reviewer
 from chizai.organizations.types import AnyUser
 from chizai.pdca import rules
-from chizai.pdca.deadlines import DeadlineRow, current_periods, period_status
+from chizai.pdca.deadlines import DeadlineRow, is_open, period_status
 from chizai.pdca.models import ReportingPeriod, SelfEvaluation, Status, Transition
 
 QUEUE_STATUSES = (Status.SUBMITTED, Status.REVIEWED, Status.RETURNED)
 CENTRAL_GROUP = "中央"
+TODO_WINDOW_DAYS = 2 * 365
 
 
 def _reviews_block_of(user: AnyUser, evaluation: SelfEvaluation) -> bool:
@@ -51,11 +57,22 @@ def _block_label(row: DeadlineRow) -> str:
     return f"{bureau.block_name}ブロック" if bureau else CENTRAL_GROUP
 
 
+def todo_periods(today: datetime.date) -> list[ReportingPeriod]:
+    """Every period whose half year is over and whose due date is less than two years ago, the most recent
+    first (older gaps belong to the end-of-plan evaluation, not to a to-do list)."""
+    since = today - datetime.timedelta(days=TODO_WINDOW_DAYS)
+    periods = ReportingPeriod.objects.select_related("plan").filter(due_date__gte=since)
+    return [p for p in periods.order_by("-due_date", "-plan__number") if half_end(p.fiscal_year, Half(p.half)) < today]
+
+
 def _overdue(periods: list[ReportingPeriod], today: datetime.date, scope: Q | None) -> list[dict[str, Any]]:
-    """Per period, the late bodies grouped by regional block (central bodies first)."""
+    """Per period, the late bodies grouped by regional block (central bodies first); a closed period only
+    while someone is still late."""
     sections = []
     for period in periods:
         late = [row for row in period_status(period, today, scope) if row.overdue]
+        if not late and not is_open(period, today):
+            continue
         groups = [(label, list(rows)) for label, rows in groupby(late, key=_block_label)]
         sections.append({"period": period, "groups": groups, "count": len(late)})
     return sections
@@ -89,7 +106,13 @@ def _editor_context(
         return {"is_editor": False}
     return {
         "is_editor": True,
-        "own_deadlines": [row for period in periods for row in period_status(period, today, Q(pk__in=own))],
+        "can_edit_own": True,
+        "own_deadlines": [
+            row
+            for period in periods
+            for row in period_status(period, today, Q(pk__in=own))
+            if row.overdue or is_open(period, today)
+        ],
         "own_returned": [e for e in queue if e.status == Status.RETURNED and e.organization_id in own],
     }
 
@@ -98,7 +121,7 @@ def _editor_context(
 def todo(request: HttpRequest) -> HttpResponse:
     today = localdate()
     queue = _queue(request.user)
-    periods = current_periods(today)
+    periods = todo_periods(today)
     context = {
         "today": today,
         "periods": periods,

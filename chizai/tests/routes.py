@@ -193,6 +193,9 @@ ROUTES: dict[str, Route] = {
     "api:docs": Route(kind="api"),
     # Any other address under /api/: the documented JSON 404 (401 without credentials).
     "api:not_found": Route(kind="api"),
+    # --- search and help ---------------------------------------------------------------------------------
+    "search:results": Route(query="?q=東京"),
+    "search:help": Route(),
     # --- Excel / CSV -------------------------------------------------------------------------------------
     "audit:entry_list": Route(query="?user=tokyo&date_from=2025-04-01&object_type=kpis.kpi&page=2"),
     "exchange:import_list": Route(methods=("GET", "POST")),

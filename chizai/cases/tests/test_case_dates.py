@@ -114,4 +114,4 @@ def test_it_shows_the_case_pages_and_exports_even_with_a_legacy_out_of_range_row
             response = client.get(path)
             assert response.status_code == 200, (user, path)
     html = client.get(reverse("cases:case_list")).content.decode()
-    assert "999年度" in html and "1000/01/01" in html
+    assert "999年度" in html and "1000年1月1日" in html

@@ -13,6 +13,7 @@ from chizai.cases.demo import corporate_number
 from chizai.cases.models import Company, Origin, SmeCategory, Stage, SupportCase
 from chizai.cases.network import MAX_STROKE, build_diagram, referral_network
 from chizai.organizations.models import Organization
+from chizai.testing import NAVIGATION_QUERIES
 
 URL = "/cases/network/"
 _numbers = count(9001)
@@ -228,7 +229,7 @@ def test_it_keeps_the_query_count_flat(
         make_case(2025, "pref-01", "pref-01")
         make_case(2023, "pref-47", "yorozu-47")
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(9 + NAVIGATION_QUERIES):
         response = client.get(URL)
 
     assert response.context["network"].total == 16

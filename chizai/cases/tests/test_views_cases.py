@@ -26,6 +26,7 @@ from chizai.kpis.models import Kpi, Plan
 from chizai.kpis.planfile import load_plan_file
 from chizai.kpis.tests.fixtures_views import PLAN3_FILE
 from chizai.organizations.models import Organization
+from chizai.testing import NAVIGATION_QUERIES
 
 cases_data = fx.cases_data
 cases_today = fx.cases_today
@@ -118,12 +119,12 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(
 ):
     login(client, jpo_admin)
     # The page's count and the choices of the block and prefecture filters are three of them.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(11 + NAVIGATION_QUERIES):
         client.get(url("case_list"))
     for number in range(10):
         company = fx.make_company(f"追加企業{number}", base12=f"2700000001{number:02d}", prefecture="pref-27")
         actions.open_case(company=company, actor=jpo_admin, opened_on=datetime.date(2025, 5, 1))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(11 + NAVIGATION_QUERIES):
         response = client.get(url("case_list"))
     assert len(response.context["rows"]) == 13
 
@@ -422,7 +423,7 @@ def test_it_lists_companies_in_a_fixed_number_of_queries(
     for number in range(5):
         fx.make_company(f"追加企業{number}", base12=f"0100000002{number:02d}", tags=("スタートアップ",))
     login(client, jpo_viewer)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(6 + NAVIGATION_QUERIES):
         client.get(url("company_list"))
 
 

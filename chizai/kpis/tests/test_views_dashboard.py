@@ -12,6 +12,7 @@ from django.urls import reverse
 from chizai.kpis.achievement import ItemsMet
 from chizai.kpis.tests import fixtures_views as fx
 from chizai.kpis.tests.fixtures_views import text_of
+from chizai.testing import NAVIGATION_QUERIES
 
 views_today = fx.views_today
 views_data = fx.views_data
@@ -22,14 +23,14 @@ pytestmark = pytest.mark.django_db
 # Pinned: session, user, memberships, the plans (the one shown and the switcher), the KPIs listed (own and central),
 # their stored figures, the regional items counted per block, the blocks, the demo-data flag, the notices. Not one
 # more per KPI, and the regional KPIs are counted by the database, never loaded.
-DASHBOARD_QUERIES = 10
+DASHBOARD_QUERIES = 10 + NAVIGATION_QUERIES
 # A reviewer's home adds the prefectures side by side (chizai.pdca.comparison): the prefectures, their regional
 # KPIs and those KPIs' stored figures, and the half years (and their self-evaluations, one query, when there are
 # half years: not here). Not one more per KPI.
 COMPARISON_QUERIES = 4
 # Session, user, memberships, the KPI with its targets, actuals and evaluations, its subsets, demo flag, history,
 # its revisions.
-KPI_PAGE_QUERIES = 11
+KPI_PAGE_QUERIES = 11 + NAVIGATION_QUERIES
 
 
 def row_of(page: str, name_part: str) -> str:

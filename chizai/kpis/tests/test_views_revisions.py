@@ -12,6 +12,7 @@ from chizai.kpis.actions import propose_revision, report_revision
 from chizai.kpis.models import Kpi, KpiRevision, Notice, RevisionStatus, Target
 from chizai.kpis.tests import fixtures_views as fx
 from chizai.kpis.tests.fixtures_views import TOKYO_KPI_NAME, text_of
+from chizai.testing import NAVIGATION_QUERIES
 
 views_today = fx.views_today
 views_data = fx.views_data
@@ -23,8 +24,8 @@ NEW_NAME = "東京都 知財戦略を策定した中小企業数"
 VISION = "東京都産業振興ビジョンの改定により、知財戦略の策定支援に重点を移したため。"
 # Session, user, memberships, the revisions with their KPIs, owners, plans, proposers and meetings (one query),
 # the demo-data flag. Not one more per revision.
-REVISION_LIST_QUERIES = 7  # with the page count and the bodies of the filter
-NOTICE_LIST_QUERIES = 5
+REVISION_LIST_QUERIES = 7 + NAVIGATION_QUERIES  # with the page count and the bodies of the filter
+NOTICE_LIST_QUERIES = 6 + NAVIGATION_QUERIES  # with the page count
 
 
 def squeeze(html: str) -> str:
