@@ -1,0 +1,31 @@
+"""The lockout backend (django-axes) and the client address it counts failures by."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.http import HttpRequest
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """axes's backend, except for sign-ins that come with no request (the shell, `Client.login` in tests):
+    nobody is guessing passwords there, so there is nothing to count or lock."""
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR; behind the reverse proxy, the address the proxy appended to X-Forwarded-For (the right-most
+    one: addresses to its left were sent by the client and may be made up)."""
+    if getattr(settings, "CHIZAI_BEHIND_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if addresses:
+            return addresses[-1]
+    address = request.META.get("REMOTE_ADDR")
+    return str(address) if address else None
