@@ -34,12 +34,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "chizai.audit",
     "chizai.organizations",
-    "chizai.accounts",
-    # Sign-in (issue 11): allauth's login, password and MFA pages; axes's lockout after repeated failures.
+    # Sign-in (issue 11): allauth's login, password and MFA pages; axes's lockout after repeated failures;
+    # chizai.accounts after them (its admin replaces theirs with audited ones).
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "axes",
+    "chizai.accounts",
     "chizai.kpis",
     "chizai.pdca",
     "chizai.meetings",
@@ -161,7 +162,7 @@ AXES_FAILURE_LIMIT = env_int("CHIZAI_LOCKOUT_FAILURES", 5)
 _LOCKOUT_MINUTES = env_int("CHIZAI_LOCKOUT_MINUTES", 60)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES > 0 else None
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "login"  # allauth's login form
+AXES_USERNAME_CALLABLE = "chizai.accounts.backends.client_username"  # allauth's field is "login"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False  # chizai/audit/admin_accounts.py registers an audited one

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -163,8 +164,23 @@ def unlock_sign_in(*, actor: Actor, user: Any) -> int:
     if actor is None or not can_unlock_sign_ins(actor):
         raise PermissionDenied("ロックを解除する権限がありません。")
     with transaction.atomic():
-        cleared = int(axes_reset(username=user.get_username()))
+        cleared = int(axes_reset(username=user.get_username().lower()))
         if cleared:
             log(actor, "user.unlocked", user, {"locked_out": True}, {"locked_out": False},
                 reason="サインインのロック解除")
     return cleared
+
+
+def reset_second_factor(*, actor: Actor, user: Any) -> int:
+    """Remove a user's second factors and recovery codes (a lost phone): at their next sign-in they set one up
+    again (when it is required). Returns how many were removed."""
+    if actor is None or not can_unlock_sign_ins(actor):
+        raise PermissionDenied("二要素認証をリセットする権限がありません。")
+    with transaction.atomic():
+        authenticators = list(Authenticator.objects.select_for_update().filter(user_id=user.pk))
+        if not authenticators:
+            return 0
+        before = {"second_factors": sorted(a.type for a in authenticators)}
+        Authenticator.objects.filter(pk__in=[a.pk for a in authenticators]).delete()
+        log(actor, "user.second_factor_reset", user, before, {"second_factors": []}, reason="二要素認証のリセット")
+    return len(authenticators)

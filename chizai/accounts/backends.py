@@ -29,3 +29,13 @@ def client_ip(request: HttpRequest) -> str | None:
             return addresses[-1]
     address = request.META.get("REMOTE_ADDR")
     return str(address) if address else None
+
+
+def client_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The username a failure counts against: what was passed to authenticate(), else the login form's field;
+    lower-cased, so that 「JPO_ADMIN」 and 「jpo_admin」 share one count."""
+    username = (credentials or {}).get("username")
+    if not username:
+        data = getattr(request, "data", None) or request.POST
+        username = data.get("login") or data.get("username")
+    return str(username).strip().lower() if username else None

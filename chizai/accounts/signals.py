@@ -23,7 +23,7 @@ def _note_sign_in(sender: Any, request: Any, user: Any, **_: Any) -> None:
 
 def _audit_lockout(sender: Any, request: Any, username: str | None = None, ip_address: str | None = None,
                    **_: Any) -> None:
-    user = get_user_model().objects.filter(username=username).first() if username else None
+    user = get_user_model().objects.filter(username__iexact=username).first() if username else None
     if user is None:
         return  # an unknown name: nothing of ours to attach it to (axes keeps the attempt itself)
     with transaction.atomic():
