@@ -125,6 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "chizai.accounts.passwords.ContextWordsValidator"},
+    {"NAME": "chizai.accounts.passwords.RepetitionValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "kpis:dashboard"
@@ -137,7 +138,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 # No "remember me": the session cookie lives as long as the idle timeout; SignInPolicyMiddleware caps it at 8 h.
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_PREVENT_ENUMERATION = True  # a reset for an unknown address looks the same as one for a known one
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # and sends nothing
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[chizai] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # axes owns failed-login counting (one rule, one Japanese page); allauth's own failed-login limit is off.

@@ -74,3 +74,25 @@ class ContextWordsValidator:
 
     def get_help_text(self) -> str:
         return "サービス名・組織名・役割名に数字や記号を足しただけのパスワードは使えません。"
+
+
+def _step(a: str, b: str) -> int:
+    if a.isdigit() and b.isdigit():
+        return (int(b) - int(a)) % 10  # 9 → 0 continues 「…7890」
+    return ord(b) - ord(a)
+
+
+class RepetitionValidator:
+    """Refuses repetitive or sequential passwords (「aaaaaaaaaaaa」, 「123456789012」, 「abababababab」), which NIST
+    names among the values a blocklist should hold."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        steps = {_step(a, b) for a, b in zip(password, password[1:], strict=False)}
+        if len(set(password)) <= 2 or steps in ({1}, {-1}, {9}):
+            raise ValidationError(
+                "同じ文字の繰り返しや連続した文字（例: 123456…、abcdef…）だけのパスワードは使えません。",
+                code="password_repetitive",
+            )
+
+    def get_help_text(self) -> str:
+        return "同じ文字の繰り返しや連続した文字だけのパスワードは使えません。"
