@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
@@ -49,7 +49,7 @@ def account_values(user: Any) -> dict[str, Any]:
     }
 
 
-def invite_link(user: AbstractBaseUser) -> str:
+def invite_link(user: User) -> str:
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     path = reverse("accounts:accept_invite", kwargs={"uidb64": uidb64, "token": invite_tokens.make_token(user)})
     return settings.CHIZAI_SITE_URL.rstrip("/") + path
@@ -106,7 +106,7 @@ def invite_member(
             reason=MEMBERS_REASON,
         )
         transaction.on_commit(lambda: _send_invitation(user, organization, actor))
-    return user  # type: ignore[return-value]
+    return user
 
 
 def resend_invitation(*, actor: Actor, organization: Organization, user: User) -> None:
@@ -115,8 +115,14 @@ def resend_invitation(*, actor: Actor, organization: Organization, user: User) -
     _require_member(user, organization)
     if user.has_usable_password():
         raise ValidationError("この利用者は既にパスワードを設定しています。")
-    log(actor, "user.invitation_resent", user, {"invitation_sent": False}, {"invitation_sent": True},
-        reason=MEMBERS_REASON)
+    log(
+        actor,
+        "user.invitation_resent",
+        user,
+        {"invitation_sent": False},
+        {"invitation_sent": True},
+        reason=MEMBERS_REASON,
+    )
     _send_invitation(user, organization, actor)
 
 
@@ -144,8 +150,14 @@ def set_member_active(*, actor: Actor, organization: Organization, user: User, a
         before = account_values(locked)
         locked.is_active = active
         locked.save(update_fields=["is_active"])
-        log(actor, "user.enabled" if active else "user.disabled", locked, before, account_values(locked),
-            reason=MEMBERS_REASON)
+        log(
+            actor,
+            "user.enabled" if active else "user.disabled",
+            locked,
+            before,
+            account_values(locked),
+            reason=MEMBERS_REASON,
+        )
     user.is_active = active
 
 
@@ -166,8 +178,14 @@ def unlock_sign_in(*, actor: Actor, user: Any) -> int:
     with transaction.atomic():
         cleared = int(axes_reset(username=user.get_username().lower()))
         if cleared:
-            log(actor, "user.unlocked", user, {"locked_out": True}, {"locked_out": False},
-                reason="サインインのロック解除")
+            log(
+                actor,
+                "user.unlocked",
+                user,
+                {"locked_out": True},
+                {"locked_out": False},
+                reason="サインインのロック解除",
+            )
     return cleared
 
 

@@ -16,7 +16,7 @@ from chizai.organizations.permissions import needs_second_factor
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ships no types
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
@@ -27,12 +27,12 @@ def second_factor_required(user: Any) -> bool:
 
 
 def has_second_factor(user: Any) -> bool:
-    return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).exists()
+    return bool(Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).exists())
 
 
-class MFAAdapter(DefaultMFAAdapter):
+class MFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]  # allauth ships no types
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         if authenticator.type not in SECOND_FACTORS or not second_factor_required(authenticator.user):
             return True
         others = Authenticator.objects.filter(user_id=authenticator.user_id, type__in=SECOND_FACTORS)
-        return others.exclude(pk=authenticator.pk).exists()
+        return bool(others.exclude(pk=authenticator.pk).exists())

@@ -9,21 +9,22 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-class LockoutBackend(AxesStandaloneBackend):
+class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes ships no types
     """axes's backend, except for sign-ins that come with no request (the shell, `Client.login` in tests):
     nobody is guessing passwords there, so there is nothing to count or lock."""
 
     def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
         if request is None:
             return None
-        return super().authenticate(request, *args, **kwargs)  # type: ignore[no-any-return]
+        super().authenticate(request, *args, **kwargs)  # raises when locked out; never signs anyone in
+        return None
 
 
 def client_ip(request: HttpRequest) -> str | None:
     """REMOTE_ADDR; behind the reverse proxy, the address the proxy appended to X-Forwarded-For (the right-most
     one: addresses to its left were sent by the client and may be made up)."""
     if getattr(settings, "CHIZAI_BEHIND_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
         addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
         if addresses:
             return addresses[-1]

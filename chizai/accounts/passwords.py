@@ -53,9 +53,7 @@ def _only_context_words(letters: str) -> bool:
     reachable = [True] + [False] * len(letters)
     for end in range(1, len(letters) + 1):
         reachable[end] = any(
-            reachable[end - len(word)] and letters.endswith(word, 0, end)
-            for word in CONTEXT_WORDS
-            if len(word) <= end
+            reachable[end - len(word)] and letters.endswith(word, 0, end) for word in CONTEXT_WORDS if len(word) <= end
         )
     return reachable[-1]
 

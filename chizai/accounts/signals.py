@@ -21,14 +21,22 @@ def _note_sign_in(sender: Any, request: Any, user: Any, **_: Any) -> None:
         session[SIGNED_IN_AT] = int(time.time())
 
 
-def _audit_lockout(sender: Any, request: Any, username: str | None = None, ip_address: str | None = None,
-                   **_: Any) -> None:
+def _audit_lockout(
+    sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **_: Any
+) -> None:
     user = get_user_model().objects.filter(username__iexact=username).first() if username else None
     if user is None:
         return  # an unknown name: nothing of ours to attach it to (axes keeps the attempt itself)
     with transaction.atomic():
-        log(None, "user.locked_out", user, {"locked_out": False}, {"locked_out": True, "ip_address": ip_address},
-            reason="サインインの連続失敗", actor_label="django-axes")
+        log(
+            None,
+            "user.locked_out",
+            user,
+            {"locked_out": False},
+            {"locked_out": True, "ip_address": ip_address},
+            reason="サインインの連続失敗",
+            actor_label="django-axes",
+        )
 
 
 def connect() -> None:

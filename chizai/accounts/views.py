@@ -67,9 +67,7 @@ def member_list(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, f"{user.get_username()} さんに招待メールを送りました（{user.email}）。")
             return redirect("accounts:member_list", code=organization.code)
-    memberships = (
-        Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
-    )
+    memberships = Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
     return render(
         request,
         "accounts/member_list.html",

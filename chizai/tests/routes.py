@@ -107,6 +107,7 @@ def member(world: World, side: Side) -> dict[str, Any]:
     assert membership is not None, side.code
     return {"code": side.code, "pk": membership.user_id}
 
+
 ROUTES: dict[str, Route] = {
     "login": Route(kind="auth"),
     "logout": Route(kind="auth", methods=("POST",)),

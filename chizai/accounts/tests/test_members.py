@@ -100,7 +100,9 @@ def test_a_password_reset_link_is_no_invitation(tokyo_admin: Any) -> None:
     from django.utils.http import urlsafe_base64_encode
 
     invitee = actions.invite_member(
-        actor=tokyo_admin, organization=Membership.objects.get(user=tokyo_admin).organization, username="a_b",
+        actor=tokyo_admin,
+        organization=Membership.objects.get(user=tokyo_admin).organization,
+        username="a_b",
         email="ab@example.lg.jp",
     )
     uidb64 = urlsafe_base64_encode(force_bytes(invitee.pk))
@@ -160,8 +162,9 @@ def test_a_disabled_users_session_ends(tokyo_admin: Any, tokyo_viewer: Any) -> N
     viewer.force_login(tokyo_viewer)
     assert viewer.get("/cases/").status_code == 200
 
-    actions.set_member_active(actor=tokyo_admin, organization=tokyo_admin.memberships.get().organization,
-                              user=tokyo_viewer, active=False)
+    actions.set_member_active(
+        actor=tokyo_admin, organization=tokyo_admin.memberships.get().organization, user=tokyo_viewer, active=False
+    )
 
     assert viewer.get("/cases/").status_code == 302
 
@@ -172,7 +175,8 @@ def test_an_administrator_cannot_disable_users_of_other_bodies_or_shared_users(
     client = Client()
     client.force_login(tokyo_admin)
     # Someone of another body: not found among this body's users.
-    assert client.post(reverse("accounts:member_active", args=["pref-13", osaka_editor.pk]), {"active": "0"}).status_code == 404
+    other = reverse("accounts:member_active", args=["pref-13", osaka_editor.pk])
+    assert client.post(other, {"active": "0"}).status_code == 404
     # Someone who belongs to this body and another: the admin decides, not one body.
     Membership.objects.create(user=kanagawa_editor, organization=org("pref-13"), role=Role.VIEWER)
     with pytest.raises(PermissionDenied):

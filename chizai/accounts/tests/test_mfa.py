@@ -113,9 +113,9 @@ def test_a_recovery_code_signs_in_once(tokyo_editor: Any) -> None:
     second.post(MFA_AUTHENTICATE, {"code": codes[0]})
 
     assert signed_in(first) and not signed_in(second)
-    assert len(RecoveryCodes(Authenticator.objects.get(user=tokyo_editor, type="recovery_codes")).get_unused_codes()) == (
-        len(codes) - 1
-    )
+    assert len(
+        RecoveryCodes(Authenticator.objects.get(user=tokyo_editor, type="recovery_codes")).get_unused_codes()
+    ) == (len(codes) - 1)
 
 
 def test_the_admin_login_is_the_same_door_with_its_second_factor(mfa_required: None, jpo_admin: Any) -> None:
