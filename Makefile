@@ -21,7 +21,7 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-import clean
+.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-data bench-import clean
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -32,7 +32,8 @@ help:
 	@echo "make typecheck      mypy with django-stubs (strict for chizai/lib and every actions.py)"
 	@echo "make layers         import-linter: layers run one way, no import circles"
 	@echo "make check-deploy   Django's deployment checks with production settings: must report nothing"
-	@echo "make bench          scale benchmark: 10 fiscal years x every prefecture (benchmarks/)"
+	@echo "make bench-data     build the national data set, SCALE=1 (3 KPIs a prefecture, 5,000 cases) or SCALE=10"
+	@echo "make bench          pages through gunicorn at 1x and 10x on SQLite and PostgreSQL, ratio to raw SQL (benchmarks/)"
 	@echo "make bench-import   import benchmark: dry run and apply of 10k and 100k actual rows (benchmarks/IMPORT.md)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
 	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
@@ -111,8 +112,13 @@ openapi: export DEBUG := 1
 openapi: install
 	$(BIN)/chizai spectacular --file openapi.yaml --validate --fail-on-warn
 
+SCALE ?= 1
+bench-data: install
+	$(BIN)/python benchmarks/national.py --scale $(SCALE)
+
 bench: install
-	$(BIN)/python benchmarks/scale.py
+	@scripts/system-deps.sh postgresql
+	benchmarks/run.sh
 
 bench-import: install
 	$(BIN)/python benchmarks/bench_import.py
