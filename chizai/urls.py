@@ -2,6 +2,7 @@ from allauth.account import views as account_views
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from chizai import views
 
@@ -14,6 +15,8 @@ urlpatterns = [
     # Sign-in is allauth's (chizai/accounts): /login/ and /logout/ are its views under the names the app uses.
     path("login/", account_views.login, name="login"),
     path("logout/", account_views.logout, name="logout"),
+    # E-mail addresses are set by the organisation's administrator (invitations, resets go there), not by users.
+    path("accounts/email/", RedirectView.as_view(pattern_name="accounts:account")),
     path("accounts/", include("allauth.urls")),
     path("", include("chizai.accounts.urls")),
     path("admin/", admin.site.urls),
