@@ -16,7 +16,7 @@ urlpatterns = [
     path("login/", account_views.login, name="login"),
     path("logout/", account_views.logout, name="logout"),
     # E-mail addresses are set by the organisation's administrator (invitations, resets go there), not by users.
-    path("accounts/email/", RedirectView.as_view(pattern_name="accounts:account")),
+    path("accounts/email/", RedirectView.as_view(pattern_name="accounts:account"), name="account_email_managed"),
     path("accounts/", include("allauth.urls")),
     path("", include("chizai.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -118,6 +118,7 @@ ROUTES: dict[str, Route] = {
     "account_confirm_email": Route(lambda w, s: {"key": "x"}, kind="auth"),
     "mfa_remove_webauthn": Route(lambda w, s: {"pk": 1}, kind="auth"),
     "mfa_edit_webauthn": Route(lambda w, s: {"pk": 1}, kind="auth"),
+    "account_email_managed": Route(kind="auth"),  # allauth's e-mail page, sent to the account page
     # --- Accounts: an organisation's administrator manages its users; the invitee's link ------------------
     "accounts:account": Route(own_data=True),
     "accounts:member_index": Route(),

@@ -127,7 +127,7 @@ def test_an_organisation_administrator_cannot_invite_into_another_organisation(
 
 
 @pytest.mark.parametrize("username", ["tokyo_editor", "tokyo_viewer", "kanto_reviewer"])
-def test_only_administrators_manage_users(username: str, request: Any) -> None:
+def test_only_administrators_manage_users(db: None, username: str, request: Any) -> None:
     client = Client()
     client.force_login(request.getfixturevalue(username))
 

@@ -37,7 +37,7 @@ def test_the_default_follows_debug() -> None:
 
 @pytest.mark.parametrize("username", ["jpo_admin", "kanto_reviewer"])
 def test_an_administrator_or_reviewer_without_a_second_factor_must_set_one_up_first(
-    mfa_required: None, username: str, request: Any
+    db: None, mfa_required: None, username: str, request: Any
 ) -> None:
     request.getfixturevalue(username)
     client = Client()
