@@ -21,7 +21,7 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-data bench-import clean
+.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-data bench-import bench-documents clean
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-data     build the national data set, SCALE=1 (3 KPIs a prefecture, 5,000 cases) or SCALE=10"
 	@echo "make bench          pages through gunicorn at 1x and 10x on SQLite and PostgreSQL, ratio to raw SQL (benchmarks/)"
 	@echo "make bench-import   import benchmark: dry run and apply of 10k and 100k actual rows (benchmarks/IMPORT.md)"
+	@echo "make bench-documents the national compilation as PDF and Word at 10 fiscal years (benchmarks/DOCUMENTS.md)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
 	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
 
@@ -122,6 +123,9 @@ bench: install
 
 bench-import: install
 	$(BIN)/python benchmarks/bench_import.py
+
+bench-documents: install
+	$(BIN)/python benchmarks/bench_documents.py
 
 clean:
 	@if [ -d var/pgtest ]; then scripts/pg-test-server.sh destroy; fi

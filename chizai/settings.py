@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "chizai.cases",
     "chizai.exchange",
     "chizai.api",
+    "chizai.surveys",
+    "chizai.reports",
     "chizai.ops",
 ]
 
@@ -219,6 +221,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # API tokens expire after this many days at most; a user may choose a shorter life on the token page.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+# Survey reminders: days after the invitation (or the last reminder) before the next, and how many at most.
+CHIZAI_SURVEY_REMINDER_DAYS = env_int("CHIZAI_SURVEY_REMINDER_DAYS", 7)
+CHIZAI_SURVEY_MAX_REMINDERS = env_int("CHIZAI_SURVEY_MAX_REMINDERS", 2)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "chizai.api.authentication.ExpiringTokenAuthentication",

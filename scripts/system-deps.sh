@@ -4,6 +4,8 @@
 # chromium:   chromium + fonts-noto-cjk (browser tests, Japanese glyphs in screenshots)
 # postgresql: a PostgreSQL server for the PostgreSQL test pass
 # nodejs+npm are added whenever `npm` is missing (scripts/vendor-assets.sh needs it).
+# Documents (.pdf/.docx) always need: BIZ UD明朝/ゴシック (embedded in PDFs, named in Word templates),
+# Pango (WeasyPrint lays text out with it) and poppler-utils (the tests read PDFs back: pdftotext, pdffonts).
 # Runs `apt-get update` only when something must be installed.
 set -euo pipefail
 
@@ -36,6 +38,9 @@ for want in "$@"; do
             exit 2
             ;;
     esac
+done
+for pkg in fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho libpango-1.0-0 libpangoft2-1.0-0 poppler-utils; do
+    have_pkg "$pkg" || missing+=("$pkg")
 done
 if ! command -v npm >/dev/null 2>&1; then
     have_pkg nodejs || missing+=(nodejs)

@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from chizai.audit import chain
+from chizai.audit.bulk import insert_rows
 from chizai.audit.context import current_request_id
 from chizai.audit.models import AuditChainHead, AuditEntry
 from chizai.organizations.types import Actor
@@ -152,7 +153,7 @@ def _append(batch: list[AuditEntry]) -> list[AuditEntry]:
         entry.previous_hash = previous
         entry.entry_hash = previous = chain.entry_hash(entry)
     AuditChainHead.objects.filter(pk=head.pk).update(last_hash=previous, entries=head.entries + len(batch))
-    return AuditEntry.objects.bulk_create(batch)
+    return list(insert_rows(AuditEntry, batch))
 
 
 def _locked_head() -> AuditChainHead:

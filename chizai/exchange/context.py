@@ -1,4 +1,5 @@
-"""What one import shares while it reads its sheets: the context, the header and rows, and the KPI lookups.
+"""What one import shares while it reads its sheets: the context, the header and rows, the KPI lookups, and the
+changes it has worked out so far (`Writes`), which the apply hands to the KPI writers.
 
 Apart from `importing` (the entry point) so that the sheet readers (`import_register`, `import_actuals`) and the
 entry point that calls them import it, not each other.
@@ -17,8 +18,9 @@ from django import forms
 
 from chizai.exchange.normalize import OrganizationResolver, clean_text, header_key, parse_quantity
 from chizai.exchange.report import ImportReport
+from chizai.kpis.actions import ActualValue, EvaluationText, TargetValue
 from chizai.kpis.forms import JapaneseNumberField
-from chizai.kpis.models import Kpi, Plan, Target
+from chizai.kpis.models import Actual, Evaluation, Kpi, Plan, Target
 from chizai.lib.numbers import format_number
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import can_edit_organization
@@ -98,7 +100,7 @@ class Row:
 
 
 class KpiIndex:
-    """The plan's KPIs by code and by (owner, name), loaded once; the register adds the KPIs it creates."""
+    """The plan's KPIs by code and by (owner, name), loaded once; the register adds the KPIs it would create."""
 
     def __init__(self, plan: Plan) -> None:
         kpis = list(Kpi.objects.filter(plan=plan).select_related("owner", "plan"))
@@ -108,15 +110,22 @@ class KpiIndex:
             self.by_name.setdefault((kpi.owner_id, name_key(kpi.name)), kpi)
         self.parent_ids = {k.parent_id for k in kpis if k.parent_id}
         self.max_sort_order = max((k.sort_order for k in kpis), default=0)
-        self._targets: dict[tuple[int, int, int], Target] | None = None
+        self._targets: dict[tuple[str, int, int], Target] | None = None
         self.plan = plan
 
     @property
-    def targets(self) -> dict[tuple[int, int, int], Target]:
-        """(kpi id, start year, end year) -> target, for every KPI of the plan (loaded on first use)."""
+    def targets(self) -> dict[tuple[str, int, int], Target]:
+        """(KPI code, start year, end year) -> target, for every KPI of the plan (loaded on first use).
+
+        Keyed by code, since a KPI the register would create has no id yet; a target the import would write is
+        put here (unsaved) so that later rows see it.
+        """
         if self._targets is None:
+            codes = {k.pk: code for code, k in self.by_code.items()}
             self._targets = {
-                (t.kpi_id, t.start_year, t.end_year): t for t in Target.objects.filter(kpi__plan=self.plan)
+                (codes[t.kpi_id], t.start_year, t.end_year): t
+                for t in Target.objects.filter(kpi__plan=self.plan)
+                if t.kpi_id in codes
             }
         return self._targets
 
@@ -131,10 +140,12 @@ class KpiIndex:
         self.by_name[(kpi.owner_id, name_key(kpi.name))] = kpi
         self.max_sort_order = max(self.max_sort_order, kpi.sort_order)
 
-    def renamed(self, kpi: Kpi, old_name: str) -> None:
-        if self.by_name.get((kpi.owner_id, name_key(old_name))) is kpi:
-            del self.by_name[(kpi.owner_id, name_key(old_name))]
-        self.by_name[(kpi.owner_id, name_key(kpi.name))] = kpi
+    def replace(self, old: Kpi, new: Kpi) -> None:
+        """`new` (the KPI with the register's values, not saved yet) answers for `old` from now on."""
+        self.by_code[new.code] = new
+        if self.by_name.get((old.owner_id, name_key(old.name))) is old:
+            del self.by_name[(old.owner_id, name_key(old.name))]
+        self.by_name[(new.owner_id, name_key(new.name))] = new
 
     def is_in_subset_pair(self, kpi: Kpi) -> bool:
         return bool(kpi.parent_id) or kpi.pk in self.parent_ids
@@ -143,6 +154,35 @@ class KpiIndex:
         prefix = f"r{organization.jis_code}-"
         numbers = [int(code[len(prefix) :]) for code in self.by_code if re.fullmatch(rf"{prefix}\d+", code)]
         return f"{prefix}{max(numbers, default=0) + 1}"
+
+
+# Where a row was read, for a problem the apply finds: (sheet, row number, column heading).
+Location = tuple[str, int, str]
+
+
+@dataclass
+class KpiWrite:
+    """A KPI definition the import creates (`current` None; `kpi` unsaved) or changes (`kpi` is a changed copy)."""
+
+    kpi: Kpi
+    current: Kpi | None
+    values: dict[str, Any]
+
+
+@dataclass
+class Writes:
+    """Every change an import would make, worked out without writing: what the apply hands to the KPI writers.
+
+    Each row comes with the stored row it replaces (None: a new one), read when the file was checked; the
+    writers compare versions against it, so a row someone changed since is a conflict, never overwritten.
+    Unchanged rows are not kept.
+    """
+
+    kpis: list[KpiWrite] = field(default_factory=list)
+    targets: list[tuple[TargetValue, Target | None]] = field(default_factory=list)
+    actuals: list[tuple[ActualValue, Actual | None, Location]] = field(default_factory=list)
+    evaluations: list[tuple[EvaluationText, Evaluation | None]] = field(default_factory=list)
+    subsets: list[tuple[ActualValue, Location]] = field(default_factory=list)  # rows of a subset pair (内数)
 
 
 @dataclass
@@ -154,13 +194,13 @@ class ImportContext:
     organization: Organization | None
     report: ImportReport
     reason: str
-    apply: bool
     progress: Callable[[int], None] | None
     kpis: KpiIndex
     resolver: OrganizationResolver
     fingerprint: Any = field(default_factory=hashlib.sha256)
     editable: dict[int, bool] = field(default_factory=dict)
     register_rows: dict[tuple[int, str], int] = field(default_factory=dict)  # (owner, name key) -> row
+    writes: Writes = field(default_factory=Writes)
 
     def read_for_update(self, model: str, pk: int, version: int) -> None:
         """Feed an existing row into the fingerprint, in file order."""

@@ -1,10 +1,10 @@
-"""Actuals rows (実績): one figure and/or 評価コメント per KPI and period, written in chunks.
+"""Actuals rows (実績): one figure and/or 評価コメント per KPI and period, checked without writing anything.
 
 Rows are validated as they are read (the rules of the entry form, `chizai.kpis.forms.ActualForm`), then
-written ~1,000 at a time through the KPI writers' bulk variants (`save_actuals`, `save_evaluations`), which
-check the locks, the versions and the audit for the whole chunk in a handful of queries; the chunk's stored
-actuals and evaluations are loaded once here, for the report's old → new, and handed to the writers.
-Memory stays bounded except for one small integer pair per row, kept to spot the same KPI and period twice.
+compared CHUNK_ROWS at a time with the stored actuals and evaluations (one read each a chunk, no lock), and
+checked against the same refusals the writers apply (locks, figures counted from cases, subsets) with the file's
+own figures in place of the stored ones. Only the changes are kept (`context.writes`), with the stored row each
+replaces; the apply hands them to `save_actuals` and `save_evaluations`, which check every version again.
 """
 
 from __future__ import annotations
@@ -15,24 +15,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from chizai.exchange.context import ImportContext, Row
+from chizai.exchange.context import ImportContext, Location, Row
 from chizai.exchange.normalize import parse_period
 from chizai.exchange.report import Change
 from chizai.kpis.actions import (
     ActualKey,
     ActualValue,
     EvaluationText,
-    RowsRefused,
+    actual_refusals,
     check_subset,
-    save_actuals,
-    save_evaluations,
 )
 from chizai.kpis.forms import figure_errors
 from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi, Shape
 from chizai.lib.fiscal import Half
 from chizai.lib.numbers import format_quantity, ratio_percent
 
-CHUNK_ROWS = 1000
+CHUNK_ROWS = 5000
 MAX_COMMENT = 4000
 HALF_INDEX: dict[str, int] = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
 COMPUTED_MESSAGE = "この指標の実績はハンズオン支援案件から自動集計されるため、取り込めません。"
@@ -61,20 +59,24 @@ class ActualRow:
         return self.value is not None or self.numerator is not None
 
     @property
+    def location(self) -> Location:
+        return (self.sheet, self.number, self.figure_heading)
+
+    @property
     def what(self) -> str:
         half = "" if self.half == HalfChoice.FULL else Half(self.half).label
         return f"{self.kpi.owner.name} {self.kpi.short_name} {self.kpi.label_period(self.year, self.year)}{half}"
 
 
 class ActualsImporter:
-    """Collects validated rows, writes them chunk by chunk, and checks subsets once everything is written."""
+    """Collects validated rows, compares them chunk by chunk, and checks subsets once every row is read."""
 
     def __init__(self, context: ImportContext) -> None:
         self.context = context
         self.pending: list[ActualRow] = []
-        self.seen: dict[int, int] = {}  # packed (kpi, year, half) -> the row that named it first
+        self.seen: dict[tuple[str, int, int], int] = {}  # (KPI code, year, half) -> the row that named it first
         self.subset_rows: list[ActualRow] = []
-        self._target_years: dict[int, set[int]] | None = None
+        self._target_years: dict[str, set[int]] | None = None
         self.source_note = context.report.file_name[: Actual._meta.get_field("source_note").max_length or 200]
 
     # --- reading ---------------------------------------------------------------------------------
@@ -137,10 +139,10 @@ class ActualsImporter:
         """Single years with a target, which the entry form also accepts outside the plan period."""
         if self._target_years is None:
             self._target_years = {}
-            for kpi_id, start, end in self.context.kpis.targets:
+            for code, start, end in self.context.kpis.targets:
                 if start == end:
-                    self._target_years.setdefault(kpi_id, set()).add(end)
-        return self._target_years.get(kpi.pk, set())
+                    self._target_years.setdefault(code, set()).add(end)
+        return self._target_years.get(kpi.code, set())
 
     def _figures(self, row: Row, kpi: Kpi | None) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
         value, numerator, denominator = row.figure("value"), row.figure("numerator"), row.figure("denominator")
@@ -152,7 +154,7 @@ class ActualsImporter:
         return value, numerator, denominator
 
     def _first_occurrence(self, row: Row, kpi: Kpi, year: int, half: str) -> bool:
-        key = (kpi.pk * 10_000 + year) * 3 + HALF_INDEX[half]
+        key = (kpi.code, year, HALF_INDEX[half])
         earlier = self.seen.get(key)
         if earlier is not None:
             row.problem(f"同じKPI・期間の行が{earlier}行目にもあります。", "name")
@@ -160,20 +162,20 @@ class ActualsImporter:
         self.seen[key] = row.number
         return True
 
-    # --- writing ---------------------------------------------------------------------------------
+    # --- comparing with the stored rows ----------------------------------------------------------
 
     def flush(self) -> None:
-        """Write the pending rows through the KPI writers: one query each for their stored actuals and evaluations."""
+        """Compare the pending rows with their stored actuals and evaluations (one read each) and keep the changes."""
         if not self.pending:
             return
         rows, self.pending = self.pending, []
-        kpi_ids = {r.kpi.pk for r in rows}
+        kpi_ids = {r.kpi.pk for r in rows if r.kpi.pk is not None}
         years = {r.year for r in rows}
         actuals = self._existing(Actual, kpi_ids, years, any(r.has_figure for r in rows))
         evaluations = self._existing(Evaluation, kpi_ids, years, any(r.comment for r in rows))
         chunk = _Chunk()
         for row in rows:
-            stored = (row.kpi.pk, row.year, row.year, row.half)
+            stored = (row.kpi.pk or 0, row.year, row.year, row.half)
             changed = False
             if row.has_figure:
                 changed |= self._actual(row, actuals.get(stored), chunk)
@@ -181,14 +183,12 @@ class ActualsImporter:
                 changed |= self._evaluation(row, evaluations.get(stored), chunk)
             if not changed:
                 self.context.report.counts["変更なし"] += 1
-        self._write(chunk, actuals, evaluations)
+        self._keep(chunk, actuals)
 
     def _existing(self, model: Any, kpi_ids: set[int], years: set[int], needed: bool) -> dict[ActualKey, Any]:
-        if not needed:
+        if not needed or not kpi_ids:
             return {}
         rows = model.objects.filter(kpi_id__in=kpi_ids, start_year__in=years, end_year__in=years)
-        if self.context.apply:
-            rows = rows.select_for_update()
         return {(r.kpi_id, r.start_year, r.end_year, r.half): r for r in rows if r.start_year == r.end_year}
 
     def _actual(self, row: ActualRow, existing: Actual | None, chunk: _Chunk) -> bool:
@@ -216,11 +216,11 @@ class ActualsImporter:
         new = _figure_text(row.kpi, value.value, value.numerator, value.denominator)
         if existing is None:
             change = Change("新規", f"{row.what} 実績", new=new, sheet=row.sheet, row=row.number)
-            chunk.actuals.append((row, value, change, "実績 新規"))
+            chunk.actuals.append((row, value, existing, change, "実績 新規"))
         else:
             old = _figure_text(row.kpi, existing.value, existing.numerator, existing.denominator)
             change = Change("更新", f"{row.what} 実績", old=old, new=new, sheet=row.sheet, row=row.number)
-            chunk.actuals.append((row, value, change, "実績 更新"))
+            chunk.actuals.append((row, value, existing, change, "実績 更新"))
         return True
 
     def _evaluation(self, row: ActualRow, existing: Evaluation | None, chunk: _Chunk) -> bool:
@@ -235,66 +235,69 @@ class ActualsImporter:
         )
         if existing is None:
             change = Change("新規", what, new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
-            chunk.evaluations.append((text, change, "評価 新規"))
         else:
             old = _excerpt(existing.text)
             change = Change("更新", what, old=old, new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
-            chunk.evaluations.append((text, change, "評価 更新"))
+        chunk.evaluations.append((text, existing, change, "評価 新規" if existing is None else "評価 更新"))
         return True
 
-    def _write(self, chunk: _Chunk, actuals: dict[ActualKey, Actual], evaluations: dict[ActualKey, Evaluation]) -> None:
-        """The chunk's changes through the KPI writers; a refused row (locked, counted from cases) is reported."""
+    def _keep(self, chunk: _Chunk, actuals: dict[ActualKey, Actual]) -> None:
+        """The chunk's changes go to the writes and the report; a row the writer would refuse is a problem."""
         context = self.context
         pending = chunk.actuals
-        if pending:
-            try:
-                self._save_actuals(pending, actuals)
-            except RowsRefused as refused:
-                for index, message in refused.problems:
-                    row = pending[index][0]
-                    context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
-                left_out = {index for index, _ in refused.problems}
-                pending = [item for index, item in enumerate(pending) if index not in left_out]
-                self._save_actuals(pending, actuals)
-        for _, _, change, kind in pending:
+        refused = actual_refusals(rows=[value for _, value, _, _, _ in pending], current=actuals)
+        for index, message in refused:
+            row = pending[index][0]
+            context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
+        left_out = {index for index, _ in refused}
+        for index, (row, value, existing, change, kind) in enumerate(pending):
+            if index not in left_out:
+                context.writes.actuals.append((value, existing, row.location))
+                context.report.add_change(change, kind)
+        for text, existing_text, change, kind in chunk.evaluations:
+            context.writes.evaluations.append((text, existing_text))
             context.report.add_change(change, kind)
-        if chunk.evaluations:
-            rows = [text for text, _, _ in chunk.evaluations]
-            save_evaluations(rows=rows, current=evaluations, actor=context.user, reason=context.reason)
-        for _, change, kind in chunk.evaluations:
-            context.report.add_change(change, kind)
-
-    def _save_actuals(self, pending: list[PendingActual], actuals: dict[ActualKey, Actual]) -> None:
-        rows = [value for _, value, _, _ in pending]
-        context = self.context
-        save_actuals(rows=rows, current=actuals, check_subsets_now=False, actor=context.user, reason=context.reason)
 
     # --- the end ---------------------------------------------------------------------------------
 
     def finish(self) -> None:
-        """Check subsets (内数) against the final state of every actual, now that all are written."""
+        """Check subsets (内数) with the file's figures in place of the stored ones, once every row is read."""
         self.flush()
+        pending = {
+            (r.kpi.pk, r.year, r.year, r.half): Actual(
+                kpi=r.kpi,
+                start_year=r.year,
+                end_year=r.year,
+                half=r.half,
+                value=r.value,
+                numerator=r.numerator,
+                denominator=r.denominator,
+            )
+            for r in self.subset_rows
+        }
         for row in self.subset_rows:
-            actual = Actual.objects.filter(kpi=row.kpi, start_year=row.year, end_year=row.year, half=row.half).first()
-            if actual is None:
-                continue
+            value = ActualValue(row.kpi, row.year, row.year, row.half, row.value, row.numerator, row.denominator)
             try:
-                check_subset(row.kpi, start_year=row.year, end_year=row.year, half=row.half, figure=actual.figure)
+                check_subset(
+                    row.kpi, start_year=row.year, end_year=row.year, half=row.half, figure=value.figure, pending=pending
+                )
             except ValidationError as error:
                 message = " ".join(error.messages)
                 self.context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
+            self.context.writes.subsets.append((value, row.location))
 
 
-# A row, the actual it writes, and the change the report shows once it is written.
-PendingActual = tuple[ActualRow, ActualValue, Change, str]
+# A row, the actual it writes, the stored one it replaces, and the change the report shows.
+PendingActual = tuple[ActualRow, ActualValue, Actual | None, Change, str]
+PendingEvaluation = tuple[EvaluationText, Evaluation | None, Change, str]
 
 
 class _Chunk:
-    """The changes of one chunk, waiting to be written together."""
+    """The changes of one chunk, before the refusals are checked."""
 
     def __init__(self) -> None:
         self.actuals: list[PendingActual] = []
-        self.evaluations: list[tuple[EvaluationText, Change, str]] = []
+        self.evaluations: list[PendingEvaluation] = []
 
 
 def _parse_period(row: Row) -> tuple[int, str]:

@@ -2,20 +2,26 @@
 
 A KPI is found by its KPIコード, else by (prefecture, name); a new one gets the next free code
 `r<jis>-<n>`. Targets named in the file are created or updated; targets not in the file are left alone.
+Nothing is written here: each row's KPI and targets are compared with the stored ones and the differences go
+to `context.writes` (the apply writes them through `save_kpi` and `save_targets`). A KPI the file creates or
+changes is kept in the KPI index as it will be, so that the file's actuals rows see it.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 from chizai.audit.log import diff
 from chizai.exchange.columns import SHAPE_LABELS, with_qualitative_aim
-from chizai.exchange.context import Row, name_key
+from chizai.exchange.context import KpiWrite, Row, name_key
 from chizai.exchange.normalize import clean_text, parse_fiscal_year, parse_shape
 from chizai.exchange.report import Change
-from chizai.kpis.actions import MAX_KPI_NAME, kpi_state, save_kpi, save_target
-from chizai.kpis.models import Kpi, KpiKind, Shape
+from chizai.kpis.actions import MAX_KPI_DESCRIPTION, MAX_KPI_NAME, TargetValue, kpi_state
+from chizai.kpis.models import Kpi, KpiKind, Shape, Target
 from chizai.lib.numbers import format_quantity
 from chizai.organizations.models import Organization, OrganizationKind
 
@@ -63,7 +69,9 @@ def import_register_row(row: Row) -> None:
     if kpi is None:
         kpi, changed = _create(row, entry), True
     else:
-        changed = _update(row, entry, kpi)
+        kpi, changed = _update(row, entry, kpi)
+    if kpi is None:
+        return
     target_changed = _write_targets(row, entry, kpi)
     if not (changed or target_changed):
         context.report.counts["変更なし"] += 1
@@ -183,7 +191,7 @@ def _describe(entry: RegisterEntry, description: str) -> str:
     return with_qualitative_aim(description, " / ".join(entry.qualitative_aims))
 
 
-def _create(row: Row, entry: RegisterEntry) -> Kpi:
+def _create(row: Row, entry: RegisterEntry) -> Kpi | None:
     context = row.context
     values = {
         "sort_order": context.kpis.max_sort_order + 1,
@@ -197,11 +205,11 @@ def _create(row: Row, entry: RegisterEntry) -> Kpi:
         "target_source": entry.vision,
         "description": _describe(entry, ""),
     }
-    code = context.kpis.next_regional_code(entry.organization)
-    kpi, _ = save_kpi(
-        plan=context.plan, code=code, values=values, expected_version=0, actor=context.user, reason=context.reason
-    )
+    kpi = Kpi(plan=context.plan, code=context.kpis.next_regional_code(entry.organization), **values)
+    if not _valid(row, kpi):
+        return None
     context.kpis.add(kpi)
+    context.writes.kpis.append(KpiWrite(kpi, None, values))
     change = Change(
         "新規",
         f"{entry.organization.name} {kpi.short_name}（KPI）",
@@ -213,11 +221,9 @@ def _create(row: Row, entry: RegisterEntry) -> Kpi:
     return kpi
 
 
-def _update(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
+def _update(row: Row, entry: RegisterEntry, kpi: Kpi) -> tuple[Kpi | None, bool]:
     context = row.context
     context.read_for_update("kpi", kpi.pk, kpi.version)
-    before = kpi_state(kpi)
-    old_name = kpi.name
     values = {
         # the same name up to spaces and width keeps its stored spelling
         "name": entry.name if name_key(kpi.name) != name_key(entry.name) else kpi.name,
@@ -228,24 +234,34 @@ def _update(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
         "target_source": entry.vision or kpi.target_source,
         "description": _describe(entry, kpi.description),
     }
-    kpi, counts = save_kpi(
-        plan=context.plan,
-        code=kpi.code,
-        values=values,
-        current=kpi,
-        expected_version=kpi.version,
-        actor=context.user,
-        reason=context.reason,
-    )
-    if not counts.changed:
-        return False
-    context.kpis.renamed(kpi, old_name)
-    changes = diff(before, kpi_state(kpi))
+    if all(getattr(kpi, name) == value for name, value in values.items()):  # as save_kpi decides
+        return kpi, False
+    changed = copy.copy(kpi)
+    for name, value in values.items():
+        setattr(changed, name, value)
+    if not _valid(row, changed):
+        return None, False
+    context.kpis.replace(kpi, changed)
+    context.writes.kpis.append(KpiWrite(changed, kpi, values))
+    changes = diff(kpi_state(kpi), kpi_state(changed))
     fields = "、".join(str(getattr(Kpi._meta.get_field(f), "verbose_name", f)) for f in changes if _is_field(f))
     change = Change(
-        "更新", f"{entry.organization.name} {kpi.short_name}（KPI）", new=fields, sheet=row.sheet, row=row.number
+        "更新", f"{entry.organization.name} {changed.short_name}（KPI）", new=fields, sheet=row.sheet, row=row.number
     )
     context.report.add_change(change, "KPI 更新")
+    return changed, True
+
+
+def _valid(row: Row, kpi: Kpi) -> bool:
+    """The definition's own rules, as `save_kpi` checks them when it writes."""
+    if len(kpi.description) > MAX_KPI_DESCRIPTION:
+        row.problem(f"定義・補足は{MAX_KPI_DESCRIPTION:,}文字以内にしてください（定性の目標が長すぎます）。")
+        return False
+    try:
+        kpi.clean()
+    except ValidationError as error:
+        row.problem(" ".join(error.messages))
+        return False
     return True
 
 
@@ -265,24 +281,15 @@ def _write_targets(row: Row, entry: RegisterEntry, kpi: Kpi) -> bool:
 def _write_target(row: Row, kpi: Kpi, start: int, end: int, value: Decimal, note: str | None) -> bool:
     context = row.context
     targets = context.kpis.targets
-    existing = targets.get((kpi.pk, start, end))
+    existing = targets.get((kpi.code, start, end))
     what = f"{kpi.owner.name} {kpi.short_name} {kpi.label_period(start, end)} 目標"
     if existing is not None:
         context.read_for_update("target", existing.pk, existing.version)
         if existing.value == value and (note is None or existing.note == note):
             return False
-    target = save_target(
-        kpi=kpi,
-        start_year=start,
-        end_year=end,
-        value=value,
-        note=note,
-        expected_version=existing.version if existing is not None else 0,
-        actor=context.user,
-        reason=context.reason,
-    )
-    assert target is not None
-    targets[(kpi.pk, start, end)] = target
+    version = existing.version if existing is not None else 0
+    context.writes.targets.append((TargetValue(kpi, start, end, value, note, expected_version=version), existing))
+    targets[(kpi.code, start, end)] = Target(kpi=kpi, start_year=start, end_year=end, value=value, version=version)
     if existing is None:
         change = Change("新規", what, new=format_quantity(value, kpi.unit), sheet=row.sheet, row=row.number)
         context.report.add_change(change, "目標 新規")

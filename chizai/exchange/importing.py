@@ -1,39 +1,56 @@
 """Importing regional KPI registers and actuals from .xlsx / .csv: dry run first, then all-or-nothing.
 
-`run_import` is the one entry point (the import pages and `chizai import` call it). Every sheet
-is read as a stream; each row is validated and written inside one transaction, which is rolled back at
-the end of a dry run or whenever any row has a problem, so the dry run reports exactly what the apply
-would do and nothing is ever half-written. Sheet-specific rules live in `import_register` and
-`import_actuals`.
+`run_import` is the one entry point (the import pages and `chizai import` call it). It works in two steps:
+
+1. **check** (the whole dry run, and the first step of an apply): every sheet is read as a stream, every row
+   validated, the stored rows it touches read in a few bulk queries (no transaction, no lock), and every
+   change worked out in memory (`context.writes`, and the report's list). Nothing is written, so a long check
+   never holds up anyone else's save. Sheet-specific rules live in `import_register` and `import_actuals`.
+2. **write** (apply only, when the check found no problem): one short transaction hands the changes to the KPI
+   writers' bulk variants, which check every stored row's version against the one the check read: a row
+   someone changed since is a conflict and nothing at all is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from chizai.exchange.columns import ACTUALS_COLUMNS, REGISTER_COLUMNS, YEAR_TARGET_SUFFIX, Column
-from chizai.exchange.context import Header, ImportContext, KpiIndex, Row
+from chizai.exchange.context import Header, ImportContext, KpiIndex, Location, Row
 from chizai.exchange.import_actuals import ActualsImporter
 from chizai.exchange.import_register import import_register_row
 from chizai.exchange.normalize import OrganizationResolver, clean_text, header_key, parse_fiscal_year
 from chizai.exchange.readers import FormulaCell, open_table
 from chizai.exchange.report import ImportFileError, ImportReport
+from chizai.kpis.actions import (
+    ConflictError,
+    RowsRefused,
+    check_subsets,
+    save_actuals,
+    save_evaluations,
+    save_kpi,
+    save_targets,
+)
 from chizai.kpis.models import Plan
 from chizai.organizations.models import Organization
 
 HEADER_SEARCH_ROWS = 20
 FORMULA_MESSAGE = "数式は取り込めません。値として貼り付けてから保存してください。"
 STALE_MESSAGE = "確認（ドライラン）の後に、他の利用者がデータを更新しました。もう一度確認してから反映してください。"
+# Rows handed to a bulk writer at once, inside the one transaction: bounds the memory of the model objects.
+WRITE_ROWS = 5000
 REGISTER, ACTUALS = "register", "actuals"
 REGISTER_MARKERS = {"shape", "target_value", "target_year"}
 ACTUALS_MARKERS = {"value", "year", "period", "numerator", "denominator"}
 
 
-class _RollBack(Exception):
-    """Raised inside the transaction to undo a dry run or an import with problems."""
+class _Refused(Exception):
+    """Raised inside the write transaction, after reporting why, to undo everything written so far."""
 
 
 def run_import(
@@ -53,32 +70,90 @@ def run_import(
     A file that cannot be read at all (wrong type, broken, too big…) gives a report with one problem.
     """
     report = ImportReport(file_name=file_name, sha256=sha256)
+    context = ImportContext(
+        plan=plan,
+        user=user,
+        organization=organization,
+        report=report,
+        reason=f"ファイル取込: {file_name}（SHA-256: {sha256}）",
+        progress=progress,
+        kpis=KpiIndex(plan),
+        resolver=OrganizationResolver(list(Organization.objects.all())),
+    )
     try:
-        with transaction.atomic():
-            context = ImportContext(
-                plan=plan,
-                user=user,
-                organization=organization,
-                report=report,
-                reason=f"ファイル取込: {file_name}（SHA-256: {sha256}）",
-                apply=apply,
-                progress=progress,
-                kpis=KpiIndex(plan),
-                resolver=OrganizationResolver(list(Organization.objects.all())),
-            )
-            _import_file(context, path, file_name)
-            if expected_fingerprint is not None and expected_fingerprint != report.fingerprint:
-                report.add_problem(STALE_MESSAGE)
-            if not apply or report.problem_count:
-                raise _RollBack
-            report.applied = True
-    except _RollBack:
-        pass
+        _import_file(context, path, file_name)
     except ImportFileError as error:
         report.add_problem(error.message)
+    if expected_fingerprint is not None and report.ok and expected_fingerprint != report.fingerprint:
+        report.add_problem(STALE_MESSAGE)
+    if apply and report.ok:
+        _apply(context)
     if progress is not None:
         progress(report.rows_read)
     return report
+
+
+def _apply(context: ImportContext) -> None:
+    """Write every change the check worked out, all or nothing; a conflict or a refusal is reported instead."""
+    try:
+        with transaction.atomic():
+            _write(context)
+    except ConflictError:
+        context.report.add_problem(STALE_MESSAGE)
+    except _Refused:
+        pass
+    except ValidationError as error:  # a rule the check does not know of: refuse, in the writer's words
+        context.report.add_problem(" ".join(error.messages))
+    else:
+        context.report.applied = True
+
+
+def _write(context: ImportContext) -> None:
+    writes, actor, reason = context.writes, context.user, context.reason
+    _write_kpis(context)
+    for targets in _batches(writes.targets):
+        current_targets = {row.key: existing for row, existing in targets if existing is not None}
+        save_targets(rows=[row for row, _ in targets], current=current_targets, actor=actor, reason=reason)
+    for actuals in _batches(writes.actuals):
+        rows = [row for row, _, _ in actuals]
+        current_actuals = {row.key: existing for row, existing, _ in actuals if existing is not None}
+        with _refusals_reported(context, [location for _, _, location in actuals]):
+            save_actuals(rows=rows, current=current_actuals, check_subsets_now=False, actor=actor, reason=reason)
+    with _refusals_reported(context, [location for _, location in writes.subsets]):
+        check_subsets(rows=[row for row, _ in writes.subsets])  # against every figure as now stored
+    for texts in _batches(writes.evaluations):
+        current_texts = {row.key: existing for row, existing in texts if existing is not None}
+        save_evaluations(rows=[row for row, _ in texts], current=current_texts, actor=actor, reason=reason)
+
+
+def _write_kpis(context: ImportContext) -> None:
+    """The register's KPI definitions (a few hundred at most), one `save_kpi` each."""
+    who = {"actor": context.user, "reason": context.reason}
+    for item in context.writes.kpis:
+        current = item.current
+        if current is None:
+            saved, _ = save_kpi(plan=context.plan, code=item.kpi.code, values=item.values, expected_version=0, **who)
+            item.kpi.pk, item.kpi.version = saved.pk, saved.version  # the file's later rows refer to this object
+            continue
+        plan, version = context.plan, current.version
+        save_kpi(plan=plan, code=current.code, values=item.values, current=current, expected_version=version, **who)
+
+
+def _batches[T](items: list[T]) -> Iterable[list[T]]:
+    for start in range(0, len(items), WRITE_ROWS):
+        yield items[start : start + WRITE_ROWS]
+
+
+@contextmanager
+def _refusals_reported(context: ImportContext, locations: list[Location]) -> Iterator[None]:
+    """Report a writer's RowsRefused on the rows they came from, then undo the whole write."""
+    try:
+        yield
+    except RowsRefused as refused:
+        for index, message in refused.problems:
+            sheet, row, column = locations[index]
+            context.report.add_problem(message, sheet=sheet, row=row, column=column)
+        raise _Refused from refused
 
 
 def _import_file(context: ImportContext, path: Any, file_name: str) -> None:

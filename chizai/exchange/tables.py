@@ -13,6 +13,8 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils import timezone
+
 from chizai.cases.access import CASE_RELATED, FULL, case_access
 from chizai.cases.labels import fiscal_year_wareki
 from chizai.cases.models import SupportCase
@@ -34,8 +36,11 @@ from chizai.kpis.models import Actual, HalfChoice, Kpi, KpiKind, Plan, Shape, Ta
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import primary_organization, sees_everything
+from chizai.pdca.compilation import Compilation
+from chizai.pdca.forms import TEXT_FIELDS
 from chizai.pdca.listing import EvaluationLine
-from chizai.pdca.models import ReportingPeriod, SelfEvaluation
+from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation
+from chizai.pdca.table import KpiRow, evaluation_rows
 
 HALF_ORDER = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
 
@@ -246,13 +251,86 @@ def organization_tables(organization: Organization, plan: Plan, today: datetime.
 # --- self-evaluations (pdca:evaluation_list) ------------------------------------------------------------------
 
 EVALUATION_COLUMNS = ["区分", "関係主体", "半期", "状態", "提出期限", "提出期限（和暦）", "提出日時", "受理日時"]
+EVALUATION_TEXT_FIELDS = (
+    "previous_improvements",
+    "previous_followup",
+    "activities",
+    "issues",
+    "improvements",
+    "advanced_practice",
+)
+"""The evaluation's texts, in the order of its page; their headings are the model's Japanese field names."""
+
+
+def evaluation_text_columns() -> list[str]:
+    return [SelfEvaluation.field_label(name) for name in EVALUATION_TEXT_FIELDS]
+
+
+def _texts(evaluation: SelfEvaluation | None) -> list[str]:
+    return [getattr(evaluation, name) if evaluation else "" for name in EVALUATION_TEXT_FIELDS]
+
+
+RATING_COLUMNS = [
+    "関係主体",
+    "半期",
+    "番号",
+    "KPI・効果指標",
+    "期間",
+    "目標",
+    "実績",
+    "単位",
+    "達成率（%）",
+    "上期実績",
+    "年度末見込み",
+    "年度末見込みの達成率（%）",
+    "状況",
+    "目安",
+    "自己評価",
+    "目安と異なる評価の理由",
+]
+
+
+def rating_rows(evaluation: SelfEvaluation, rows: list[KpiRow]) -> Iterator[list[Any]]:
+    """One row per KPI of an evaluation: the figures, the suggested and chosen rating and the reason, as its
+    page's KPI table (chizai.pdca.table) computes them."""
+    for row in rows:
+        kpi, result = row.kpi, row.result
+        yield [
+            evaluation.organization.name,
+            evaluation.period.label,
+            kpi.numbering,
+            kpi.name,
+            result.label if result else "",
+            result.target if result else None,
+            result.actual if result else None,
+            kpi.unit,
+            result.achievement if result else None,
+            result.first_half if result else None,
+            result.forecast if result else None,
+            result.forecast_achievement if result else None,
+            result.status.label if result else "",
+            row.suggested,
+            row.final_rating,
+            row.rating.reason if row.rating else "",
+        ]
+
+
+def _rating_table(evaluations: list[SelfEvaluation], today: datetime.date) -> Table:
+    scale = RatingScale.current()
+    rows = (line for e in evaluations for line in rating_rows(e, evaluation_rows(e, today, scale=scale)))
+    return Table("KPIの自己評価", RATING_COLUMNS, rows, key="ratings")
 
 
 def evaluation_tables(
-    own: list[tuple[Organization, list[EvaluationLine]]], others: list[SelfEvaluation], period: ReportingPeriod
+    own: list[tuple[Organization, list[EvaluationLine]]],
+    others: list[SelfEvaluation],
+    period: ReportingPeriod,
+    today: datetime.date | None = None,
 ) -> list[Table]:
-    """The list page's two tables in one: the own organisations' half years, then others' for the period."""
+    """The list page's two tables in one (the own organisations' half years, then others' for the period) with
+    each evaluation's texts, and a second sheet with every KPI's figures, rating and reason."""
     rows: list[list[Any]] = []
+    evaluations: list[SelfEvaluation] = []
     for organization, lines in own:
         for line in lines:
             evaluation = line.evaluation
@@ -266,8 +344,11 @@ def evaluation_tables(
                     line.deadline.wareki,
                     evaluation.submitted_at if evaluation else None,
                     evaluation.accepted_at if evaluation else None,
+                    *_texts(evaluation),
                 ]
             )
+            if evaluation is not None:
+                evaluations.append(evaluation)
     for evaluation in others:
         rows.append(
             [
@@ -279,9 +360,49 @@ def evaluation_tables(
                 "",
                 evaluation.submitted_at,
                 evaluation.accepted_at,
+                *_texts(evaluation),
             ]
         )
-    return [Table("自己評価", EVALUATION_COLUMNS, rows, key="evaluations")]
+        evaluations.append(evaluation)
+    columns = EVALUATION_COLUMNS + evaluation_text_columns()
+    today = today or timezone.localdate()
+    return [Table("自己評価", columns, rows, key="evaluations"), _rating_table(evaluations, today)]
+
+
+# --- the compilation of a half year (pdca:compilation) ------------------------------------------------------
+
+COMPILATION_COLUMNS = ["区分", "関係主体", "状態", "期限超過", "地域KPI（区分の合計）"]
+
+
+def compilation_tables(compilation: Compilation) -> list[Table]:
+    """The compilation as its page shows it: each body's state and texts by block, then the KPI ratings of
+    the evaluations the user may read."""
+    rows: list[list[Any]] = []
+    for section in compilation.sections:
+        for body in section.bodies:
+            texts = [text for _label, text in body.texts] if body.visible else [""] * len(TEXT_FIELDS)
+            rows.append(
+                [
+                    section.title,
+                    body.organization.name,
+                    body.status_label,
+                    "期限超過" if body.overdue else "",
+                    section.items_text,
+                    *texts,
+                ]
+            )
+    columns = COMPILATION_COLUMNS + [SelfEvaluation.field_label(name) for name in TEXT_FIELDS]
+    ratings = (
+        line
+        for section in compilation.sections
+        for body in section.bodies
+        if body.visible and body.evaluation is not None
+        for line in rating_rows(body.evaluation, body.rows)
+    )
+    return [
+        Table("取りまとめ", columns, rows, key="compilation"),
+        Table("KPIの自己評価", RATING_COLUMNS, ratings, key="ratings"),
+    ]
 
 
 # --- hands-on support cases (cases:case_list) -----------------------------------------------------------------

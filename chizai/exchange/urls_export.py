@@ -14,6 +14,11 @@ urlpatterns = [
         name="export_organization",
     ),
     re_path(rf"^exports/evaluations\.{FMT}$", views_export.export_evaluations, name="export_evaluations"),
+    re_path(
+        rf"^exports/compilation/(?P<period_id>[0-9]+)\.{FMT}$",
+        views_export.export_compilation,
+        name="export_compilation",
+    ),
     re_path(rf"^exports/cases\.{FMT}$", views_export.export_cases, name="export_cases"),
     re_path(
         rf"^imports/templates/(?P<kind>register|actuals)\.{FMT}$", views_export.import_template, name="import_template"

@@ -11,6 +11,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from chizai.audit.log import log_access
@@ -21,6 +22,7 @@ from chizai.exchange.exports import Table, table_response
 from chizai.kpis.access import get_organization_for_user
 from chizai.kpis.dashboard import plan_or_404
 from chizai.kpis.models import Plan
+from chizai.pdca.compilation import compile_period
 from chizai.pdca.listing import (
     others_of,
     own_lines,
@@ -29,6 +31,7 @@ from chizai.pdca.listing import (
     selected_period,
     selected_plan,
 )
+from chizai.pdca.models import ReportingPeriod
 
 Download = HttpResponse | StreamingHttpResponse
 
@@ -73,6 +76,13 @@ def export_evaluations(request: HttpRequest, fmt: str) -> Download:
     own = own_lines(request.user, periods, organizations, today)
     found = tables.evaluation_tables(own, others, period)
     return _download(request, found, ["自己評価", period.short_label], fmt)
+
+
+@login_required
+def export_compilation(request: HttpRequest, period_id: str, fmt: str) -> Download:
+    period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=int(period_id))
+    found = tables.compilation_tables(compile_period(period, request.user, _today()))
+    return _download(request, found, ["取りまとめ", period.short_label], fmt)
 
 
 @login_required

@@ -29,6 +29,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from chizai.audit.bulk import insert_rows
 from chizai.audit.log import build_entry, save_entries
 from chizai.audit.models import AuditEntry
 from chizai.kpis.achievement import YearFigure, year_figure
@@ -482,10 +483,12 @@ def save_actuals(
 ) -> WriteResult[Actual]:
     """The bulk variant of `save_actual` (imports, the plan loader, demo data).
 
-    `current` maps (kpi id, start, end, half) to the stored actuals the caller already loaded with
-    select_for_update (None: they are loaded here in one query). A writer that writes in chunks (the importer)
-    passes `check_subsets_now=False` and calls `check_subsets` once every chunk is written, since a parent
-    and its subset may sit in different chunks; the transaction then still holds every write.
+    `current` maps (kpi id, start, end, half) to the stored actuals the caller already loaded (None: they are
+    loaded here in one query, locked). Rows read earlier without a lock (an import's check) are safe to pass:
+    the rows changed are locked and their versions compared again in one query before the bulk UPDATE, and a
+    row created meanwhile breaks the unique constraint; either is a ConflictError. A writer that writes in
+    chunks (the importer) passes `check_subsets_now=False` and calls `check_subsets` once every chunk is
+    written, since a parent and its subset may sit in different chunks; the transaction still holds them all.
     """
     writer = Writer(actor, actor_label, reason)
     return _save_actuals(rows, writer, current=current, subsets=check_subsets_now, single=False)
@@ -543,6 +546,14 @@ def _refusals(rows: Sequence[ActualValue], stored: Mapping[ActualKey, Actual]) -
     return sorted(problems.items())
 
 
+def actual_refusals(*, rows: Sequence[ActualValue], current: Mapping[ActualKey, Actual]) -> list[tuple[int, str]]:
+    """The rows `save_actuals` would refuse (a lock, a figure counted from cases), read-only: for an import's check.
+
+    `current` maps the rows' keys to the stored actuals (absent: none stored).
+    """
+    return _refusals(rows, current)
+
+
 def actual_refusal(actual: Actual) -> str | None:
     """Why a user may not change or remove this actual now (a lock, a figure counted from cases), or None."""
     if actual.source == ActualSource.COMPUTED:
@@ -564,9 +575,11 @@ def _would_change(row: ActualValue, stored: Mapping[ActualKey, Actual]) -> bool:
 
 def check_subsets(*, rows: Sequence[ActualValue]) -> None:
     """Every written row of a KPI in a subset pair against the stored figures; raises RowsRefused."""
+    single = {r.kpi.pk for r in rows if not r.kpi.parent_id}
+    parents = set(Kpi.objects.filter(parent_id__in=single).values_list("parent_id", flat=True)) if single else set()
     problems = []
     for index, row in enumerate(rows):
-        if not (row.kpi.parent_id or row.kpi.subsets.exists()):
+        if not (row.kpi.parent_id or row.kpi.pk in parents):
             continue
         try:
             check_subset(row.kpi, start_year=row.start_year, end_year=row.end_year, half=row.half, figure=row.figure)
@@ -576,44 +589,71 @@ def check_subsets(*, rows: Sequence[ActualValue]) -> None:
         raise RowsRefused(problems)
 
 
-def check_subset(kpi: Kpi, *, start_year: int, end_year: int, half: str, figure: Decimal | None) -> None:
-    """A subset KPI (内数) never exceeds its parent for the same period and half."""
+def check_subset(
+    kpi: Kpi,
+    *,
+    start_year: int,
+    end_year: int,
+    half: str,
+    figure: Decimal | None,
+    pending: Mapping[ActualKey, Actual] | None = None,
+) -> None:
+    """A subset KPI (内数) never exceeds its parent for the same period and half.
+
+    `pending` holds figures about to be written (unsaved actuals with their `kpi`), checked as if stored: an
+    import checks its rows this way before it writes anything.
+    """
     if figure is None:
         return
+    pending = pending or {}
     period = {"start_year": start_year, "end_year": end_year, "half": half}
     if kpi.parent_id:
-        parent_actual = Actual.objects.filter(kpi_id=kpi.parent_id, **period).select_related("kpi").first()
+        parent_actual = pending.get((kpi.parent_id, start_year, end_year, half)) or (
+            Actual.objects.filter(kpi_id=kpi.parent_id, **period).select_related("kpi").first()
+        )
         if parent_actual and parent_actual.figure is not None and figure > parent_actual.figure:
             raise ValidationError(
                 f"この指標は「{parent_actual.kpi.short_name}」の内数です。実績（{format_quantity(figure, kpi.unit)}）が"
                 f"元の指標の実績（{format_quantity(parent_actual.figure, kpi.unit)}）を超えています。"
             )
-    for child in Actual.objects.filter(kpi__parent=kpi, **period).select_related("kpi"):
+    children = {a.kpi_id: a for a in Actual.objects.filter(kpi__parent=kpi, **period).select_related("kpi")}
+    for key, actual in pending.items():
+        if actual.kpi.parent_id == kpi.pk and key[1:] == (start_year, end_year, half):
+            children[key[0]] = actual
+    for child in children.values():
         if child.figure is not None and child.figure > figure:
             raise ValidationError(
                 f"「{child.kpi.short_name}」（内数）の実績が{format_quantity(child.figure, kpi.unit)}あります。"
                 f"この指標の実績（{format_quantity(figure, kpi.unit)}）はそれを下回れません。"
             )
     if start_year == end_year:
-        _check_subset_year(kpi, year=start_year, half=half, candidate=Actual(kpi=kpi, value=figure))
+        candidate = Actual(kpi=kpi, value=figure)
+        _check_subset_year(kpi, year=start_year, half=half, candidate=candidate, pending=pending)
 
 
-def _year_with(kpi: Kpi, year: int, replaced: tuple[str, Actual] | None = None) -> YearFigure:
+def _year_with(
+    kpi: Kpi, year: int, replaced: tuple[str, Actual] | None = None, pending: Mapping[ActualKey, Actual] | None = None
+) -> YearFigure:
     index = {
         (a.start_year, a.end_year, a.half): a for a in Actual.objects.filter(kpi=kpi, start_year=year, end_year=year)
     }
+    for (kpi_id, start, end, half), actual in (pending or {}).items():
+        if kpi_id == kpi.pk and start == end == year:
+            index[(start, end, half)] = actual
     if replaced is not None:
         index[(year, year, replaced[0])] = replaced[1]
     return year_figure(kpi, year, index)
 
 
-def _check_subset_year(kpi: Kpi, *, year: int, half: str, candidate: Actual) -> None:
+def _check_subset_year(
+    kpi: Kpi, *, year: int, half: str, candidate: Actual, pending: Mapping[ActualKey, Actual] | None = None
+) -> None:
     """The same rule for the whole year, where one side is entered by halves and the other as 通期."""
     pairs = [(kpi, kpi.parent)] if kpi.parent is not None else []
     pairs += [(child, kpi) for child in kpi.subsets.all()]
     for child, parent in pairs:
-        child_year = _year_with(child, year, (half, candidate) if child.pk == kpi.pk else None)
-        parent_year = _year_with(parent, year, (half, candidate) if parent.pk == kpi.pk else None)
+        child_year = _year_with(child, year, (half, candidate) if child.pk == kpi.pk else None, pending)
+        parent_year = _year_with(parent, year, (half, candidate) if parent.pk == kpi.pk else None, pending)
         if not (child_year.complete and parent_year.complete):
             continue
         if child_year.value is not None and parent_year.value is not None and child_year.value > parent_year.value:
@@ -825,7 +865,7 @@ def _create[M: (Target, Actual, Evaluation)](model: type[M], objs: list[M]) -> N
             if len(objs) == 1:
                 objs[0].save(force_insert=True)
             else:
-                model.objects.bulk_create(objs)
+                insert_rows(model, objs)
     except IntegrityError as error:
         raise ConflictError() from error  # the same period was created meanwhile
 

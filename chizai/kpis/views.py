@@ -19,6 +19,7 @@ from chizai.kpis import achievement
 from chizai.kpis.access import can_enter_actuals, get_kpi_for_user, get_organization_for_user
 from chizai.kpis.actions import ConflictError, save_actual, save_evaluation
 from chizai.kpis.charts import build_chart
+from chizai.kpis.comparison import current_fiscal_year, year_over_year
 from chizai.kpis.dashboard import compute_achievements, kpi_rows, plan_or_404, regional_summary
 from chizai.kpis.forms import ActualForm, EvaluationForm
 from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, KpiKind, Plan
@@ -54,6 +55,9 @@ def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
         "home": home,
         "sees_everything": sees_everything(request.user),
         "today": today,
+        # Read by the reviewer's prefecture comparison on this page (chizai.pdca.templatetags.pdca_comparison).
+        "dashboard_kpis": kpis,
+        "achievement_results": computed,
     }
     return render(request, "kpis/dashboard.html", context)
 
@@ -99,8 +103,12 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = plan_or_404(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
     today = _today()
     kpis = list(Kpi.objects.for_plan(plan).filter(owner=organization).with_values().order_by("sort_order", "pk"))
-    rows = kpi_rows(kpis, today, compute_achievements(kpis, today))
+    computed = compute_achievements(kpis, today)
+    rows = kpi_rows(kpis, today, computed)
+    year = current_fiscal_year(plan, today)
     context = {
+        "year_over_year": year_over_year(kpis, year, today, computed),
+        "comparison_year": year,
         "organization": organization,
         "plan": plan,
         "plans": Plan.objects.order_by("-number"),

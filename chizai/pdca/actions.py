@@ -12,7 +12,7 @@ steps (`submit_evaluation` …) are that call, and the Transition row and the ac
 | KpiRating | `save_evaluation` (with the texts) |
 | Transition | `record_transition` (only from `transition()`) |
 | SnapshotValue | `freeze_figures` (only from `transition()`, on 受理) |
-| ReminderLog | `record_reminder` |
+| ReminderLog | `record_reminder` (scheduled), `record_urgent_reminder` (a reviewer's 督促) |
 | RatingScale | `set_rating_scale` |
 """
 
@@ -33,7 +33,12 @@ from chizai.kpis.models import Plan
 from chizai.lib.business_days import previous_business_day
 from chizai.lib.fiscal import Half
 from chizai.organizations.models import Organization
-from chizai.organizations.permissions import can_edit_organization, is_jpo_admin, primary_organization
+from chizai.organizations.permissions import (
+    can_edit_organization,
+    can_review_organization,
+    is_jpo_admin,
+    primary_organization,
+)
 from chizai.organizations.types import Actor
 from chizai.pdca.access import can_edit
 from chizai.pdca.models import (
@@ -41,6 +46,7 @@ from chizai.pdca.models import (
     KpiRating,
     Rating,
     RatingScale,
+    ReminderKind,
     ReminderLog,
     ReportingPeriod,
     SelfEvaluation,
@@ -309,3 +315,42 @@ def record_reminder(
         if created:
             send()
     return created
+
+
+@transaction.atomic
+def record_urgent_reminder(
+    *,
+    period: ReportingPeriod,
+    organization: Organization,
+    key: str,
+    recipients: list[str],
+    actor: Actor,
+    send: Callable[[], object],
+) -> bool:
+    """A reviewer's 督促 to a late body: recorded, audited and sent in one transaction, at most once per `key`
+    (one a day: the key names the day) whatever the period. False when one was sent already (nothing is sent)."""
+    if actor is None or not can_review_organization(actor, organization):
+        raise PermissionDenied("この関係主体に督促する権限がありません。")
+    if ReminderLog.objects.filter(organization=organization, kind=ReminderKind.OVERDUE, key=key).exists():
+        return False
+    try:
+        with transaction.atomic():
+            reminder = ReminderLog.objects.create(
+                period=period,
+                organization=organization,
+                kind=ReminderKind.OVERDUE,
+                key=key,
+                recipients=", ".join(recipients),
+            )
+    except IntegrityError:
+        return False  # another click recorded it a moment ago
+    log(
+        actor,
+        "pdca.reminder.urged",
+        reminder,
+        None,
+        {"period": period.short_label, "organization": organization.display_name, "recipients": reminder.recipients},
+        plan_id=period.plan_id,
+    )
+    send()
+    return True

@@ -18,6 +18,7 @@ from django.urls import reverse
 from chizai.lib.business_days import business_days_until
 from chizai.organizations.models import Membership, Organization
 from chizai.organizations.permissions import editor_memberships
+from chizai.organizations.types import Actor
 from chizai.pdca import actions
 from chizai.pdca.deadlines import DeadlineRow, japanese_date, open_periods, period_status, reminder_days_before
 from chizai.pdca.models import ReminderKind, ReminderLog, ReportingPeriod, SelfEvaluation, Status, Transition
@@ -41,6 +42,8 @@ class Reminder:
     today: datetime.date
     comment: str = ""
     returned_by: str = ""
+    urged_by: str = ""  # a reviewer's 督促 (sent from the comparison page), by this body
+    other_periods: tuple[str, ...] = ()  # further half years the body is late with
 
     @property
     def identity(self) -> tuple[int, int, str, str]:
@@ -48,7 +51,8 @@ class Reminder:
 
     @property
     def subject(self) -> str:
-        return f"【chizai】{TITLES[self.kind]}：{self.organization.name} {self.period.short_label}の自己評価"
+        urge = "督促・" if self.urged_by else ""
+        return f"【chizai】{urge}{TITLES[self.kind]}：{self.organization.name} {self.period.short_label}の自己評価"
 
     def body(self) -> str:
         status = self.evaluation.status_label if self.evaluation else "未着手"
@@ -57,12 +61,15 @@ class Reminder:
             "",
             f"{self.period.plan.name}の自己評価について、お知らせします。",
             self._lead(),
+            *([f"（{self.urged_by}からの督促です。）"] if self.urged_by else []),
             "",
             f"　関係主体：{self.organization.name}",
             f"　報告期間：{self.period.label}",
             f"　提出期限：{japanese_date(self.period.due_date)}",
             f"　現在の状態：{status}",
         ]
+        if self.other_periods:
+            lines.append(f"　ほかに未提出の報告期間：{'、'.join(self.other_periods)}")
         if self.comment:
             lines += ["", "差戻しのコメント：", *(f"　{line}" for line in self.comment.splitlines())]
         link = self._link()
@@ -214,4 +221,74 @@ def send_reminders(*, today: datetime.date, dry_run: bool = False) -> ReminderRe
             report.sent.append((reminder, to))
         else:
             report.already_sent.append(reminder)  # another run sent it a moment ago
+    return report
+
+
+# --- 督促: a reviewer's one-click reminder to late bodies ----------------------------------------------------
+
+URGE_KEY_PREFIX = "督促:"
+
+
+def urge_key(today: datetime.date) -> str:
+    """The ReminderLog key of a day's 督促: one per body and day, whatever the period."""
+    return f"{URGE_KEY_PREFIX}{today.isoformat()}"
+
+
+@dataclass
+class UrgeReport:
+    """What a 督促 click did, body by body."""
+
+    sent: list[tuple[Organization, list[str]]] = field(default_factory=list)
+    already_sent: list[Organization] = field(default_factory=list)
+    without_recipients: list[Organization] = field(default_factory=list)
+
+    def messages(self) -> list[str]:
+        lines = []
+        if self.sent:
+            names = "、".join(o.display_name for o, _ in self.sent)
+            lines.append(f"{names}に督促のメールを送信しました（{len(self.sent)}件）。")
+        if self.already_sent:
+            names = "、".join(o.display_name for o in self.already_sent)
+            lines.append(f"{names}には本日すでに督促を送信済みのため、送信していません（督促は1日1回までです）。")
+        if self.without_recipients:
+            names = "、".join(o.display_name for o in self.without_recipients)
+            lines.append(f"{names}にはメールアドレスを登録した編集者がいないため、送信できませんでした。")
+        if not lines:
+            lines.append("期限を過ぎて未提出の関係主体はありません。督促は送信していません。")
+        return lines
+
+
+def send_urgent_reminders(
+    *, overdue: list[tuple[Organization, list[DeadlineRow]]], actor: Actor, today: datetime.date, urged_by: str
+) -> UrgeReport:
+    """督促 each body of `overdue` (its late half years, latest last) through the reminder e-mail, once a day."""
+    report = UrgeReport()
+    recipients = recipients_by_organization({organization.pk for organization, _ in overdue})
+    key = urge_key(today)
+    for organization, rows in overdue:
+        to = recipients.get(organization.pk, [])
+        if not rows:
+            continue
+        if not to:
+            report.without_recipients.append(organization)
+            continue
+        latest = rows[-1]
+        reminder = Reminder(
+            latest.period,
+            organization,
+            ReminderKind.OVERDUE,
+            key,
+            latest.evaluation,
+            today,
+            urged_by=urged_by,
+            other_periods=tuple(row.period.short_label for row in rows[:-1]),
+        )
+        message = EmailMessage(reminder.subject, reminder.body(), to=to)
+        sent = actions.record_urgent_reminder(
+            period=latest.period, organization=organization, key=key, recipients=to, actor=actor, send=message.send
+        )
+        if sent:
+            report.sent.append((organization, to))
+        else:
+            report.already_sent.append(organization)
     return report

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chizai.pdca import views, views_compilation, views_todo
+from chizai.pdca import views, views_comparison, views_compilation, views_todo
 
 app_name = "pdca"
 
@@ -15,5 +15,8 @@ urlpatterns = [
     path("todo/", views_todo.todo, name="todo"),
     # Compilation and end-of-plan evaluation (views_compilation.py)
     path("compilation/<int:period_id>/", views_compilation.compilation, name="compilation"),
+    # Prefectures side by side and 督促 (views_comparison.py)
+    path("comparison/", views_comparison.comparison, name="comparison"),
+    path("comparison/remind/", views_comparison.comparison_remind, name="comparison_remind"),
     path("final/<int:number>/", views_compilation.final_evaluation, name="final_evaluation"),
 ]

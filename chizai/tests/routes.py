@@ -134,6 +134,15 @@ ROUTES: dict[str, Route] = {
     "kpis:organization_list": Route(),
     "kpis:organization_detail": Route(lambda w, s: {"code": s.code}, outsiders=SIDED),
     "kpis:kpi_detail": Route(obj("kpi"), outsiders=SIDED),
+    # The entry grid: everyone who sees the body reads it; its editors save (an untouched grid writes nothing).
+    "kpis:grid_start": Route(query="?org=pref-13"),
+    "kpis:organization_grid": Route(
+        lambda w, s: {"code": s.code},
+        ("GET", "POST"),
+        SIDED,
+        post=lambda w, s: {f"c-{s.kpi.pk}-FY": "7", f"o-{s.kpi.pk}-FY": "", f"v-{s.kpi.pk}-FY": "0"},
+        query="?year=2025",
+    ),
     "kpis:actual_edit": Route(
         obj("kpi"),
         ("GET", "POST"),
@@ -160,6 +169,20 @@ ROUTES: dict[str, Route] = {
     "pdca:todo": Route(),
     "pdca:compilation": Route(lambda w, s: {"period_id": w.period.pk}),
     "pdca:final_evaluation": Route(plan),
+    # --- Documents (.docx / .pdf): the page's getter decides; Word in the walk (fast), PDF in reports' tests
+    "exchange:export_compilation": Route(lambda w, s: {"period_id": w.period.pk, "fmt": "xlsx"}),
+    "reports:plan_report": Route(with_(plan, fmt="docx")),
+    "reports:self_evaluation": Route(with_(obj("evaluation"), fmt="docx"), outsiders=SIDED),
+    "reports:compilation": Route(lambda w, s: {"period_id": w.period.pk, "fmt": "docx"}),
+    "reports:final_evaluation": Route(with_(plan, fmt="docx")),
+    "reports:meeting": Route(with_(obj("meeting"), fmt="docx"), outsiders=BLOCK_OUTSIDERS),
+    "reports:case": Route(with_(obj("case"), fmt="docx"), outsiders=SIDED),
+    "reports:model_case": Route(with_(obj("model_case"), fmt="docx"), outsiders=JPO_ONLY),
+    # Prefectures side by side; 督促 is sent by the reviewers of the body (JPO, its bureau) to a late body.
+    "pdca:comparison": Route(),
+    "pdca:comparison_remind": Route(
+        methods=("POST",), outsiders=SIDED, post=lambda w, s: {"organization": s.code, "plan": w.plan.number}
+    ),
     # --- meetings ----------------------------------------------------------------------------------------
     "meetings:meeting_list": Route(),
     "meetings:meeting_create": Route(methods=("GET", "POST")),
@@ -193,6 +216,21 @@ ROUTES: dict[str, Route] = {
     "public:model_case_list": Route(kind="public"),
     "public:model_case_feed": Route(kind="public"),
     "public:model_case_detail": Route(obj("published_model_case"), kind="public"),
+    # --- surveys -----------------------------------------------------------------------------------------
+    # The answering page: the link's token is the key, no login (its POST is tested in chizai/surveys/tests).
+    "survey_answer:answer": Route(lambda w, s: {"token": s.survey_token}, kind="public"),
+    "surveys:questionnaire_list": Route(),
+    "surveys:results": Route(lambda w, s: {"pk": s.survey_invitation.questionnaire_id}, outsiders=JPO_ONLY),
+    "surveys:case_surveys": Route(
+        lambda w, s: {"case_pk": s.case.pk},
+        methods=("GET", "POST"),
+        outsiders=SIDED,
+        post=lambda w, s: {
+            "questionnaire": s.survey_invitation.questionnaire_id,
+            "email": "contract@example.jp",
+            "valid_days": "30",
+        },
+    ),
     # --- REST API ----------------------------------------------------------------------------------------
     "api:plan_list": Route(kind="api"),
     "api:plan_detail": Route(plan, ("GET", "PATCH"), kind="api"),

@@ -26,7 +26,7 @@ PLAN_FILE = "plans/3rd_regional_ip_action_plan.yaml"
 
 # The apps whose rows are domain data: a write to any of them must leave an audit entry. The audit app is not
 # one: its change entries are counted apart (AuditEntry.objects.changes()), and its access entries record reads.
-DOMAIN_APPS = ("organizations", "kpis", "pdca", "meetings", "cases", "exchange")
+DOMAIN_APPS = ("organizations", "kpis", "pdca", "meetings", "cases", "exchange", "surveys")
 
 
 @dataclass
@@ -106,7 +106,30 @@ def build_world() -> World:
     for side in sides.values():
         side.objects["model_case"] = model_case
         side.objects["published_model_case"] = published
+    _add_survey_invitations(sides)
     return World(plan=plan, period=period, sides=sides, foreign_company_texts=_foreign_company_texts())
+
+
+def _add_survey_invitations(sides: dict[str, Side]) -> None:
+    """A sent follow-up questionnaire and, for each side's case, an invitation whose link (token) routes use."""
+    from chizai.surveys import actions
+    from chizai.surveys.models import Audience, QuestionKind
+
+    jpo = get_user_model().objects.get(username="jpo_admin")
+    questionnaire = actions.create_questionnaire(
+        code="world-follow-up",
+        title="フォローアップ調査（テスト）",
+        audience=Audience.COMPANY,
+        questions=[actions.QuestionSpec("q1", "満足度", QuestionKind.SCALE)],
+        actor=jpo,
+    )
+    questionnaire = actions.send_questionnaire(questionnaire=questionnaire, actor=jpo)
+    for side in sides.values():
+        invitation, token = actions.invite_case(
+            questionnaire=questionnaire, case=side.case, email="info@example.jp", actor=jpo
+        )
+        side.objects["survey_invitation"] = invitation
+        side.objects["survey_token"] = token
 
 
 def _foreign_company_texts() -> dict[str, list[str]]:

@@ -22,6 +22,10 @@ pytestmark = pytest.mark.django_db
 # Pinned: session, user, the plan, memberships, the KPIs and their targets, actuals and evaluations (one query
 # each), the demo-data flag, the plan switcher, the notices. Not one more per KPI.
 DASHBOARD_QUERIES = 11
+# A reviewer's home adds the prefectures side by side (chizai.pdca.comparison), from the KPIs and results the
+# dashboard computed: the prefectures and the half years (and their self-evaluations, one query, when there are
+# half years: not here). Not one more per KPI.
+COMPARISON_QUERIES = 2
 # Session, user, memberships, the KPI with its targets, actuals and evaluations, its subsets, demo flag, history,
 # its revisions.
 KPI_PAGE_QUERIES = 11
@@ -161,8 +165,8 @@ def test_it_costs_the_same_queries_with_2_or_30_regional_kpis(
     assert response.context["regional"]["count"] == 30
     with_30 = (count_queries(client, dashboard), count_queries(client, kpi_page))
 
-    assert with_2 == with_30 == (DASHBOARD_QUERIES, KPI_PAGE_QUERIES)
-    with django_assert_max_num_queries(DASHBOARD_QUERIES):
+    assert with_2 == with_30 == (DASHBOARD_QUERIES + COMPARISON_QUERIES, KPI_PAGE_QUERIES)
+    with django_assert_max_num_queries(DASHBOARD_QUERIES + COMPARISON_QUERIES):
         client.get(dashboard)
 
 

@@ -1,0 +1,104 @@
+"""Document benchmark: the national 取りまとめ (compilation) as PDF and Word at the scale benchmark's size
+(10 fiscal years × 47 prefectures × 3 regional KPIs), every prefecture with a submitted self-evaluation
+carrying ratings, reasons and texts. Prints seconds per document and its pages. Figures: benchmarks/DOCUMENTS.md.
+
+    PYTHONPATH=$PWD DEBUG=1 .venv/bin/python benchmarks/bench_documents.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+import scale  # first: it sets up the scratch database and Django (benchmarks/scratch.py)
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from chizai.kpis.models import Kpi  # noqa: E402
+from chizai.lib.fiscal import Half  # noqa: E402
+from chizai.organizations.models import Organization  # noqa: E402
+from chizai.pdca.models import KpiRating, ReportingPeriod, SelfEvaluation, Status  # noqa: E402
+from chizai.reports.render import render_compilation, render_final_evaluation  # noqa: E402
+from chizai.testing import create_cast  # noqa: E402
+
+REPEAT = 3
+TEXT = "【ベンチマーク用の架空の記述】知財総合支援窓口と連携し、重点業種の企業を訪問した。" * 4
+
+
+@transaction.atomic
+def evaluations(plan_year: int, plan) -> ReportingPeriod:  # type: ignore[no-untyped-def]
+    period = ReportingPeriod.objects.create(
+        plan=plan, fiscal_year=plan_year, half=Half.SECOND, due_date=datetime.date(plan_year + 1, 4, 30)
+    )
+    for prefecture in Organization.objects.prefectures():
+        evaluation = SelfEvaluation.objects.create(
+            period=period,
+            organization=prefecture,
+            status=Status.SUBMITTED,
+            activities=TEXT,
+            issues=TEXT,
+            improvements=TEXT,
+            advanced_practice=TEXT,
+        )
+        KpiRating.objects.bulk_create(
+            KpiRating(evaluation=evaluation, kpi=kpi, rating="B", reason="目安と異なる理由（架空）：" + TEXT[:60])
+            for kpi in Kpi.objects.filter(plan=plan, owner=prefecture)
+        )
+    return period
+
+
+def pages(pdf: bytes) -> int:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        info = subprocess.run(["pdfinfo", file.name], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def timed(label: str, render) -> None:  # type: ignore[no-untyped-def]
+    render()  # warm: fonts, templates, matplotlib
+    timings, cpu, output = [], [], b""
+    for _ in range(REPEAT):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        output = render()
+        timings.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    extra = f"{pages(output):4d} pages" if output.startswith(b"%PDF") else f"{len(output) // 1024:6d} KiB"
+    print(
+        f"{label:40} wall median {statistics.median(timings):6.2f} s  max {max(timings):6.2f} s  "
+        f"CPU median {statistics.median(cpu):6.2f} s  {extra}"
+    )
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    call_command("setup_reference", verbosity=0, stdout=open(os.devnull, "w"))
+    create_cast()
+    plan = scale.build()
+    last_year = plan.last_fiscal_year
+    period = evaluations(last_year, plan)
+    jpo = get_user_model().objects.get(username="jpo_admin")
+    today = datetime.date(last_year + 1, 6, 1)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time grows with it, CPU time less)")
+    print(
+        f"data: {Kpi.objects.filter(plan=plan).count()} KPIs, 10 fiscal years, "
+        f"{SelfEvaluation.objects.filter(period=period).count()} self-evaluations in {period.label}"
+    )
+    for fmt in ("pdf", "docx"):
+        timed(
+            f"national compilation (取りまとめ) .{fmt}",
+            lambda fmt=fmt: render_compilation(period_id=period.pk, user_id=jpo.pk, fmt=fmt, today=today),
+        )
+    timed(
+        "end-of-plan evaluation (全国) .pdf",
+        lambda: render_final_evaluation(plan_number=plan.number, user_id=jpo.pk, fmt="pdf", today=today),
+    )
+
+
+if __name__ == "__main__":
+    main()

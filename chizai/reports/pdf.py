@@ -1,0 +1,50 @@
+"""A document as PDF: WeasyPrint lays out the document's HTML; it reads only the app's own static files.
+
+Fonts come from the system (fontconfig: BIZ UD明朝/ゴシック from Debian's fonts-morisawa-bizud-*) and are
+embedded, subset, in the PDF. The URL fetcher refuses every address but our static files and inline data:
+the app runs inside LGWAN and a document must never reach the network.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from chizai.reports.document import Document
+from chizai.reports.html import render_html
+
+BASE_URL = "https://chizai.invalid/"
+"""The base address of the document's HTML: never resolved, only recognised by the fetcher."""
+
+
+class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
+    """Serves `/static/…` from the app's static files and inline `data:` URLs; refuses everything else."""
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        static_prefix = BASE_URL.rstrip("/") + settings.STATIC_URL
+        if url.startswith(static_prefix):
+            path = static_file(url.removeprefix(static_prefix).split("?")[0])
+            if path is not None:
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
+        raise ValueError(f"documents read only the app's static files, not {url}")
+
+
+def static_file(relative: str) -> Path | None:
+    """The file of a static path, found by the staticfiles finders (never outside them)."""
+    if ".." in Path(relative).parts:
+        return None
+    found = finders.find(relative)
+    return Path(found) if isinstance(found, str) else None
+
+
+def render_pdf(document: Document) -> bytes:
+    html = HTML(string=render_html(document), base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
+    return bytes(html.write_pdf(presentational_hints=True))

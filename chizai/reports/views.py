@@ -1,0 +1,89 @@
+"""Downloads of the documents (.docx / .pdf), each through the same permission getter as its page."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from chizai.audit.log import log_access
+from chizai.cases.access import get_case_for_user
+from chizai.cases.model_cases import get_model_case_for_user
+from chizai.kpis.dashboard import plan_or_404
+from chizai.meetings.access import get_meeting_for_user
+from chizai.pdca.models import ReportingPeriod
+from chizai.pdca.rules import get_evaluation_for_user
+from chizai.reports import builders, builders_meetings_cases
+from chizai.reports.document import Document
+from chizai.reports.render import FORMATS, render
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _download(document: Document, fmt: str, name: str) -> HttpResponse:
+    response = HttpResponse(render(document, fmt), content_type=FORMATS[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}_{document.as_of:%Y%m%d}.{fmt}")
+    return response
+
+
+@login_required
+@require_GET
+def plan_report(request: HttpRequest, number: int, fmt: str) -> HttpResponse:
+    plan = plan_or_404(number)
+    return _download(builders.plan_report_document(plan, _today()), fmt, f"第{plan.number}次計画_評価")
+
+
+@login_required
+@require_GET
+def self_evaluation(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    evaluation = get_evaluation_for_user(request.user, pk)
+    name = f"自己評価票_{evaluation.organization.display_name}_{evaluation.period.short_label}"
+    return _download(builders.self_evaluation_document(evaluation, _today()), fmt, name)
+
+
+@login_required
+@require_GET
+def compilation(request: HttpRequest, period_id: int, fmt: str) -> HttpResponse:
+    period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=period_id)
+    document = builders.compilation_document(period, request.user, _today())
+    return _download(document, fmt, f"取りまとめ_{period.short_label}")
+
+
+@login_required
+@require_GET
+def final_evaluation(request: HttpRequest, number: int, fmt: str) -> HttpResponse:
+    plan = plan_or_404(number)
+    block = request.GET.get("block", "")[:20]
+    document = builders.final_evaluation_document(plan, request.user, _today(), block)
+    return _download(document, fmt, f"第{plan.number}次計画_終了時評価{'_' + block if block else ''}")
+
+
+@login_required
+@require_GET
+def meeting(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    found = get_meeting_for_user(request.user, pk)
+    document = builders_meetings_cases.meeting_document(found, _today())
+    return _download(document, fmt, f"地域連絡会議資料_{found.bureau.block_name}_{found.held_on:%Y%m%d}")
+
+
+@login_required
+@require_GET
+def case(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    found = get_case_for_user(request.user, pk)
+    log_access(request.user, "cases.case.exported", found, detail=f"案件概要 {fmt}")
+    return _download(builders_meetings_cases.case_document(found, request.user, _today()), fmt, f"案件概要_{found.pk}")
+
+
+@login_required
+@require_GET
+def model_case(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    found = get_model_case_for_user(request.user, pk)
+    log_access(request.user, "cases.model_case.exported", found, detail=f"モデル事例シート {fmt}")
+    return _download(builders_meetings_cases.model_case_document(found, _today()), fmt, f"モデル事例_{found.pk}")

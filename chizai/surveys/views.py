@@ -1,0 +1,100 @@
+"""Survey pages for officials: the questionnaires with their response rates, results as the plan shows them
+(figures 4–6), and a case's invitations and answers (for those who see the case in full)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from chizai.audit.log import log_access
+from chizai.surveys import actions, charts
+from chizai.surveys.access import (
+    can_invite,
+    can_see_results,
+    get_case_for_answers,
+    get_questionnaire_for_user,
+)
+from chizai.surveys.forms import InviteForm
+from chizai.surveys.mail import send_invitation
+from chizai.surveys.models import Audience, Invitation, QuestionKind, Questionnaire, Response
+from chizai.surveys.results import distributions, response_rate
+
+SPLITS = {"": "全体のみ", "block": "ブロック別", "fiscal_year": "年度別"}
+
+
+@login_required
+def questionnaire_list(request: HttpRequest) -> HttpResponse:
+    questionnaires = Questionnaire.objects.visible_to(request.user)
+    rows = [
+        {"questionnaire": q, "rate": response_rate(Invitation.objects.visible_to(request.user).filter(questionnaire=q))}
+        for q in questionnaires
+    ]
+    return render(
+        request, "surveys/questionnaire_list.html", {"rows": rows, "can_results": can_see_results(request.user)}
+    )
+
+
+@login_required
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    if not can_see_results(request.user):
+        raise Http404("アンケート結果の集計は特許庁の担当者のみ閲覧できます。")
+    questionnaire = get_questionnaire_for_user(request.user, pk)
+    split = request.GET.get("split", "")
+    if split not in SPLITS:
+        split = ""
+    responses = Response.objects.visible_to(request.user).filter(questionnaire=questionnaire)
+    sections = []
+    for question in questionnaire.questions.all():
+        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.SCALE):
+            found = distributions(question, responses, split_by=split)
+            sections.append({"question": question, "chart": charts.share_bars(question, found), "rows": found})
+        else:
+            texts = [
+                a.value for a in question.answers.filter(response__in=responses).order_by("-response__submitted_at")
+            ]
+            sections.append({"question": question, "texts": texts[:200], "count": len(texts)})
+    rate = response_rate(Invitation.objects.visible_to(request.user).filter(questionnaire=questionnaire))
+    context = {"questionnaire": questionnaire, "sections": sections, "rate": rate, "split": split, "splits": SPLITS}
+    return render(request, "surveys/results.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_surveys(request: HttpRequest, case_pk: int) -> HttpResponse:
+    case = get_case_for_answers(request.user, case_pk)
+    sendable = Questionnaire.objects.filter(audience=Audience.COMPANY, status="sent", anonymous=False).order_by(
+        "code", "-version"
+    )
+    form = InviteForm(request.POST or None, questionnaires=sendable)
+    if request.method == "POST":
+        if not can_invite(request.user, case):
+            raise PermissionDenied("この支援事例のアンケートを依頼する権限がありません。")
+        if form.is_valid():
+            try:
+                invitation, token = actions.invite_case(
+                    questionnaire=form.cleaned_data["questionnaire"],
+                    case=case,
+                    email=form.cleaned_data["email"],
+                    valid_days=form.cleaned_data["valid_days"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                send_invitation(invitation, token)
+                messages.success(request, f"{invitation.email} に回答依頼を送りました。")
+                return redirect("surveys:case_surveys", case_pk=case.pk)
+    invitations = Invitation.objects.visible_to(request.user).filter(case=case).select_related("questionnaire")
+    answered = Response.objects.visible_to(request.user).filter(case=case).prefetch_related("answers__question")
+    log_access(request.user, "surveys.case_answers.viewed", case)
+    context = {
+        "case": case,
+        "invitations": invitations,
+        "responses": answered,
+        "form": form if can_invite(request.user, case) and sendable.exists() else None,
+    }
+    return render(request, "surveys/case_surveys.html", context)
