@@ -21,7 +21,8 @@ $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
   exit $$rc; }
 endef
 
-.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-data bench-import bench-documents clean
+.PHONY: help install run test test-sqlite test-postgres lint typecheck layers check-deploy bench bench-data bench-import bench-documents clean \
+  prod-smoke bench-load bench-faults
 
 help:
 	@echo "make run            install, migrate, load plans and demo data, serve on 127.0.0.1:$(PORT)"
@@ -35,6 +36,9 @@ help:
 	@echo "make bench-data     build the national data set, SCALE=1 (3 KPIs a prefecture, 5,000 cases) or SCALE=10"
 	@echo "make bench          pages through gunicorn at 1x and 10x on SQLite and PostgreSQL, ratio to raw SQL (benchmarks/)"
 	@echo "make bench-import   import benchmark: dry run and apply of 10k and 100k actual rows (benchmarks/IMPORT.md)"
+	@echo "make prod-smoke     PostgreSQL + 2 gunicorn + 2 workers on loopback, DEBUG off; a smoke journey; all stopped"
+	@echo "make bench-load     200 signed-in users for 5 minutes on that shape (locust, headless, bounded)"
+	@echo "make bench-faults   kill -9 a worker mid-import and a gunicorn mid-requests, restart PostgreSQL"
 	@echo "make bench-documents the national compilation as PDF and Word at 10 fiscal years (benchmarks/DOCUMENTS.md)"
 	@echo "make install        create $(VENV), pip install -e '.[dev]', vendor front-end assets"
 	@echo "make clean          remove $(VENV), var/, node_modules/, chizai/static/vendor/, chizai.egg-info"
@@ -65,7 +69,10 @@ run: install
 	@echo "chizai is running at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@echo "  Excel/CSV import: http://127.0.0.1:$(PORT)/imports/   API docs: http://127.0.0.1:$(PORT)/api/docs/"
 	@echo
-	exec $(BIN)/chizai runserver 127.0.0.1:$(PORT)
+	@# Imports and scheduled work run as tasks: one worker beside the dev server, stopped with it.
+	@$(BIN)/chizai db_worker --worker-id "dev-$$(hostname)" --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(BIN)/chizai runserver 127.0.0.1:$(PORT)
 
 test: install
 	scripts/system-deps.sh chromium postgresql
@@ -123,6 +130,19 @@ bench: install
 
 bench-import: install
 	$(BIN)/python benchmarks/bench_import.py
+
+# The production shape on this machine (scripts/prod-shape.sh): PostgreSQL, two gunicorn servers, two workers.
+prod-smoke: install
+	@scripts/system-deps.sh postgresql
+	scripts/prod-smoke.sh
+
+bench-load: install
+	@scripts/system-deps.sh postgresql
+	benchmarks/load.sh
+
+bench-faults: install
+	@scripts/system-deps.sh postgresql
+	benchmarks/faults.sh
 
 bench-documents: install
 	$(BIN)/python benchmarks/bench_documents.py

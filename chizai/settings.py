@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "chizai.surveys",
     "chizai.reports",
     "chizai.ops",
+    # Before django_tasks_db: its `db_worker` command is replaced by ours (with a heartbeat).
+    "chizai.workers",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +102,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'chizai.sqlite3'}"),
         conn_max_age=60,
+        # A kept connection is checked before reuse, so the first request after a database restart succeeds.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -201,10 +206,25 @@ STORAGES = {
     },
 }
 
-# Uploaded import files (kept with their import job for the audit trail) live under var/uploads.
-MEDIA_ROOT = VAR_DIR / "uploads"
+# Uploaded import files (kept with their import job for the audit trail) live under var/uploads, or under
+# CHIZAI_UPLOAD_DIR: with several servers, a directory every web server and worker mounts (docs/deployment.md).
+MEDIA_ROOT = Path(env_str("CHIZAI_UPLOAD_DIR", str(VAR_DIR / "uploads")))
 MEDIA_URL = "/media/"  # never served: uploads are read by the importer only
-# Progress of long-running imports, shared by the web workers and the importing thread.
+
+# Background work (imports, reminder mail, KPI recomputation) runs as tasks of Django's tasks framework, queued in
+# the database (django-tasks-db) and run by `chizai db_worker` processes. CHIZAI_TASK_BACKEND may name Django's
+# ImmediateBackend (the test suite does) to run each task within the request that enqueues it.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("CHIZAI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A worker beats every CHIZAI_WORKER_HEARTBEAT_SECONDS; one silent for CHIZAI_WORKER_STALE_SECONDS is dead: its
+# running tasks are failed (an import says 「中断」) and /healthz says "stale" when no worker is left.
+CHIZAI_WORKER_HEARTBEAT_SECONDS = env_int("CHIZAI_WORKER_HEARTBEAT_SECONDS", 5)
+CHIZAI_WORKER_STALE_SECONDS = env_int("CHIZAI_WORKER_STALE_SECONDS", 30)
+# The cache (files under var/, one per server): small things only, never a job's state or progress.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -214,8 +234,6 @@ CACHES = {
 # Import limits: bigger files are refused with a Japanese message before they are parsed.
 CHIZAI_IMPORT_MAX_BYTES = int(env_str("CHIZAI_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 CHIZAI_IMPORT_MAX_ROWS = int(env_str("CHIZAI_IMPORT_MAX_ROWS", "200000"))
-# Files up to this size are checked within the request; larger ones in a background thread with progress.
-CHIZAI_IMPORT_INLINE_BYTES = int(env_str("CHIZAI_IMPORT_INLINE_BYTES", str(512 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

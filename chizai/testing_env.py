@@ -8,3 +8,6 @@ the tests themselves; the production posture is tested by chizai/tests/test_chec
 import os
 
 os.environ.setdefault("DEBUG", "1")
+# Tasks run within the request that enqueues them; the tests of the real queue start `chizai db_worker` processes
+# with the database backend (chizai/exchange/tests/test_worker_death.py).
+os.environ.setdefault("CHIZAI_TASK_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")

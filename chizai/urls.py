@@ -27,6 +27,7 @@ urlpatterns = [
     path("survey/", include("chizai.surveys.urls_public")),
     path("surveys/", include("chizai.surveys.urls")),
     path("api/", include("chizai.api.urls")),
+    path("audit/", include("chizai.audit.urls")),
     path("reports/", include("chizai.reports.urls")),
     path("", include("chizai.exchange.urls")),
     path("", include("chizai.kpis.urls")),

@@ -232,11 +232,11 @@ class KpiTargets(StrictQuery, generics.ListCreateAPIView[Target]):
     """A KPI's targets; editors of the KPI's owner add them."""
 
     serializer_class = api.TargetSerializer
-    pagination_class = None
+    paginated = True
 
     def get_queryset(self) -> QuerySet[Target]:
         kpi = get_kpi_for_user(self.request.user, checked_id(self.kwargs["pk"]))
-        return Target.objects.filter(kpi=kpi)
+        return Target.objects.filter(kpi=kpi).order_by("start_year", "end_year", "pk")
 
     @extend_schema(responses={200: api.TargetSerializer(many=True), **errors(404)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -308,11 +308,11 @@ class KpiActuals(StrictQuery, generics.ListAPIView[Actual]):
     """A KPI's actuals; a write goes through save_actual like the entry page, version-checked."""
 
     serializer_class = api.ActualSerializer
-    pagination_class = None
+    paginated = True
 
     def get_queryset(self) -> QuerySet[Actual]:
         kpi = get_kpi_for_user(self.request.user, checked_id(self.kwargs["pk"]))
-        return Actual.objects.filter(kpi=kpi)
+        return Actual.objects.filter(kpi=kpi).order_by("start_year", "end_year", "half", "pk")
 
     @extend_schema(responses={200: api.ActualSerializer(many=True), **errors(404)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -367,11 +367,11 @@ class KpiEvaluations(StrictQuery, generics.ListAPIView[Evaluation]):
     """A KPI's written evaluations; a write goes through save_evaluation, version-checked."""
 
     serializer_class = api.EvaluationSerializer
-    pagination_class = None
+    paginated = True
 
     def get_queryset(self) -> QuerySet[Evaluation]:
         kpi = get_kpi_for_user(self.request.user, checked_id(self.kwargs["pk"]))
-        return Evaluation.objects.filter(kpi=kpi)
+        return Evaluation.objects.filter(kpi=kpi).order_by("start_year", "end_year", "half", "pk")
 
     @extend_schema(responses={200: api.EvaluationSerializer(many=True), **errors(404)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

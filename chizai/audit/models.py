@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 
 from chizai.audit import display
+from chizai.organizations.permissions import is_jpo_admin
+from chizai.organizations.types import AnyUser
 
 APPEND_ONLY = "変更履歴は追記のみです。記録済みの項目は変更も削除もできません。"
 
@@ -18,6 +20,10 @@ class AppendOnlyError(Exception):
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def visible_to(self, user: AnyUser) -> AuditEntryQuerySet:
+        """The whole log for JPO administrators (and superusers); nothing for anyone else."""
+        return self.all() if is_jpo_admin(user) or getattr(user, "is_superuser", False) else self.none()
+
     def for_kpi(self, kpi_id: int) -> AuditEntryQuerySet:
         return self.changes().filter(kpi_id=kpi_id).select_related("actor").order_by("-at", "-pk")
 

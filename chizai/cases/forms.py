@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from chizai.cases.access import find_company_by_number
 from chizai.cases.actions import RECORD_FIELDS, CompanyData
@@ -29,7 +30,7 @@ from chizai.cases.models import (
     validate_displayable_date,
 )
 from chizai.kpis.forms import JapaneseNumberField
-from chizai.lib.corporate_number import validate_corporate_number
+from chizai.lib.corporate_number import normalize_corporate_number, validate_corporate_number
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.types import AnyUser
 
@@ -315,18 +316,91 @@ class ExpertSupportForm(forms.ModelForm):  # type: ignore[type-arg]  # generic o
         return cleaned
 
 
-class CaseFilterForm(forms.Form):
-    """Filters of the case list: fiscal year, stage, origin."""
+def case_years() -> list[int]:
+    """The fiscal years that have cases, newest first: the choices of the year filter (one small query)."""
+    years = SupportCase.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+    return list(years)
 
+
+class CaseFilterForm(forms.Form):
+    """Filters of the case list and its export: fiscal year, stage, origin, the company's prefecture or
+    regional block, and a search by company name or corporate number (partial match).
+
+    A filter only narrows the cases the user already sees (`SupportCase.objects.visible_to`); a value that
+    is not valid is ignored, the other filters still apply.
+    """
+
+    q = forms.CharField(
+        label="企業名・法人番号",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "一部だけでも検索できます"}),
+    )
     year = forms.TypedChoiceField(label="支援開始年度", coerce=int, required=False, empty_value=None)
     stage = forms.ChoiceField(label="段階", choices=[("", "すべて"), *Stage.choices], required=False)
     origin = forms.ChoiceField(label="きっかけ", choices=[("", "すべて"), *Origin.choices], required=False)
+    block = forms.ModelChoiceField(
+        label="地域ブロック",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
+    prefecture = forms.ModelChoiceField(
+        label="企業の所在都道府県",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", "すべて"), *((y, f"{y}年度") for y in years)]  # type: ignore[attr-defined]
+        block: Any = self.fields["block"]
+        block.queryset = Organization.objects.bureaus()
+        block.label_from_instance = lambda o: o.block_name or o.display_name
+        prefecture: Any = self.fields["prefecture"]
+        prefecture.queryset = Organization.objects.prefectures()
+        prefecture.label_from_instance = lambda o: o.display_name
 
     def values(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {}
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        """The valid, non-empty filters by field name (an invalid one is left out)."""
+        if self.is_bound:
+            self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: value for name, value in cleaned.items() if value not in (None, "")}
+
+    def national_lookup(self) -> dict[str, Any]:
+        """Filters of `SupportCase` that the national counts (shown to everyone) may apply: year, stage and
+        origin. Place and company never narrow them, so the counts never tell what a user cannot open."""
+        values = self.values()
+        names = {"year": "fiscal_year", "stage": "stage", "origin": "origin"}
+        return {names[name]: value for name, value in values.items() if name in names}
+
+    def lookup(self) -> dict[str, Any]:
+        """Every filter as keyword arguments of `SupportCase.objects.filter`."""
+        values = self.values()
+        lookup = self.national_lookup()
+        if "prefecture" in values:
+            lookup["company__prefecture"] = values["prefecture"]
+        if "block" in values:
+            lookup["company__prefecture__bureau"] = values["block"]
+        if "q" in values:
+            lookup["company__in"] = _companies_matching(values["q"])
+        return lookup
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.values())
+
+
+def _companies_matching(text: str) -> Any:
+    """Companies whose name contains the text, or whose corporate number contains it (full-width digits
+    and separators allowed). A subquery, so the case list stays one query."""
+    text = text.strip()
+    match = Q(name__icontains=text)
+    digits = normalize_corporate_number(text)
+    if digits.isascii() and digits.isdigit():
+        match |= Q(corporate_number__contains=digits)
+    return Company.objects.filter(match).values("pk")

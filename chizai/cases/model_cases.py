@@ -381,6 +381,27 @@ def _bigrams(term: str) -> set[str]:
     return {term[i : i + 2] for i in range(len(term) - 1)} or {term}
 
 
+def _terms(query: str) -> list[str]:
+    return [term for term in (normalize(raw) for raw in query.split()) if term]
+
+
+def matching_published(
+    query: str = "", industry: str | None = None, region: str | None = None, category: str | None = None
+) -> QuerySet[ModelCase]:
+    """Published model cases with every term of the query and the filters, newest first (the database does it)."""
+    results = published()
+    for term in _terms(query):
+        results = results.filter(search_text__icontains=term)
+    if industry:
+        results = results.filter(industry=industry)
+    if region:
+        results = results.filter(region__code=region)
+    if category:
+        # The JSON list as text holds each category quoted; the exact match below drops a longer code containing it.
+        results = results.filter(issue_categories__icontains=f'"{category}"')
+    return results.order_by("-published_at", "-pk")
+
+
 def search_published(
     query: str = "", industry: str | None = None, region: str | None = None, category: str | None = None
 ) -> list[ModelCase]:
@@ -389,14 +410,8 @@ def search_published(
     `region` is a prefecture's code (pref-13), `category` an IssueCategory value. The best matches come first:
     those sharing the most bigrams with the query, then the newest.
     """
-    terms = [term for term in (normalize(raw) for raw in query.split()) if term]
-    results = published()
-    for term in terms:
-        results = results.filter(search_text__icontains=term)
-    if industry:
-        results = results.filter(industry=industry)
-    if region:
-        results = results.filter(region__code=region)
+    terms = _terms(query)
+    results = matching_published(query, industry, region, category)
     found = [mc for mc in results if not category or category in mc.issue_categories]
     if terms:
         wanted = set().union(*(_bigrams(term) for term in terms))

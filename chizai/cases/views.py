@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,7 @@ from chizai.cases.forms import (
     IssueForm,
     ReferralForm,
     StageForm,
+    case_years,
 )
 from chizai.cases.history import StagePeriod, stage_history
 from chizai.cases.labels import date_label, fiscal_year_label, fiscal_year_wareki, wareki_or_blank
@@ -60,6 +62,7 @@ from chizai.cases.models import (
 from chizai.kpis.access import get_kpi_for_user
 from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import Actual, HalfChoice
+from chizai.paging import paginate
 
 
 def _today() -> datetime.date:
@@ -83,9 +86,7 @@ class CaseRow:
         return self.access == FULL
 
 
-def _rows(
-    cases: QuerySet[SupportCase] | list[SupportCase], request: HttpRequest, today: datetime.date
-) -> list[CaseRow]:
+def _rows(cases: Iterable[SupportCase], request: HttpRequest, today: datetime.date) -> list[CaseRow]:
     return [
         CaseRow(
             case=case,
@@ -120,15 +121,15 @@ def _stage_counts(cases: QuerySet[SupportCase]) -> dict[str, Any]:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     today = _today()
-    years = sorted(set(SupportCase.objects.values_list("fiscal_year", flat=True)), reverse=True)
-    filter_form = CaseFilterForm(request.GET or None, years=years)
-    lookup = {{"year": "fiscal_year"}.get(k, k): v for k, v in filter_form.values().items()}
-    cases = SupportCase.objects.visible_to(request.user).filter(**lookup).select_related(*CASE_RELATED)
+    filter_form = CaseFilterForm(request.GET or None, years=case_years())
+    cases = SupportCase.objects.visible_to(request.user).filter(**filter_form.lookup()).select_related(*CASE_RELATED)
+    paged = paginate(request, cases.order_by("-fiscal_year", "-opened_on", "-pk"))
     context = {
         "filter_form": filter_form,
-        "rows": _rows(cases, request, today),
-        "counts": _stage_counts(SupportCase.objects.filter(**lookup)),
-        "filtered": bool(lookup),
+        "paged": paged,
+        "rows": _rows(paged.items, request, today),
+        "counts": _stage_counts(SupportCase.objects.filter(**filter_form.national_lookup())),
+        "filtered": filter_form.filtered,
         "can_start": can_refer(request.user),
         "overdue_count": overdue_cases(request.user, today).count(),
         "today": today,

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.html import escape
@@ -23,6 +24,7 @@ from chizai.kpis.actions import ConflictError
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import sees_everything
 from chizai.organizations.types import AnyUser
+from chizai.paging import paginate
 from chizai.workflow import perform
 
 CONFLICT_MESSAGE = (
@@ -252,17 +254,59 @@ def model_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- JPO's list and the review page ---------------------------------------------------------------------------
 
 
+class ModelCaseFilterForm(forms.Form):
+    """Filters of JPO's model case list: status, region, and a search in the title or the company's name."""
+
+    q = forms.CharField(
+        label="タイトル・企業名", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    status = forms.ChoiceField(
+        label="状態", required=False, choices=[("", "すべて"), *((s.value, s.label) for s in ADMIN_LIST_ORDER)]
+    )
+    region = forms.ModelChoiceField(
+        label="地域（都道府県）",
+        queryset=Organization.objects.prefectures(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
+
+    def filter(self, model_case_list: QuerySet[ModelCase]) -> QuerySet[ModelCase]:
+        """The list narrowed by every valid filter (an invalid one is ignored)."""
+        if self.is_bound:
+            self.is_valid()
+        values = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
+        if "status" in values:
+            model_case_list = model_case_list.filter(status=values["status"])
+        if "region" in values:
+            model_case_list = model_case_list.filter(region=values["region"])
+        if "q" in values:
+            text = values["q"].strip()
+            model_case_list = model_case_list.filter(Q(title__icontains=text) | Q(case__company__name__icontains=text))
+        return model_case_list
+
+
+def _status_rank() -> Case:
+    return Case(*(When(status=status, then=Value(rank)) for rank, status in enumerate(ADMIN_LIST_ORDER)))
+
+
 @login_required
 def model_case_admin_list(request: HttpRequest) -> HttpResponse:
-    """Every model case by status, for JPO: 承認待ち first."""
+    """Every model case JPO sees, 承認待ち first, filtered and one page at a time."""
     if not sees_everything(request.user):
         raise PermissionDenied("モデル事例の一覧は特許庁の職員が利用します。")
-    rows = list(model_cases.model_cases_visible_to(request.user).select_related("region", "case__company"))
-    groups = [
-        (ModelCaseStatus(status).label, status, [mc for mc in rows if mc.status == status])
-        for status in ADMIN_LIST_ORDER
-    ]
-    return render(request, "cases/model_case_admin_list.html", {"groups": groups})
+    visible = model_cases.model_cases_visible_to(request.user)
+    counted = dict(visible.order_by().values_list("status").annotate(n=Count("pk")))
+    form = ModelCaseFilterForm(request.GET or None)
+    found = form.filter(visible).select_related("region", "case__company")
+    paged = paginate(request, found.order_by(_status_rank(), "-updated_at", "-pk"))
+    context = {
+        "form": form,
+        "paged": paged,
+        "filtered": bool(request.GET.get("q") or request.GET.get("status") or request.GET.get("region")),
+        "counts": [(status.label, status.value, counted.get(status.value, 0)) for status in ADMIN_LIST_ORDER],
+    }
+    return render(request, "cases/model_case_admin_list.html", context)
 
 
 SUBMITTED_MESSAGE = next(r.done for r in model_cases.MODEL_CASE_WORKFLOW.rules if r.action == "submit")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 
-from chizai.cases.model_cases import category_labels, published, search_published
+from chizai.cases.model_cases import category_labels, matching_published, published, search_published
 from chizai.cases.models import IssueCategory, ModelCase
 from chizai.organizations.models import Organization
 
@@ -41,7 +41,7 @@ class SearchForm(forms.Form):
 
 
 def _search_form(request: HttpRequest) -> SearchForm:
-    industries = sorted(set(published().values_list("industry", flat=True)))
+    industries = list(published().order_by("industry").values_list("industry", flat=True).distinct())
     prefectures = list(Organization.objects.prefectures())
     return SearchForm(request.GET or None, industries=industries, prefectures=prefectures)
 
@@ -50,12 +50,14 @@ def model_case_list(request: HttpRequest) -> HttpResponse:
     form = _search_form(request)
     criteria = form.cleaned_data if form.is_valid() else {}
     searching = any(criteria.values())
-    results = search_published(
-        criteria.get("q", ""),
-        industry=criteria.get("industry") or None,
-        region=criteria.get("region") or None,
-        category=criteria.get("category") or None,
-    )
+    filters: dict[str, str | None] = {
+        "industry": criteria.get("industry") or None,
+        "region": criteria.get("region") or None,
+        "category": criteria.get("category") or None,
+    }
+    # Ranked by relevance when there are words to match (all matches are read), else one page from the database.
+    words = criteria.get("q", "")
+    results: Any = search_published(words, **filters) if words.split() else matching_published("", **filters)
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -63,7 +65,7 @@ def model_case_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "items": [(mc, category_labels(mc.issue_categories)) for mc in page.object_list],
-        "total": len(results),
+        "total": page.paginator.count,
         "searching": searching,
         "query_string": query.urlencode(),
     }

@@ -12,9 +12,10 @@ from django import forms
 from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
 
 from chizai.exchange.actions import create_import_job
-from chizai.exchange.models import ImportJob
+from chizai.exchange.models import ImportJob, JobStatus
 from chizai.kpis.models import Plan
 from chizai.lib.numbers import format_number
 from chizai.organizations.models import Organization
@@ -127,3 +128,24 @@ class _HashingFile(_FileBase):
         for chunk in super().chunks(chunk_size):
             self.sha256.update(chunk)
             yield chunk
+
+
+class ImportJobFilterForm(forms.Form):
+    """Filters of the import list: status and a part of the file name (JPO also: a part of the user name)."""
+
+    q = forms.CharField(
+        label="ファイル名・取込者", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *JobStatus.choices])
+
+    def filter(self, job_list: Any) -> Any:
+        """The jobs narrowed by every valid filter (an invalid one is ignored); never more than `job_list`."""
+        if self.is_bound:
+            self.is_valid()
+        values = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+        if "status" in values:
+            job_list = job_list.filter(status=values["status"])
+        if "q" in values:
+            text = values["q"].strip()
+            job_list = job_list.filter(Q(original_name__icontains=text) | Q(user__username__icontains=text))
+        return job_list

@@ -33,7 +33,9 @@ class ImportJob(models.Model):
     """One uploaded file on its way in: checked first (dry run), then applied in one transaction.
 
     The file is kept with the job so the audit trail can name it (file name and SHA-256), and the two
-    reports are stored as JSON (see `chizai.exchange.report.ImportReport.as_json`).
+    reports are stored as JSON (see `chizai.exchange.report.ImportReport.as_json`). Each run is a task
+    (chizai.exchange.jobs) run by a worker: the job names the task and the worker, and holds the run's progress,
+    so every web server shows the same progress and a run whose worker died is told apart from a slow one.
     """
 
     token = models.UUIDField("識別子", default=uuid.uuid4, unique=True, editable=False)
@@ -61,6 +63,13 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField("受付日時", auto_now_add=True)
     checked_at = models.DateTimeField("確認日時", null=True, blank=True)
     applied_at = models.DateTimeField("反映日時", null=True, blank=True)
+    task_id = models.CharField("タスクID", max_length=64, blank=True)
+    worker_id = models.CharField("処理したワーカー", max_length=64, blank=True, db_index=True)
+    rows_done = models.PositiveIntegerField("処理済みの行数", default=0)
+    progress_at = models.DateTimeField("進捗の更新日時", null=True, blank=True)
+    interrupted_at = models.DateTimeField(
+        "中断日時", null=True, blank=True, help_text="処理中のワーカーが停止し、取込が中断された日時。"
+    )
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -73,5 +82,10 @@ class ImportJob(models.Model):
         return f"{self.original_name}（{self.get_status_display()}）"
 
     @property
-    def progress_key(self) -> str:
-        return f"chizai:import-progress:{self.token}"
+    def running(self) -> bool:
+        return self.status in (JobStatus.CHECKING, JobStatus.APPLYING)
+
+    @property
+    def can_retry(self) -> bool:
+        """A run cut off by its worker's death wrote nothing and may simply be run again."""
+        return self.status == JobStatus.FAILED and self.interrupted_at is not None

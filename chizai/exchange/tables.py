@@ -28,11 +28,11 @@ from chizai.exchange.columns import (
     qualitative_aim,
 )
 from chizai.exchange.exports import Table
-from chizai.kpis import achievement
 
 # The page's own helpers, reused so that the export cannot drift from the page.
-from chizai.kpis.dashboard import compute_achievements, kpi_rows, regional_summary
-from chizai.kpis.models import Actual, HalfChoice, Kpi, KpiKind, Plan, Shape, Target
+from chizai.kpis import achievement, figures
+from chizai.kpis.dashboard import kpi_rows, regional_summary, shown_kpis
+from chizai.kpis.models import Actual, HalfChoice, Kpi, Plan, Shape, Target
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import primary_organization, sees_everything
@@ -122,16 +122,12 @@ def _regional_rows(regional: dict[str, Any], everything: bool) -> Iterator[list[
 
 def dashboard_tables(user: Any, plan: Plan, today: datetime.date) -> list[Table]:
     """kpis:dashboard as the user sees it: their own KPIs and the central ones, and regional items met."""
-    kpis = list(Kpi.objects.for_plan(plan).visible_to(user).with_values().order_by("sort_order", "pk"))
-    computed = compute_achievements(kpis, today)
     home = primary_organization(user)
-    own = [k for k in kpis if home is not None and k.owner_id == home.pk and not home.is_central]
-    central = [k for k in kpis if k.kind != KpiKind.REGIONAL]
-    rows = [
-        _kpi_row(f"{home.name}のKPI" if home else "", r["kpi"], r["result"]) for r in kpi_rows(own, today, computed)
-    ]
-    rows += [_kpi_row("中央KPI・効果指標", r["kpi"], r["result"]) for r in kpi_rows(central, today, computed)]
-    regional = regional_summary(kpis, plan, today, computed)
+    own, central = shown_kpis(user, plan, home)
+    stored = figures.load([*own, *central])
+    rows = [_kpi_row(f"{home.name}のKPI" if home else "", r["kpi"], r["result"]) for r in kpi_rows(own, today, stored)]
+    rows += [_kpi_row("中央KPI・効果指標", r["kpi"], r["result"]) for r in kpi_rows(central, today, stored)]
+    regional = regional_summary(Kpi.objects.for_plan(plan).visible_to(user), plan, today)
     return [
         Table("KPI", KPI_COLUMNS, rows, key="kpis"),
         Table("地域KPIの達成状況", REGIONAL_COLUMNS, _regional_rows(regional, sees_everything(user)), key="regional"),
@@ -223,12 +219,17 @@ def organization_kpis(organization: Organization, plan: Plan) -> list[Kpi]:
     return list(Kpi.objects.for_plan(plan).filter(owner=organization).with_values().order_by("sort_order", "pk"))
 
 
+def _or_none(results: list[achievement.PeriodResult]) -> list[achievement.PeriodResult | None]:
+    """The KPI's results, or one empty row for a KPI without any."""
+    return [*results] if results else [None]
+
+
 def organization_tables(organization: Organization, plan: Plan, today: datetime.date) -> list[Table]:
     """KPI一覧 and 実績 in the import format, and 達成状況 (every target period) for people."""
     kpis = organization_kpis(organization, plan)
-    computed = compute_achievements(kpis, today)
+    stored = figures.load(kpis)
     achievement_rows = [
-        [kpi.code, *_kpi_row("", kpi, result)[1:]] for kpi in kpis for result in computed[kpi.pk] or [None]
+        [kpi.code, *_kpi_row("", kpi, result)[1:]] for kpi in kpis for result in _or_none(stored.results(kpi, today))
     ]
     return [
         Table(

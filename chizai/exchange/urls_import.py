@@ -7,4 +7,5 @@ urlpatterns = [
     path("imports/<int:pk>/", views_import.import_detail, name="import_detail"),
     path("imports/<int:pk>/progress/", views_import.import_progress, name="import_progress"),
     path("imports/<int:pk>/apply/", views_import.import_apply, name="import_apply"),
+    path("imports/<int:pk>/retry/", views_import.import_retry, name="import_retry"),
 ]

@@ -15,8 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from chizai.audit.log import log_access
-from chizai.cases.forms import CaseFilterForm
-from chizai.cases.models import SupportCase
+from chizai.cases.forms import CaseFilterForm, case_years
 from chizai.exchange import blank_forms, tables
 from chizai.exchange.exports import Table, table_response
 from chizai.kpis.access import get_organization_for_user
@@ -87,10 +86,8 @@ def export_compilation(request: HttpRequest, period_id: str, fmt: str) -> Downlo
 
 @login_required
 def export_cases(request: HttpRequest, fmt: str) -> Download:
-    years = sorted(set(SupportCase.objects.values_list("fiscal_year", flat=True)), reverse=True)
-    filter_form = CaseFilterForm(request.GET or None, years=years)
-    lookup = {{"year": "fiscal_year"}.get(k, k): v for k, v in filter_form.values().items()}
-    found = tables.case_tables(request.user, lookup, _today())
+    filter_form = CaseFilterForm(request.GET or None, years=case_years())
+    found = tables.case_tables(request.user, filter_form.lookup(), _today())
     log_access(request.user, "cases.case_list.exported", "支援案件の一覧", detail=f"{fmt} {request.GET.urlencode()}")
     return _download(request, found, ["支援案件"], fmt)
 

@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chizai.exchange import jobs
 from chizai.exchange.access import can_apply_import, get_import_job_for_user
-from chizai.exchange.forms import UploadForm, editable_organizations
+from chizai.exchange.forms import ImportJobFilterForm, UploadForm, editable_organizations
 from chizai.exchange.models import ImportJob, JobStatus
 from chizai.exchange.report import ImportReport
 from chizai.organizations.permissions import primary_organization, sees_everything
+from chizai.paging import paginate
+from chizai.workers.health import tasks_can_run
 
-RECENT_JOBS = 20
 RUNNING = (JobStatus.CHECKING, JobStatus.APPLYING)
 UNCHANGED = "変更なし"
 COUNT_ACTIONS = ("新規", "更新", UNCHANGED)
@@ -31,7 +32,8 @@ COUNT_ACTIONS = ("新規", "更新", UNCHANGED)
 
 def _job_for_user(user: Any, pk: int, *, write: bool = False) -> ImportJob:
     job = get_import_job_for_user(user, pk, write=write)
-    jobs.interrupt_if_stale(job)
+    if jobs.interrupt_if_worker_dead(job):
+        job = get_import_job_for_user(user, pk, write=write)
     return job
 
 
@@ -52,11 +54,19 @@ def import_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "can_import": can_import,
-        "recent_jobs": ImportJob.objects.visible_to(request.user)[:RECENT_JOBS],
+        **_job_list(request),
         "sees_everything": sees_everything(request.user),
         "template_links": _template_links(),
     }
     return render(request, "exchange/import_list.html", context, status=400 if form and form.errors else 200)
+
+
+def _job_list(request: HttpRequest) -> dict[str, Any]:
+    """The jobs the user sees, filtered and one page at a time; the reports (large JSON) stay unread."""
+    filter_form = ImportJobFilterForm(request.GET or None)
+    visible = ImportJob.objects.visible_to(request.user).defer("check_report", "apply_report", "failure")
+    found = filter_form.filter(visible).order_by("-created_at", "-pk")
+    return {"filter_form": filter_form, "paged": paginate(request, found), "filtered": bool(filter_form.has_changed())}
 
 
 @login_required
@@ -70,7 +80,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for_user(request.user, pk)
-    response = render(request, "exchange/_progress.html", {"job": job, "rows_done": jobs.rows_done(job)})
+    context = {"job": job, "rows_done": job.rows_done, "workers_ok": tasks_can_run()}
+    response = render(request, "exchange/_progress.html", context)
     if job.status not in RUNNING and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"  # the run is over: reload the page to show its report
     return response
@@ -87,6 +98,18 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "確認が終わっていないか、確認結果に問題があるため反映できません。")
     elif not jobs.start_apply(job):
         messages.error(request, "この取込はすでに反映の処理が始まっています。")
+    return redirect("exchange:import_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run an interrupted job's cut-off step again (nothing was written by the run its worker's death ended)."""
+    job = _job_for_user(request.user, pk, write=True)
+    if not can_apply_import(request.user, job):
+        raise PermissionDenied("この取込をやり直せるのは、取り込んだ本人だけです。")
+    if not jobs.retry(job, user=request.user):
+        messages.error(request, "この取込は中断されていないか、すでにやり直しが始まっています。")
     return redirect("exchange:import_detail", pk=job.pk)
 
 
@@ -112,7 +135,9 @@ def _detail_context(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "report": shown,
         "counts": _count_table(shown) if shown else None,
         "running": job.status in RUNNING,
-        "rows_done": jobs.rows_done(job) if job.status in RUNNING else 0,
+        "rows_done": job.rows_done,
+        "workers_ok": tasks_can_run() if job.status in RUNNING else True,
+        "can_retry": job.can_retry and can_apply_import(request.user, job),
         "can_apply": (
             job.status == JobStatus.CHECKED and check is not None and check.ok and can_apply_import(request.user, job)
         ),

@@ -225,17 +225,27 @@ def _result(
 
 
 def results(
-    kpi: Kpi, today: datetime.date, actuals: dict[tuple[int, int, str], Actual] | None = None
+    kpi: Kpi,
+    today: datetime.date,
+    actuals: dict[tuple[int, int, str], Actual] | None = None,
+    *,
+    ending_in: int | None = None,
 ) -> list[PeriodResult]:
     """The KPI's result for each target period, in time order (and each measured year of a baseline KPI).
 
-    `actuals` narrows the figures the results are computed from (see `first_half_result`).
+    `actuals` narrows the figures the results are computed from (see `first_half_result`); `ending_in` computes
+    only the results of periods ending in that year (the others are left out, not changed).
     """
     actuals = _actuals(kpi) if actuals is None else actuals
     targets = sorted(kpi.targets.all(), key=lambda t: (t.end_year, t.start_year))
+
+    def wanted(end: int) -> bool:
+        return ending_in is None or end == ending_in
+
     if kpi.shape == Shape.BASELINE_TARGET and targets:
         final = targets[-1]
-        years = sorted({a.start_year for a in actuals.values() if a.start_year == a.end_year} | {final.end_year})
+        measured = {a.start_year for a in actuals.values() if a.start_year == a.end_year} | {final.end_year}
+        years = sorted(y for y in measured if wanted(y))
         return [
             _result(
                 kpi,
@@ -249,7 +259,9 @@ def results(
             )
             for y in years
         ]
-    rows = [_result(kpi, t.start_year, t.end_year, t.value, t.note, actuals, today) for t in targets]
+    rows = [
+        _result(kpi, t.start_year, t.end_year, t.value, t.note, actuals, today) for t in targets if wanted(t.end_year)
+    ]
     # Actuals outside every target period (e.g. a year whose target is not set yet) still get a row.
     covered = {(t.start_year, t.end_year) for t in targets}
     covered_years = {y for t in targets for y in range(t.start_year, t.end_year + 1)}
@@ -257,11 +269,13 @@ def results(
         if (start, end) in covered or (start == end and start in covered_years):
             continue
         covered.add((start, end))
-        rows.append(_result(kpi, start, end, None, "", actuals, today))
-    if not rows and kpi.shape == Shape.QUALITATIVE:
+        if wanted(end):
+            rows.append(_result(kpi, start, end, None, "", actuals, today))
+    if len(covered) == 0 and kpi.shape == Shape.QUALITATIVE:
         rows = [
             _result(kpi, y, y, None, "", actuals, today)
             for y in range(kpi.plan.first_fiscal_year, kpi.plan.last_fiscal_year + 1)
+            if wanted(y)
         ]
     return sorted(rows, key=lambda r: (r.end_year, r.start_year))
 
@@ -304,7 +318,7 @@ def first_half_result(
     """
     year_result = result_for_year(kpi, year, today, rows)
     actuals = {key: actual for key, actual in _actuals(kpi).items() if _known_at_first_half(key, year)}
-    half_result = result_for_year(kpi, year, today, results(kpi, today, actuals))
+    half_result = result_for_year(kpi, year, today, results(kpi, today, actuals, ending_in=year))
     if half_result is None:
         return None
     return replace(half_result, status=year_result.status if year_result else half_result.status)

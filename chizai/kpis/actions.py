@@ -32,6 +32,7 @@ from django.utils import timezone
 from chizai.audit.bulk import insert_rows
 from chizai.audit.log import build_entry, save_entries
 from chizai.audit.models import AuditEntry
+from chizai.kpis import figures
 from chizai.kpis.achievement import YearFigure, year_figure
 from chizai.kpis.locks import lock_reason, lock_reasons
 from chizai.kpis.models import (
@@ -239,6 +240,7 @@ def save_plan(
     plan.full_clean(validate_unique=False, validate_constraints=False)
     plan.save(update_fields=list(values))
     _audit(writer, "plan.updated", plan, before, plan_state(plan))
+    figures.refresh_plan(plan.pk)
     return plan, WriteCounts(updated=1)
 
 
@@ -259,7 +261,12 @@ def save_kpi(
     `current` is the KPI as the caller loaded it (None: look it up); `expected_version` the version the user saw.
     """
     writer = Writer(actor, actor_label, reason)
-    return _save_kpi(writer, plan=plan, code=code, values=values, current=current, expected_version=expected_version)
+    kpi, counts = _save_kpi(
+        writer, plan=plan, code=code, values=values, current=current, expected_version=expected_version
+    )
+    if counts.created or counts.updated:
+        figures.refresh([kpi])
+    return kpi, counts
 
 
 def _save_kpi(
@@ -355,6 +362,7 @@ def save_target(
     """Create, change or (value None) remove the target of one period; None when there is none left."""
     row = TargetValue(kpi, start_year, end_year, value, note, from_plan_file, expected_version)
     result = _save_targets([row], Writer(actor, actor_label, reason), current=None, single=True)
+    figures.refresh([kpi])
     return result.rows[0]
 
 
@@ -368,7 +376,9 @@ def save_targets(
     current: Mapping[tuple[int, int, int], Target] | None = None,
 ) -> WriteResult[Target]:
     """The bulk variant of `save_target` (register imports, the plan loader, demo data)."""
-    return _save_targets(rows, Writer(actor, actor_label, reason), current=current, single=False)
+    result = _save_targets(rows, Writer(actor, actor_label, reason), current=current, single=False)
+    figures.refresh(r.kpi for r in rows)
+    return result
 
 
 def _save_targets(
@@ -468,6 +478,7 @@ def save_actual(
         result = _save_actuals([row], Writer(actor, actor_label, reason), current=None, subsets=True, single=True)
     except RowsRefused as refused:
         raise ValidationError(refused.problems[0][1]) from refused
+    figures.refresh([kpi])
     return result.rows[0]
 
 
@@ -491,7 +502,9 @@ def save_actuals(
     written, since a parent and its subset may sit in different chunks; the transaction still holds them all.
     """
     writer = Writer(actor, actor_label, reason)
-    return _save_actuals(rows, writer, current=current, subsets=check_subsets_now, single=False)
+    result = _save_actuals(rows, writer, current=current, subsets=check_subsets_now, single=False)
+    figures.refresh(r.kpi for r in rows)
+    return result
 
 
 def _save_actuals(
@@ -781,6 +794,7 @@ def delete_rows(
     _check_data_writers(writer, [*(t.kpi for t in targets), *(e.kpi for e in evaluations)])
     _write(Target, [_Step(t.kpi, {}, t, None) for t in targets], [], "kpi.target", writer, single=False)
     _write(Evaluation, [_Step(e.kpi, {}, e, None) for e in evaluations], [], "kpi.evaluation", writer, single=False)
+    figures.refresh([*(a.kpi_id for a in actuals), *(t.kpi_id for t in targets)])
     return len(rows)
 
 
@@ -1001,6 +1015,7 @@ def report_revision(*, revision: KpiRevision, actor: Actor, meeting: Any = None)
     revision.save(update_fields=["status", "reported_at", "meeting"])
     reason = f"{meeting}で報告" if meeting is not None else ""
     _audit(Writer(actor, reason=reason), "kpi.revision.reported", revision, before, _revision_state(revision))
+    figures.refresh([revision.kpi_id])
     if revision.kpi.owner.is_central:
         publish_notice(revision=revision)
     return revision

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chizai.kpis import achievement
+from chizai.kpis import achievement, figures
 from chizai.kpis.models import Kpi, Plan
 
 
@@ -86,12 +86,15 @@ def body_years(
 ) -> dict[int, dict[int, BodyYear]]:
     """Per owner (organisation id) and fiscal year: the items met of its KPIs, as the dashboard counts them.
 
-    `computed` holds each KPI's results where the page computed them already (the dashboard).
+    `computed` holds each KPI's results where the page computed them already; without it they are read from the
+    stored figures (`chizai.kpis.figures`).
     """
+    kpis = list(kpis)
+    stored = figures.load(kpis) if computed is None else None
     results: dict[int, list[tuple[int, achievement.PeriodResult | None]]] = {}
     for kpi in kpis:
         known = computed.get(kpi.pk) if computed is not None else None
-        rows = known if known is not None else achievement.results(kpi, today)
+        rows = known if known is not None else stored.results(kpi, today) if stored else achievement.results(kpi, today)
         results.setdefault(kpi.owner_id, []).extend(
             (year, achievement.result_for_year(kpi, year, today, rows)) for year in years
         )

@@ -1,18 +1,20 @@
-"""What the dashboard, an organisation's page and their exports compute from the KPIs: the plan shown, each
-KPI's latest result, and the regional items met per block. Pages and exports (chizai.exchange) read it here.
+"""What the dashboard, an organisation's page and their exports show: the plan, each KPI's latest result, and the
+regional items met per block. Pages and exports (chizai.exchange) read it here, from the stored figures
+(`chizai.kpis.figures`), in a fixed number of queries whatever the number of KPIs.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404
 
-from chizai.kpis import achievement
+from chizai.kpis import figures
 from chizai.kpis.models import Kpi, KpiKind, Plan
 from chizai.organizations.models import Organization
+from chizai.organizations.types import AnyUser
 
 
 def plan_or_404(number: int | None) -> Plan:
@@ -23,27 +25,47 @@ def plan_or_404(number: int | None) -> Plan:
     return plan
 
 
-def kpi_rows(kpis: list[Kpi], today: datetime.date, computed: dict[int, list[Any]]) -> list[dict[str, Any]]:
-    return [{"kpi": kpi, "result": achievement.latest_result(kpi, today, computed[kpi.pk])} for kpi in kpis]
+def kpi_rows(kpis: list[Kpi], today: datetime.date, stored: figures.Figures) -> list[dict[str, Any]]:
+    """Each KPI with its latest result (the latest period that has begun, as of `today`)."""
+    return [{"kpi": kpi, "result": stored.latest(kpi, today)} for kpi in kpis]
 
 
-def regional_summary(
-    kpis: list[Kpi], plan: Plan, today: datetime.date, computed: dict[int, list[Any]]
-) -> dict[str, Any]:
-    """Regional KPI items met / total per fiscal year, up the tree: prefecture → block → national."""
-    regional = [k for k in kpis if k.kind == KpiKind.REGIONAL]
-    years = []
-    for year in plan.fiscal_years:
-        by_block: dict[Organization | None, achievement.ItemsMet] = defaultdict(lambda: achievement.ItemsMet(0, 0))
-        for kpi in regional:
-            result = achievement.result_for_year(kpi, year, today, computed[kpi.pk])
-            by_block[kpi.owner.bureau] += achievement.items_met([result])
-        national = sum(by_block.values(), achievement.ItemsMet(0, 0))
-        blocks = sorted(by_block.items(), key=lambda item: item[0].sort_order if item[0] else 99)
-        years.append({"year": year, "national": national, "blocks": blocks})
-    return {"years": years, "count": len(regional)}
+def regional_summary(kpis: Any, plan: Plan, today: datetime.date) -> dict[str, Any]:
+    """Regional KPI items met / total per fiscal year, per block and nationally, for the KPIs of `kpis` (a
+    queryset of the KPIs the user may see), counted from the stored figures."""
+    items = figures.regional_items(kpis.filter(kind=KpiKind.REGIONAL), plan.fiscal_years, today)
+    years = [
+        {
+            "year": year,
+            "national": items.national(year),
+            "blocks": [(bureau, items.of(bureau, year)) for bureau in items.blocks],
+        }
+        for year in plan.fiscal_years
+    ]
+    return {"years": years, "count": items.count}
 
 
-def compute_achievements(kpis: list[Kpi], today: datetime.date) -> dict[int, list[Any]]:
-    """Each KPI's results, computed once per request."""
-    return {kpi.pk: achievement.results(kpi, today) for kpi in kpis}
+def shown_kpis(user: AnyUser, plan: Plan, home: Organization | None) -> tuple[list[Kpi], list[Kpi]]:
+    """The dashboard's two KPI tables: the user's own organisation's KPIs and the central ones (never the whole
+    set of regional KPIs, which the dashboard only counts)."""
+    own_filter = Q(owner=home) if home is not None and not home.is_central else Q(pk__in=[])
+    kpis = list(
+        Kpi.objects.for_plan(plan)
+        .visible_to(user)
+        .filter(own_filter | ~Q(kind=KpiKind.REGIONAL))
+        .select_related("plan", "owner", "owner__bureau")
+        .order_by("sort_order", "pk")
+    )
+    own = [k for k in kpis if home is not None and k.owner_id == home.pk and not home.is_central]
+    central = [k for k in kpis if k.kind != KpiKind.REGIONAL]
+    return own, central
+
+
+def organization_kpis(organization: Organization, plan: Plan) -> list[Kpi]:
+    """An organisation's KPIs in the plan, in their order (their figures: `figures.load`)."""
+    return list(
+        Kpi.objects.for_plan(plan)
+        .filter(owner=organization)
+        .select_related("plan", "owner", "owner__bureau")
+        .order_by("sort_order", "pk")
+    )

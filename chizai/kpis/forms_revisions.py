@@ -6,13 +6,18 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 
 from chizai.kpis.actions import MAX_KPI_NAME, MAX_VISION_CHANGE
 from chizai.kpis.forms import JapaneseNumberField
-from chizai.kpis.models import Kpi, Shape
+from chizai.kpis.models import Kpi, KpiRevision, RevisionStatus, Shape
 from chizai.lib.fiscal import fiscal_year_label, fiscal_year_of
 from chizai.lib.numbers import format_number
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
+from chizai.organizations.models import Organization, OrganizationKind
+
+# Bodies that own KPIs: JPO and INPIT (central KPIs), the bureaus and the prefectures (regional KPIs).
+OWNER_KINDS = (OrganizationKind.JPO, OrganizationKind.INPIT, OrganizationKind.BUREAU, OrganizationKind.PREFECTURE)
 
 TARGET_PREFIX = "target_"
 
@@ -100,3 +105,42 @@ class RevisionForm(forms.Form):
 
     def new_targets(self) -> dict[int, Decimal | None]:
         return {year: self.cleaned_data.get(f"{TARGET_PREFIX}{year}") for year in self.target_years}
+
+
+class RevisionFilterForm(forms.Form):
+    """Filters of the revision list: status, the KPI's body (prefecture, bureau, JPO…) and part of its name."""
+
+    q = forms.CharField(
+        label="指標名", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *RevisionStatus.choices])
+    organization = forms.ModelChoiceField(
+        label="関係主体",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owners = Organization.objects.visible_to(user).filter(kind__in=OWNER_KINDS)
+        field: Any = self.fields["organization"]
+        field.queryset = owners.order_by("sort_order", "jis_code", "code")
+        field.label_from_instance = lambda o: o.display_name
+
+    def filter(self, revision_list: QuerySet[KpiRevision]) -> QuerySet[KpiRevision]:
+        """The revisions narrowed by every valid filter (an invalid one is ignored); never more than given."""
+        if self.is_bound:
+            self.is_valid()
+        values = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
+        if "status" in values:
+            revision_list = revision_list.filter(status=values["status"])
+        if "organization" in values:
+            revision_list = revision_list.filter(kpi__owner=values["organization"])
+        if "q" in values:
+            text = values["q"].strip()
+            revision_list = revision_list.filter(
+                Q(kpi__name__icontains=text) | Q(old_name__icontains=text) | Q(new_name__icontains=text)
+            )
+        return revision_list

@@ -474,3 +474,57 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FigureView(models.TextChoices):
+    YEAR = "year", "期間の結果"
+    FIRST_HALF = "first_half", "上期時点の結果"
+    COMPUTED = "computed", "集計済みの印"
+
+
+class KpiFigure(models.Model):
+    """A stored figure of a KPI (集計値): its result for one period as `chizai.kpis.achievement` computes it.
+
+    Derived data, never entered: the spine's writers (`chizai.kpis.actions`) recompute a KPI's figures in the same
+    transaction as any write to its targets, actuals or definition (`chizai.kpis.figures.refresh`), so pages read
+    the figures instead of recomputing every KPI. Only what does not depend on the day is stored; the status
+    (進行中 until the period ends) is derived when read. `chizai verify_figures` compares them with the raw rows.
+
+    Views: `year` rows are the KPI's results period by period (`achievement.results`, in `position` order);
+    `first_half` rows are a year as its 上期 self-evaluation reports it (`achievement.first_half_result`); the one
+    `computed` row marks that the KPI's figures were computed at all.
+    """
+
+    kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="figures")
+    view = models.CharField("種別", max_length=10, choices=FigureView.choices)
+    position = models.PositiveSmallIntegerField("順序", default=0)
+    start_year = models.PositiveSmallIntegerField("開始年（年度）", default=0)
+    end_year = models.PositiveSmallIntegerField("終了年（年度）", default=0)
+    label = models.CharField("期間", max_length=40, blank=True)
+    target = models.DecimalField("目標値", max_digits=18, decimal_places=2, null=True)
+    target_note = models.CharField("注記", max_length=200, blank=True)
+    actual = models.DecimalField("実績値", max_digits=18, decimal_places=2, null=True)
+    first_half = models.DecimalField("上期", max_digits=18, decimal_places=2, null=True)
+    second_half = models.DecimalField("下期", max_digits=18, decimal_places=2, null=True)
+    complete = models.BooleanField("通期の実績", default=False)
+    achievement = models.DecimalField("達成率", max_digits=24, decimal_places=6, null=True)
+    first_half_achievement = models.DecimalField("上期の達成率", max_digits=24, decimal_places=6, null=True)
+    forecast = models.DecimalField("見込み", max_digits=24, decimal_places=6, null=True)
+    forecast_achievement = models.DecimalField("見込みの達成率", max_digits=24, decimal_places=6, null=True)
+    progress = models.DecimalField("進捗率", max_digits=24, decimal_places=6, null=True)
+    fixed_status = models.CharField("固定の状況", max_length=20, blank=True)
+    met = models.BooleanField("期間終了後に達成", default=False)
+    period_end = models.DateField("期間の終了日", null=True)
+    for_year = models.BooleanField("その年の結果", default=False)
+
+    class Meta:
+        verbose_name = "KPIの集計値"
+        verbose_name_plural = "KPIの集計値"
+        ordering = ["kpi", "view", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "view", "position"], name="unique_kpi_figure"),
+        ]
+        indexes = [models.Index(fields=["view", "end_year", "for_year"], name="kpi_figure_year")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.view} {self.label}"

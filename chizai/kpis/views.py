@@ -8,21 +8,21 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from chizai.audit.models import AuditEntry
-from chizai.kpis import achievement
+from chizai.kpis import achievement, figures
 from chizai.kpis.access import can_enter_actuals, get_kpi_for_user, get_organization_for_user
 from chizai.kpis.actions import ConflictError, save_actual, save_evaluation
 from chizai.kpis.charts import build_chart
 from chizai.kpis.comparison import current_fiscal_year, year_over_year
-from chizai.kpis.dashboard import compute_achievements, kpi_rows, plan_or_404, regional_summary
+from chizai.kpis.dashboard import kpi_rows, organization_kpis, plan_or_404, regional_summary, shown_kpis
 from chizai.kpis.forms import ActualForm, EvaluationForm
-from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, KpiKind, Plan
+from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, Plan
 from chizai.kpis.report import plan_report_markdown
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import can_edit_organization, primary_organization, sees_everything
@@ -39,25 +39,23 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 @login_required
 def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
-    plan = plan_or_404(number)
+    plans = list(Plan.objects.order_by("-number"))
+    plan = next((p for p in plans if number is None or p.number == number), None)
+    if plan is None:
+        raise Http404("計画が登録されていません。")
     today = _today()
-    kpis = list(Kpi.objects.for_plan(plan).visible_to(request.user).with_values().order_by("sort_order", "pk"))
-    central = [k for k in kpis if k.kind not in (KpiKind.REGIONAL,)]
-    computed = compute_achievements(kpis, today)
     home = primary_organization(request.user)
-    own = [k for k in kpis if home is not None and k.owner_id == home.pk and not home.is_central]
+    own, central = shown_kpis(request.user, plan, home)
+    stored = figures.load([*own, *central])
     context = {
         "plan": plan,
-        "plans": Plan.objects.order_by("-number"),
-        "rows": kpi_rows(central, today, computed),
-        "own_rows": kpi_rows(own, today, computed),
-        "regional": regional_summary(kpis, plan, today, computed),
+        "plans": plans,
+        "rows": kpi_rows(central, today, stored),
+        "own_rows": kpi_rows(own, today, stored),
+        "regional": regional_summary(Kpi.objects.for_plan(plan).visible_to(request.user), plan, today),
         "home": home,
         "sees_everything": sees_everything(request.user),
         "today": today,
-        # Read by the reviewer's prefecture comparison on this page (chizai.pdca.templatetags.pdca_comparison).
-        "dashboard_kpis": kpis,
-        "achievement_results": computed,
     }
     return render(request, "kpis/dashboard.html", context)
 
@@ -102,10 +100,11 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code)
     plan = plan_or_404(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
     today = _today()
-    kpis = list(Kpi.objects.for_plan(plan).filter(owner=organization).with_values().order_by("sort_order", "pk"))
-    computed = compute_achievements(kpis, today)
-    rows = kpi_rows(kpis, today, computed)
+    kpis = organization_kpis(organization, plan)
+    stored = figures.load(kpis)
+    rows = kpi_rows(kpis, today, stored)
     year = current_fiscal_year(plan, today)
+    computed = {kpi.pk: stored.results(kpi, today) for kpi in kpis}
     context = {
         "year_over_year": year_over_year(kpis, year, today, computed),
         "comparison_year": year,

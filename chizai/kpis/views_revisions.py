@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chizai.kpis import actions, revisions
 from chizai.kpis.access import get_kpi_for_user
-from chizai.kpis.forms_revisions import RevisionForm, default_effective_year
+from chizai.kpis.forms_revisions import RevisionFilterForm, RevisionForm, default_effective_year
 from chizai.kpis.models import Kpi, KpiRevision, RevisionStatus
+from chizai.paging import paginate
 
-LIST_LIMIT = 200
+PAGE_SIZE_NOTICES = 20  # whole notices, not table rows
 REPORTED_MESSAGE = "見直しを報告済みにし、KPIに適用しました。全ての関係主体にお知らせを掲載しました。"
 
 
@@ -73,8 +74,11 @@ def revision_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def revision_list(request: HttpRequest) -> HttpResponse:
-    rows = list(revisions.revisions_visible_to(request.user)[:LIST_LIMIT])
-    return render(request, "kpis/revision_list.html", {"revisions": rows, "limit": LIST_LIMIT})
+    """Every revision the user sees, pending first, filtered and one page at a time."""
+    form = RevisionFilterForm(request.GET or None, user=request.user)
+    paged = paginate(request, form.filter(revisions.revisions_visible_to(request.user)))
+    context = {"form": form, "paged": paged, "filtered": form.is_bound and form.has_changed()}
+    return render(request, "kpis/revision_list.html", context)
 
 
 def _target_rows(revision: KpiRevision) -> list[dict[str, Any]]:
@@ -136,5 +140,5 @@ def revision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def notice_list(request: HttpRequest) -> HttpResponse:
-    notices = list(revisions.notices_for(request.user)[:LIST_LIMIT])
-    return render(request, "kpis/notice_list.html", {"notices": notices})
+    paged = paginate(request, revisions.notices_for(request.user), per_page=PAGE_SIZE_NOTICES)
+    return render(request, "kpis/notice_list.html", {"paged": paged})

@@ -168,7 +168,7 @@ def compare(
         kpis = [k for k in loaded[0] if k.kind == KpiKind.REGIONAL and k.owner_id in ids]
         figures = body_years(kpis, years, today, loaded[1])
     else:
-        queryset = Kpi.objects.for_plan(plan).regional().filter(owner__in=prefectures).with_values()
+        queryset = Kpi.objects.for_plan(plan).regional().filter(owner__in=prefectures)
         figures = body_years(queryset, years, today)
     periods = list(
         ReportingPeriod.objects.filter(plan=plan, fiscal_year__in=years)

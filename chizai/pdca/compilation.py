@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 
-from chizai.kpis import achievement
+from chizai.kpis import figures
 from chizai.kpis.achievement import ItemsMet, PeriodResult
-from chizai.kpis.models import Evaluation, Kpi, KpiKind, Plan
+from chizai.kpis.models import Actual, Evaluation, Kpi, KpiKind, Plan
+from chizai.lib.fiscal import Half
 from chizai.lib.numbers import format_number, format_percent
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import sees_everything
@@ -175,9 +176,29 @@ def _required_bodies(scope: CompilationScope) -> list[Organization]:
 def _kpis_by_owner(user: AnyUser, period: ReportingPeriod, owner_ids: list[int]) -> dict[int, list[Kpi]]:
     kpis = Kpi.objects.visible_to(user).filter(plan_id=period.plan_id, owner_id__in=owner_ids)
     grouped: dict[int, list[Kpi]] = defaultdict(list)
-    for kpi in kpis.with_values().order_by("sort_order", "pk"):
+    for kpi in kpis.order_by("sort_order", "pk"):
         grouped[kpi.owner_id].append(kpi)
     return grouped
+
+
+def _half_results(kpis: list[Kpi], period: ReportingPeriod, today: datetime.date, stored: figures.Figures) -> Any:
+    """Each KPI's result as the half year's evaluation reports it, from the stored figures (see pdca.table)."""
+    year = period.fiscal_year
+    if period.half == Half.FIRST:
+        return {kpi.pk: stored.first_half(kpi, year, today) for kpi in kpis}
+    return {kpi.pk: stored.for_year(kpi, year, today) for kpi in kpis}
+
+
+def _load_changed_figures(evaluations: dict[int, SelfEvaluation], kpis: dict[int, list[Kpi]], year: int) -> None:
+    """The actuals of the year, for the KPIs of evaluations JPO accepted once (their 受理後に変更 check), in one
+    query; the figures of every other KPI come from the stored figures alone."""
+    accepted = [
+        kpi
+        for organization_id, evaluation in evaluations.items()
+        if evaluation.accepted_at is not None or evaluation.snapshot_values.all()
+        for kpi in kpis[organization_id]
+    ]
+    prefetch_related_objects(accepted, Prefetch("actuals", queryset=Actual.objects.filter(end_year=year)))
 
 
 def _entry(
@@ -188,21 +209,27 @@ def _entry(
     period: ReportingPeriod,
     today: datetime.date,
     scale: RatingScale,
+    stored: figures.Figures,
 ) -> BodyEntry:
-    rows = evaluation_rows(evaluation, today, kpis=kpis, scale=scale) if evaluation is not None and visible else []
+    rows = []
+    if evaluation is not None and visible:
+        results = _half_results(kpis, period, today, stored)
+        rows = evaluation_rows(evaluation, today, kpis=kpis, scale=scale, results=results)
     status = evaluation.status if evaluation else NOT_STARTED
     overdue = today > period.due_date and status in NOT_YET_SUBMITTED
     return BodyEntry(organization, evaluation, visible, rows, overdue)
 
 
-def _regional_items(entry: BodyEntry, kpis: list[Kpi], year: int, today: datetime.date) -> ItemsMet:
-    """The body's regional KPI items met in the year, reusing the results its KPI table already computed."""
-    computed: dict[int, PeriodResult | None] = {row.kpi.pk: row.result for row in entry.rows}
-    return achievement.items_met(
-        computed[kpi.pk] if kpi.pk in computed else achievement.result_for_year(kpi, year, today)
-        for kpi in kpis
-        if kpi.kind == KpiKind.REGIONAL
+def _regional_items(
+    user: AnyUser, period: ReportingPeriod, owner_ids: list[int], today: datetime.date
+) -> dict[int, ItemsMet]:
+    """Each body's regional KPI items met in the year, counted from the stored figures (a 上期 row carries the
+    year's status, so the year's result counts the same)."""
+    regional = Kpi.objects.visible_to(user).filter(
+        plan_id=period.plan_id, owner_id__in=owner_ids, kind=KpiKind.REGIONAL
     )
+    _count, items = figures.items_by(regional, "owner_id", [period.fiscal_year], today)
+    return {owner_id: counted for (owner_id, _year), counted in items.items()}
 
 
 def _load_evaluations(user: AnyUser, period: ReportingPeriod, owner_ids: list[int]) -> tuple[dict[int, Any], set[int]]:
@@ -227,17 +254,21 @@ def compile_period(period: ReportingPeriod, user: AnyUser, today: datetime.date)
     bodies = _required_bodies(scope)
     ids = [body.pk for body in bodies]
     evaluations, visible_ids = _load_evaluations(user, period, ids)
-    kpis = _kpis_by_owner(user, period, ids)
+    # Only the KPI tables shown are loaded; the items met of every body are counted by the database.
+    kpis = _kpis_by_owner(user, period, [e.organization_id for e in evaluations.values() if e.pk in visible_ids])
+    stored = figures.load([kpi for owned in kpis.values() for kpi in owned], year=period.fiscal_year)
+    counted = _regional_items(user, period, ids, today)
+    _load_changed_figures({o: e for o, e in evaluations.items() if e.pk in visible_ids}, kpis, period.fiscal_year)
     scale = RatingScale.current()
     by_section: dict[int | None, list[BodyEntry]] = defaultdict(list)
     items: dict[int | None, ItemsMet] = defaultdict(lambda: ItemsMet(0, 0))
     for organization in bodies:
         evaluation = evaluations.get(organization.pk)
         visible = evaluation is not None and evaluation.pk in visible_ids
-        entry = _entry(organization, evaluation, visible, kpis[organization.pk], period, today, scale)
+        entry = _entry(organization, evaluation, visible, kpis[organization.pk], period, today, scale, stored)
         section = None if organization.is_central else organization.bureau_id
         by_section[section].append(entry)
-        items[section] += _regional_items(entry, kpis[organization.pk], period.fiscal_year, today)
+        items[section] += counted.get(organization.pk, ItemsMet(0, 0))
     sections = [
         Section(
             f"{bureau.block_name}ブロック（{bureau.display_name}）", bureau, by_section[bureau.pk], items[bureau.pk]
@@ -295,31 +326,15 @@ class FinalEvaluation:
     accepted: list[AcceptedCount]
 
 
-def _regional_line(
-    label: str, kpis: list[Kpi], years: list[int], today: datetime.date, computed: dict[int, list[PeriodResult]]
-) -> RegionalLine:
-    return RegionalLine(
-        label,
-        [
-            achievement.items_met(achievement.result_for_year(kpi, year, today, computed[kpi.pk]) for kpi in kpis)
-            for year in years
-        ],
-    )
-
-
 def _regional_lines(
-    regional: list[Kpi], years: list[int], today: datetime.date, national_label: str
-) -> tuple[RegionalLine, list[RegionalLine]]:
-    """The nation's (or the visible scope's) line, and one line per block in bureau order."""
-    computed = {kpi.pk: achievement.results(kpi, today) for kpi in regional}
-    by_block: dict[Organization | None, list[Kpi]] = defaultdict(list)
-    for kpi in regional:
-        by_block[kpi.owner.bureau].append(kpi)
-    blocks = sorted(by_block.items(), key=lambda item: item[0].sort_order if item[0] else 99)
-    return (
-        _regional_line(national_label, regional, years, today, computed),
-        [_regional_line(b.block_name if b else "—", kpis, years, today, computed) for b, kpis in blocks],
-    )
+    kpis: QuerySet[Kpi], years: list[int], today: datetime.date, national_label: str
+) -> tuple[int, RegionalLine, list[RegionalLine]]:
+    """How many regional KPIs, the nation's (or the visible scope's) line, and one line per block in bureau
+    order, counted from the stored figures."""
+    items = figures.regional_items(kpis, years, today)
+    national = RegionalLine(national_label, [items.national(year) for year in years])
+    blocks = [RegionalLine(b.block_name if b else "—", [items.of(b, year) for year in years]) for b in items.blocks]
+    return items.count, national, blocks
 
 
 def _accepted_counts(user: AnyUser, plan: Plan) -> list[AcceptedCount]:
@@ -336,22 +351,21 @@ def _accepted_counts(user: AnyUser, plan: Plan) -> list[AcceptedCount]:
 def end_of_plan_evaluation(plan: Plan, user: AnyUser, today: datetime.date) -> FinalEvaluation:
     """The end-of-plan evaluation for the KPIs the user may see: central KPIs period by period, regional KPI
     items met nationally and per block, and the self-evaluations accepted each half year."""
+    visible = Kpi.objects.for_plan(plan).visible_to(user)
     kpis = list(
-        Kpi.objects.for_plan(plan)
-        .visible_to(user)
-        .with_values()
-        .prefetch_related("revisions")
+        visible.exclude(kind=KpiKind.REGIONAL)
+        .select_related("plan", "owner", "owner__bureau")
+        .prefetch_related("evaluations", "revisions")
         .order_by("sort_order", "pk")
     )
-    regional = [kpi for kpi in kpis if kpi.kind == KpiKind.REGIONAL]
+    stored = figures.load(kpis)
     central = [
-        KpiResults(kpi, achievement.results(kpi, today), sorted(kpi.evaluations.all(), key=_evaluation_order))
+        KpiResults(kpi, stored.results(kpi, today), sorted(kpi.evaluations.all(), key=_evaluation_order))
         for kpi in kpis
-        if kpi.kind != KpiKind.REGIONAL
     ]
     label = "全国" if sees_everything(user) else "閲覧できる範囲の合計"
-    national, blocks = _regional_lines(regional, plan.fiscal_years, today, label)
-    return FinalEvaluation(plan, central, len(regional), national, blocks, _accepted_counts(user, plan))
+    count, national, blocks = _regional_lines(visible.filter(kind=KpiKind.REGIONAL), plan.fiscal_years, today, label)
+    return FinalEvaluation(plan, central, count, national, blocks, _accepted_counts(user, plan))
 
 
 def _evaluation_order(evaluation: Evaluation) -> tuple[int, int, str]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 
-from chizai.pdca.models import TEXT_MAX_LENGTH, Rating, SelfEvaluation
+from chizai.organizations.models import Organization, OrganizationKind
+from chizai.pdca.models import TEXT_MAX_LENGTH, Rating, SelfEvaluation, Status
 from chizai.pdca.table import KpiRow
 
 TEXT_FIELDS = ("previous_followup", "activities", "issues", "improvements", "advanced_practice")
@@ -118,3 +120,54 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(
         label="コメント", required=False, max_length=TEXT_MAX_LENGTH, error_messages=LENGTH_MESSAGE
     )
+
+
+class OthersFilterForm(forms.Form):
+    """Filters of the other bodies' evaluations of a half year: status, kind of body, regional block, name.
+
+    Hidden `plan` and `period` keep the half year chosen above, so the filters work without JavaScript.
+    """
+
+    plan = forms.CharField(required=False, widget=forms.HiddenInput)
+    period = forms.CharField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(
+        label="関係主体名", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *Status.choices])
+    kind = forms.ChoiceField(label="種別", required=False, choices=[("", "すべて"), *OrganizationKind.choices])
+    block = forms.ModelChoiceField(
+        label="地域ブロック",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        block: Any = self.fields["block"]
+        block.queryset = Organization.objects.bureaus()
+        block.label_from_instance = lambda o: o.block_name or o.display_name
+
+    def filter(self, evaluations: QuerySet[SelfEvaluation]) -> QuerySet[SelfEvaluation]:
+        """The evaluations narrowed by every valid filter (an invalid one is ignored); never more than given."""
+        if self.is_bound:
+            self.is_valid()
+        values = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
+        if "status" in values:
+            evaluations = evaluations.filter(status=values["status"])
+        if "kind" in values:
+            evaluations = evaluations.filter(organization__kind=values["kind"])
+        if "block" in values:
+            block = values["block"]
+            evaluations = evaluations.filter(Q(organization=block) | Q(organization__bureau=block))
+        if "q" in values:
+            text = values["q"].strip()
+            evaluations = evaluations.filter(
+                Q(organization__name__icontains=text) | Q(organization__short_name__icontains=text)
+            )
+        return evaluations
+
+    @property
+    def filtered(self) -> bool:
+        return any(self.data.get(name) for name in ("q", "status", "kind", "block"))

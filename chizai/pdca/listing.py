@@ -10,6 +10,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from chizai.kpis.models import Plan
@@ -155,13 +156,21 @@ def own_lines(
     ]
 
 
-def others_of(user: AnyUser, period: ReportingPeriod, organizations: list[Organization]) -> list[SelfEvaluation]:
-    """The period's evaluations of other bodies the user may read."""
+def others_queryset(
+    user: AnyUser, period: ReportingPeriod, organizations: list[Organization]
+) -> QuerySet[SelfEvaluation]:
+    """The period's evaluations of other bodies the user may read, in the list's order (a stable one)."""
     if period.pk is None:
-        return []
-    return list(
+        return SelfEvaluation.objects.none()
+    return (
         SelfEvaluation.objects.visible_to(user)
         .filter(period=period)
         .exclude(organization__in=organizations)
         .select_related("organization", "period")
+        .order_by("organization__sort_order", "organization__jis_code", "organization__code", "pk")
     )
+
+
+def others_of(user: AnyUser, period: ReportingPeriod, organizations: list[Organization]) -> list[SelfEvaluation]:
+    """The period's evaluations of other bodies the user may read (all of them: the export)."""
+    return list(others_queryset(user, period, organizations))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -102,6 +103,7 @@ def evaluation_rows(
     kpis: list[Kpi] | None = None,
     *,
     scale: RatingScale | None = None,
+    results: Mapping[int, PeriodResult | None] | None = None,
 ) -> list[KpiRow]:
     """One row per KPI of the organisation: the half year's result, the suggested and chosen rating, and any
     figure changed since JPO accepted the evaluation.
@@ -110,7 +112,8 @@ def evaluation_rows(
     forecast against the annual target), even when the 下期 has been entered since; its rating follows from
     that. The status is the KPI's status for the year as of `today`, the same one the dashboard shows.
 
-    A page listing many evaluations passes `scale` (read once) so that the thresholds cost one query in all.
+    A page listing many evaluations passes `scale` (read once) so that the thresholds cost one query in all, and
+    may pass each KPI's half-year `results` read from the stored figures (`chizai.kpis.figures`).
     """
     kpis = kpis_of(evaluation) if kpis is None else kpis
     scale = RatingScale.current() if scale is None else scale
@@ -122,7 +125,7 @@ def evaluation_rows(
     year, half = evaluation.period.fiscal_year, evaluation.period.half
     rows = []
     for kpi in kpis:
-        result = half_result(kpi, year, half, today)
+        result = results[kpi.pk] if results is not None else half_result(kpi, year, half, today)
         basis = rating_basis(result, half)
         changes = _changes(kpi, snapshots.get(kpi.pk, []), year, half) if accepted_once else []
         rows.append(KpiRow(kpi, result, basis, scale.suggest(basis), ratings.get(kpi.pk), changes))

@@ -18,11 +18,12 @@ from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import Plan
 from chizai.lib.fiscal import Half
 from chizai.organizations.types import AnyUser
+from chizai.paging import paginate
 from chizai.pdca import actions, rules
-from chizai.pdca.forms import TEXT_FIELDS, SelfEvaluationForm, TransitionForm
+from chizai.pdca.forms import TEXT_FIELDS, OthersFilterForm, SelfEvaluationForm, TransitionForm
 from chizai.pdca.listing import (
     EvaluationLine,
-    others_of,
+    others_queryset,
     own_lines,
     own_organizations,
     period_from_param,
@@ -65,11 +66,18 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
         "periods": periods,
         "period": period,
         "groups": own_lines(request.user, periods, organizations, today),
-        "others": others_of(request.user, period, organizations),
+        **_others(request, period, organizations),
         "is_reviewer": rules.reviews_evaluations(request.user),
         "today": today,
     }
     return render(request, "pdca/evaluation_list.html", context)
+
+
+def _others(request: HttpRequest, period: Any, organizations: list[Any]) -> dict[str, Any]:
+    """Other bodies' evaluations of the half year: filtered and one page at a time."""
+    form = OthersFilterForm(request.GET or None, initial={"plan": request.GET.get("plan"), "period": period.param})
+    paged = paginate(request, form.filter(others_queryset(request.user, period, organizations)))
+    return {"others_form": form, "others": paged}
 
 
 @login_required

@@ -249,10 +249,12 @@ ROUTES: dict[str, Route] = {
     # Any other address under /api/: the documented JSON 404 (401 without credentials).
     "api:not_found": Route(kind="api"),
     # --- Excel / CSV -------------------------------------------------------------------------------------
+    "audit:entry_list": Route(query="?user=tokyo&date_from=2025-04-01&object_type=kpis.kpi&page=2"),
     "exchange:import_list": Route(methods=("GET", "POST")),
     "exchange:import_detail": Route(obj("job"), outsiders=SIDED),
     "exchange:import_progress": Route(obj("job"), outsiders=SIDED),
     "exchange:import_apply": Route(obj("job"), ("POST",), SIDED),
+    "exchange:import_retry": Route(obj("job"), ("POST",), SIDED),
     "exchange:export_dashboard": Route(with_(plan, fmt="csv")),
     "exchange:export_organization": Route(lambda w, s: {"code": s.code, "fmt": "csv"}, outsiders=SIDED),
     "exchange:export_evaluations": Route(lambda w, s: {"fmt": "csv"}),

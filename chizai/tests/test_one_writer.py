@@ -44,6 +44,11 @@ ALLOWED: dict[str, set[str]] = {
     # Sign-in accounts sit above audit in the layers (organizations cannot record): the invitation writes the
     # invitee's first membership with its audit entry; the admin (chizai/audit/admin_accounts.py) writes the rest.
     "chizai/accounts/actions.py": {"Membership.objects.create"},
+    # The figures table is derived data: only the KPI writers (kpis.actions) refresh it, in the write's transaction.
+    "chizai/kpis/figures.py": {
+        "KpiFigure.objects.filter(kpi_id__in=locked).delete",
+        "KpiFigure.objects.bulk_create",
+    },
     # The cast of demo and test users: accounts, not plan data.
     "chizai/organizations/demo_users.py": {
         "Membership.objects.update_or_create",

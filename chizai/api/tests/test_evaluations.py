@@ -21,7 +21,9 @@ def test_it_saves_an_evaluation_and_lists_it(api: Any, tokyo_kpi: Kpi) -> None:
     client = api("tokyo_editor")
     response = client.put(url(tokyo_kpi), BODY, format="json")
     assert response.status_code == 200
-    assert [(e["text"], e["version"]) for e in client.get(url(tokyo_kpi)).json()] == [("相談窓口の周知が進んだ。", 1)]
+    assert [(e["text"], e["version"]) for e in client.get(url(tokyo_kpi)).json()["results"]] == [
+        ("相談窓口の周知が進んだ。", 1)
+    ]
     assert AuditEntry.objects.filter(action="kpi.evaluation.created", kpi_id=tokyo_kpi.pk).exists()
 
 

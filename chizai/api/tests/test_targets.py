@@ -15,7 +15,7 @@ def target_of(kpi: Kpi, year: int) -> Target:
 
 
 def test_it_lists_a_kpis_targets(api: Any, tokyo_kpi: Kpi) -> None:
-    targets = api("tokyo_viewer").get(f"/api/kpis/{tokyo_kpi.pk}/targets/").json()
+    targets = api("tokyo_viewer").get(f"/api/kpis/{tokyo_kpi.pk}/targets/").json()["results"]
     assert [(t["start_year"], t["value"]) for t in targets] == [(2023, "10.00"), (2024, "12.00")]
 
 

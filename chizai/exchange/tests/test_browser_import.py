@@ -2,19 +2,18 @@
 with its row, uploads the corrected file, reads the dry run, applies it and finds the new KPI with its
 achievement on 東京都's page.
 
-The corrected file is processed in a background thread (CHIZAI_IMPORT_INLINE_BYTES=0), so the page shows
-the htmx progress block and reloads itself when the run is over. Screenshots go to test-artifacts/import_*.png.
+Tasks run within the request here (the suite's ImmediateBackend); the progress block of a run queued for a worker
+is tested in test_views_import.py, and real workers in test_worker_death.py. Screenshots go to
+test-artifacts/import_*.png.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chizai.exchange import importing
 from chizai.exchange.models import ImportJob, JobStatus
 from chizai.exchange.tests.test_jobs import BAD_SHAPE, SEMINARS, register_xlsx, third_plan
 from chizai.testing_browser import BROWSER_MARKS, Shots, chromium_page, ensure_cast, log_in
@@ -55,13 +54,8 @@ def test_it_imports_a_register_fixing_a_bad_row_first(live_server, monkeypatch, 
         expect(page.get_by_role("button", name="この内容で反映する")).to_have_count(0)
         shots.take("problem_located")
 
-        settings.CHIZAI_IMPORT_INLINE_BYTES = 0  # the corrected file goes through the background thread
-        monkeypatch.setattr(importing, "run_import", _slow_dry_run(importing.run_import))
         page.get_by_role("link", name="直したファイルを取り込む").click()
         _upload(page, fixed)
-        expect(page.get_by_role("status").filter(has_text="処理済み")).to_contain_text("1,000行 処理済み")
-        expect(page.locator("#import-progress progress")).to_be_visible()
-        shots.take("progress")
         expect(page.get_by_role("heading", name="確認結果（まだ反映していません）")).to_be_visible()
         changes = page.locator("table.import-changes")
         expect(changes).to_contain_text("知財セミナーの開催回数")
@@ -79,18 +73,6 @@ def test_it_imports_a_register_fixing_a_bad_row_first(live_server, monkeypatch, 
         expect(row).to_contain_text("120%")
         expect(row).to_contain_text("達成")
         shots.take("organization_page")
-
-
-def _slow_dry_run(run_import: Any) -> Any:
-    """The real importer, after reporting 1,000 rows and pausing, so the page shows its progress block."""
-
-    def slow(**kwargs: Any) -> Any:
-        if not kwargs["apply"]:
-            kwargs["progress"](1000)
-            time.sleep(2.5)
-        return run_import(**kwargs)
-
-    return slow
 
 
 def _upload(page: Any, path: Path) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 
-from chizai.exchange.exports import Table, csv_lines, csv_response, write_xlsx, xlsx_response
+from chizai.exchange.exports import CSV_CHUNK_BYTES, Table, csv_lines, csv_response, write_xlsx, xlsx_response
 from chizai.exchange.importing import run_import
 from chizai.exchange.tables import organization_tables
 from chizai.kpis.models import Actual, Evaluation, Kpi, Plan, Shape, Target
@@ -205,3 +205,33 @@ def test_it_reimports_a_cp932_csv_export_unchanged(
     assert report.problems == [] and report.applied
     assert set(report.counts) == {"変更なし"}
     assert _state(tokyo_kpis) == before
+
+
+def test_it_reads_csv_rows_only_as_the_client_receives_them() -> None:
+    read: list[int] = []
+
+    def rows() -> Any:
+        for number in range(20_000):
+            read.append(number)
+            yield [number, f"=企業{number}"]
+
+    response = csv_response(Table("t", ["番号", "名称"], rows()), "出力.csv")
+    assert read == []  # nothing is read before the body is sent
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    assert 0 < len(read) < 20_000 and len(first) >= CSV_CHUNK_BYTES  # one chunk at a time, not per row
+    body = first + b"".join(chunks)
+    assert len(read) == 20_000
+    assert body.decode("cp932").splitlines()[20_000] == "19999,'=企業19999"  # still neutralised
+
+
+def test_it_writes_xlsx_rows_from_a_single_pass_over_them() -> None:
+    passes: list[str] = []
+
+    def rows() -> Any:
+        passes.append("pass")
+        yield from ([number] for number in range(1_000))
+
+    response = xlsx_response([Table("t", ["番号"], rows())], "出力.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert passes == ["pass"] and workbook.active.max_row == 1_001

@@ -1,4 +1,4 @@
-"""Import jobs: the dry run and the apply, inline and in a background thread, and how each ends.
+"""Import jobs: the dry run and the apply as tasks, their progress in the database, and how each ends.
 
 The builders here (register files as CSV and .xlsx, a job for a file) are shared with the view tests.
 """
@@ -6,6 +6,7 @@ The builders here (register files as CSV and .xlsx, a job for a file) are shared
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import time
@@ -13,13 +14,17 @@ from typing import Any
 
 import openpyxl
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from chizai.exchange import importing, jobs
+from chizai.exchange.actions import INTERRUPTED
 from chizai.exchange.models import ImportJob, JobStatus
 from chizai.exchange.report import ImportFileError, ImportReport
 from chizai.kpis.models import Kpi, Plan
+from chizai.workers.actions import reap_dead_workers, start_worker
+from chizai.workers.models import Worker
 
 REGISTER_HEADER = [
     "都道府県",
@@ -112,7 +117,7 @@ def test_it_checks_a_small_file_inline_and_writes_nothing(tokyo_editor, plan):
     assert len(new_kpis) == 2 and "知財セミナーの開催回数" in new_kpis[0]
     assert report.counts["KPI 新規"] == 2 and report.counts["目標 新規"] == 6
     assert tokyo_kpis(plan) == []
-    assert jobs.rows_done(job) == 2
+    assert job.rows_done == 2
 
 
 def test_it_applies_a_clean_check_and_refuses_a_second_apply(tokyo_editor, plan):
@@ -190,71 +195,126 @@ def test_an_unexpected_error_fails_with_a_generic_message_and_is_logged(tokyo_ed
     assert any("disk on fire" in (r.exc_text or "") for r in caplog.records)
 
 
-def test_progress_is_written_to_the_cache_not_the_database(tokyo_editor, plan, monkeypatch):
-    seen: list[tuple[int, str]] = []
+def test_progress_is_written_to_the_job_row_while_the_run_goes_on(tokyo_editor, plan, monkeypatch):
+    """Every web server reads the same progress: the job's row, written from the run's own progress thread."""
+    written: list[int] = []
 
     def slow_import(**kwargs: Any) -> ImportReport:
         for rows in (1000, 2000, 12000):
             kwargs["progress"](rows)
-            seen.append((jobs.rows_done(job), ImportJob.objects.get(pk=job.pk).status))
+            deadline = time.monotonic() + 5
+            while (not written or written[-1] != rows) and time.monotonic() < deadline:
+                time.sleep(0.01)
         return ImportReport(rows_read=12000)
 
-    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL", 0)
+    def record(*, job: ImportJob, rows: int) -> None:
+        written.append(rows)
+
+    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL", 0.01)
+    monkeypatch.setattr(jobs, "record_import_progress", record)
     monkeypatch.setattr(importing, "run_import", slow_import)
     job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
 
     jobs.start_check(job)
 
-    assert seen == [(1000, JobStatus.CHECKING), (2000, JobStatus.CHECKING), (12000, JobStatus.CHECKING)]
-    assert cache.get(job.progress_key) == 12000
+    assert written == [1000, 2000, 12000]
+    job.refresh_from_db()
+    assert job.status == JobStatus.CHECKED and job.rows_done == 12000
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_big_file_is_checked_and_applied_in_a_background_thread(settings, media_root):
-    from django.contrib.auth import get_user_model
-
-    settings.CHIZAI_IMPORT_INLINE_BYTES = 0
-    plan = third_plan()
-    user = get_user_model().objects.get(username="tokyo_editor")
-    job = make_job(user, plan, register_csv(SEMINARS, CONSULTATIONS))
+def test_a_check_is_queued_as_a_task_named_on_the_job(tokyo_editor, plan, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
 
     assert jobs.start_check(job)
-    assert ImportJob.objects.get(pk=job.pk).status in (JobStatus.CHECKING, JobStatus.CHECKED)
-    jobs.wait_for(job, timeout=30)
-    job.refresh_from_db()
-    assert job.status == JobStatus.CHECKED
-    assert ImportReport.from_json(job.check_report).rows_read == 2
 
-    assert jobs.start_apply(job)
-    jobs.wait_for(job, timeout=30)
+    job.refresh_from_db()
+    task_result = DBTaskResult.objects.get(pk=job.task_id)
+    assert job.status == JobStatus.CHECKING and job.worker_id == "" and job.check_report is None
+    assert task_result.status == "READY" and task_result.task_path == "chizai.exchange.jobs.run_import_job"
+    assert task_result.args_kwargs == {"args": [job.pk, False], "kwargs": {}}
+    assert not jobs.start_check(job)  # one claim, one task
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_a_run_whose_worker_died_says_interrupted_at_once_and_can_be_run_again(tokyo_editor, plan, client):
+    job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
+    start_worker(worker_id="host-1")
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CHECKING, worker_id="host-1")
+
+    start_worker(worker_id="host-1")  # the same worker starts again: its earlier process is gone
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.can_retry and "中断" in job.failure
+    client.force_login(tokyo_editor)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "取込は中断されました" in page and "データは何も変更されていません" in page and "もう一度実行" in page
+    assert tokyo_kpis(plan) == []
+
+    client.post(f"/imports/{job.pk}/retry/")
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.CHECKED and job.failure == "" and not job.can_retry
+    assert ImportReport.from_json(job.check_report).rows_read == 1
+
+
+def test_an_interrupted_apply_is_retried_as_an_apply_of_the_same_check(tokyo_editor, plan, client):
+    job = make_job(tokyo_editor, plan, register_csv(SEMINARS, CONSULTATIONS))
+    jobs.start_check(job)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED, failure=INTERRUPTED, interrupted_at=timezone.now()
+    )
+    client.force_login(tokyo_editor)
+
+    client.post(f"/imports/{job.pk}/retry/")
+
     job.refresh_from_db()
     assert job.status == JobStatus.APPLIED
     assert tokyo_kpis(plan) == ["知財セミナーの開催回数", "知財相談の件数"]
-    assert jobs.rows_done(job) == 2
 
 
-def test_a_run_that_stopped_beating_is_reported_as_interrupted_not_left_polling(tokyo_editor, plan, client):
-    """A server restart kills the importing thread; its page must say so instead of showing progress forever."""
-    job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CHECKING)
-    job.refresh_from_db()
-    cache.set(f"{job.progress_key}:beat", 0)  # the last heartbeat was long ago
+def test_only_an_interrupted_job_is_retried_and_only_by_its_own_user(tokyo_editor, osaka_editor, plan, client):
+    failed = make_job(tokyo_editor, plan, register_csv(SEMINARS))
+    ImportJob.objects.filter(pk=failed.pk).update(status=JobStatus.FAILED, failure="壊れたファイルです。")
+    interrupted = make_job(tokyo_editor, plan, register_csv(SEMINARS))
+    ImportJob.objects.filter(pk=interrupted.pk).update(
+        status=JobStatus.FAILED, failure=INTERRUPTED, interrupted_at=timezone.now()
+    )
 
     client.force_login(tokyo_editor)
-    response = client.get(f"/imports/{job.pk}/")
+    client.post(f"/imports/{failed.pk}/retry/")
+    client.force_login(osaka_editor)
+    refused = client.post(f"/imports/{interrupted.pk}/retry/")
 
-    job.refresh_from_db()
-    assert job.status == JobStatus.FAILED
-    assert "中断されました" in response.content.decode()
-    assert tokyo_kpis(plan) == []
+    assert refused.status_code == 404
+    assert ImportJob.objects.get(pk=failed.pk).status == JobStatus.FAILED
+    assert ImportJob.objects.get(pk=interrupted.pk).status == JobStatus.FAILED
 
 
-def test_a_running_job_with_a_recent_heartbeat_is_left_alone(tokyo_editor, plan):
+def test_a_page_showing_a_run_whose_worker_stopped_beating_reports_it_interrupted(tokyo_editor, plan, client, settings):
+    """No worker left to notice (all were killed): the page itself declares the silent worker dead."""
     job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLYING)
-    job.refresh_from_db()
-    cache.set(f"{job.progress_key}:beat", time.time())
+    start_worker(worker_id="host-2")
+    Worker.objects.filter(worker_id="host-2").update(last_seen_at=timezone.now() - datetime.timedelta(minutes=1))
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLYING, worker_id="host-2")
 
-    assert not jobs.interrupt_if_stale(job)
+    client.force_login(tokyo_editor)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+
     job.refresh_from_db()
-    assert job.status == JobStatus.APPLYING
+    assert job.status == JobStatus.FAILED and job.interrupted_at is not None
+    assert "取込は中断されました" in page
+    assert not Worker.objects.filter(worker_id="host-2").exists()
+
+
+def test_a_running_job_whose_worker_beats_is_left_alone(tokyo_editor, plan, client):
+    job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
+    start_worker(worker_id="host-3")
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLYING, worker_id="host-3", rows_done=40)
+
+    client.force_login(tokyo_editor)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.APPLYING and "40行 処理済み" in page
+    assert reap_dead_workers() == []

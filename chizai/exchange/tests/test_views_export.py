@@ -203,6 +203,19 @@ def test_it_exports_every_case_to_jpo_with_the_pages_filters(
     assert [row[0] for row in filtered[1:]] == [cases_fx.PUSH_COMPANY]
 
 
+@pytest.mark.django_db
+def test_it_exports_the_cases_searched_and_filtered_on_the_list_and_never_more(
+    client: Any, login: Callable[..., Any], cases_data: Any, jpo_viewer: Any, tokyo_editor: Any
+) -> None:
+    url = reverse("exchange:export_cases", args=["csv"])
+    login(client, jpo_viewer)
+    assert [row[0] for row in _csv_rows(client.get(url + "?prefecture=pref-14"))[1:]] == [cases_fx.KANAGAWA_COMPANY]
+    assert [row[0] for row in _csv_rows(client.get(url + "?q=精密"))[1:]] == [cases_fx.TOKYO_COMPANY]
+    login(client, tokyo_editor)
+    assert _csv_rows(client.get(url + "?prefecture=pref-14"))[1:] == []
+    assert _csv_rows(client.get(url + "?q=湘南バイオ"))[1:] == []
+
+
 # --- query counts ------------------------------------------------------------------------------------------------
 
 

@@ -6,7 +6,6 @@ import hashlib
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -26,6 +25,7 @@ from chizai.exchange.tests.test_jobs import (
     tokyo_kpis,
 )
 from chizai.kpis.models import Actual, Evaluation, Kpi, Plan, Target
+from chizai.workers.actions import start_worker
 
 LIST = reverse("exchange:import_list")
 
@@ -260,8 +260,8 @@ def test_a_hostile_file_shows_its_japanese_message_and_writes_nothing(
 
 def test_the_progress_partial_shows_rows_done_and_stops_polling_when_done(client, login, tokyo_editor, plan):
     job = make_job(tokyo_editor, plan, register_csv(SEMINARS))
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CHECKING)
-    cache.set(job.progress_key, 12000)
+    start_worker(worker_id="w1")  # alive: its heartbeat is fresh
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CHECKING, worker_id="w1", rows_done=12000)
     url = reverse("exchange:import_progress", args=[job.pk])
     login(client, tokyo_editor)
 
@@ -309,3 +309,20 @@ def test_the_admin_lists_jobs_read_only(client, admin_user, tokyo_editor, plan):
     assert listing.status_code == 200 and job.original_name in text(listing)
     assert change.status_code == 200 and 'name="_save"' not in text(change)
     assert client.get(reverse("admin:exchange_importjob_add")).status_code == 403
+
+
+def test_the_list_pages_filters_and_searches_the_jobs(client, login, jpo_admin, tokyo_editor, osaka_editor, plan):
+    for number in range(55):
+        make_job(tokyo_editor, plan, register_csv(SEMINARS), name=f"東京都KPI{number:02d}.csv")
+    make_job(osaka_editor, plan, register_csv(SEMINARS), name="大阪府KPI.csv")
+    login(client, jpo_admin)
+    first = client.get(LIST)
+    assert "56件中 1–50件" in text(first) and len(first.context["paged"].items) == 50
+    assert [job.original_name for job in client.get(LIST + "?q=大阪").context["paged"].items] == ["大阪府KPI.csv"]
+    assert client.get(LIST + "?q=osaka_editor").context["paged"].count == 1
+    assert client.get(LIST + "?status=applied").context["paged"].count == 0
+    assert client.get(LIST + "?status=nonsense&page=999").context["paged"].count == 56
+
+    login(client, osaka_editor)  # a filter never shows another user's jobs
+    assert client.get(LIST + "?q=東京都").context["paged"].count == 0
+    assert client.get(LIST + "?q=tokyo_editor").context["paged"].count == 0

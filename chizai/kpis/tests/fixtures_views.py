@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 
 from chizai.audit.models import AuditEntry, AuditEntryQuerySet
-from chizai.kpis import views
+from chizai.kpis import figures, views
 from chizai.kpis.models import Actual, ActualSource, HalfChoice, Kpi, KpiKind, Plan, Shape, Target
 from chizai.kpis.planfile import load_plan_file
 from chizai.organizations.models import Organization
@@ -92,6 +92,7 @@ def add_regional_kpi(
             )
         )
     Actual.objects.bulk_create(rows)
+    figures.refresh([kpi])  # rows made behind the writers' back: store their figures as the writers would
     return kpi
 
 

@@ -23,7 +23,7 @@ NEW_NAME = "東京都 知財戦略を策定した中小企業数"
 VISION = "東京都産業振興ビジョンの改定により、知財戦略の策定支援に重点を移したため。"
 # Session, user, memberships, the revisions with their KPIs, owners, plans, proposers and meetings (one query),
 # the demo-data flag. Not one more per revision.
-REVISION_LIST_QUERIES = 5
+REVISION_LIST_QUERIES = 7  # with the page count and the bodies of the filter
 NOTICE_LIST_QUERIES = 5
 
 
@@ -219,7 +219,37 @@ def test_it_costs_the_same_queries_for_2_or_12_revisions(
 
     with django_assert_max_num_queries(REVISION_LIST_QUERIES):
         response = client.get(url)
-    assert len(response.context["revisions"]) == 12
+    assert len(response.context["paged"].items) == 12
+
+
+def test_it_filters_the_revisions_by_status_body_and_name_within_what_the_user_sees(
+    client, login, views_data, tokyo_editor, kanto_reviewer, osaka_editor, jpo_admin
+):
+    reported = propose_tokyo(views_data, tokyo_editor)
+    report_revision(revision=reported, actor=kanto_reviewer)
+    propose_tokyo(views_data, tokyo_editor, effective_year=2025, new_targets={2025: Decimal(20)})
+    propose_revision(
+        kpi=views_data.osaka,
+        effective_year=2024,
+        new_name="大阪府 知財経営支援件数",
+        new_baseline_value=None,
+        new_targets={},
+        vision_change="大阪府の産業振興ビジョンの改定",
+        actor=osaka_editor,
+    )
+    url = reverse("kpis:revision_list")
+
+    def listed(query: str) -> list[str]:
+        return [revision.kpi.owner.code for revision in client.get(url + query).context["paged"].items]
+
+    login(client, jpo_admin)
+    assert listed("?organization=pref-27") == ["pref-27"]
+    assert listed("?status=reported") == ["pref-13"]
+    assert listed("?q=大阪府 知財経営") == ["pref-27"]
+    assert listed("?status=nonsense&organization=pref-13") == ["pref-13", "pref-13"]
+    login(client, tokyo_editor)  # a filter never widens: 大阪府's revision stays out of 東京都's reach
+    assert "pref-27" not in listed("?organization=pref-27")  # not one of its choices: ignored
+    assert listed("?q=大阪府") == []
 
 
 # --- The detail page: report and withdraw ---------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_it_never_shows_tokyos_evaluation_outside_its_block_even_when_accepted(c
 
     assert client.get(reverse("pdca:evaluation_detail", args=[evaluation.pk])).status_code == 404
     list_page = client.get(reverse("pdca:evaluation_list"), {"period": evaluation.period_id})
-    assert evaluation not in list_page.context["others"]
+    assert evaluation not in list_page.context["others"].items
 
 
 # --- writing ----------------------------------------------------------------------------------------------------

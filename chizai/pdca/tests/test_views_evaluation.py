@@ -131,7 +131,7 @@ def test_it_lists_submitted_evaluations_of_the_block_for_its_reviewer(client, pd
 
     response = as_user(client, "kanto_reviewer").get(reverse("pdca:evaluation_list"), {"plan": 3, "period": period.pk})
 
-    assert list(response.context["others"]) == [submitted]
+    assert list(response.context["others"].items) == [submitted]
     assert "神奈川県" not in text(response).split("閲覧できる他の関係主体の自己評価")[1]
 
 
@@ -142,10 +142,32 @@ def test_it_keeps_the_list_to_a_fixed_number_of_queries(client, pdca_data: PdcaD
     as_user(client, "jpo_admin")
     period = pdca_data.period(2023, "H1")
 
-    with django_assert_max_num_queries(8):
+    # With the page's count and the blocks of the filter.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("pdca:evaluation_list"), {"period": period.pk})
 
-    assert len(response.context["others"]) == 4
+    assert len(response.context["others"].items) == 4
+
+
+def test_it_filters_other_bodies_evaluations_by_status_kind_block_and_name(client, pdca_data: PdcaData):
+    period = pdca_data.period(2023, "H1")
+    for code in ("pref-13", "pref-14", "pref-27", "inpit"):
+        fx.advance(make_evaluation(period, code), "submit")
+    as_user(client, "jpo_admin")
+
+    def shown(**filters: str) -> list[str]:
+        response = client.get(reverse("pdca:evaluation_list"), {"plan": 3, "period": period.pk, **filters})
+        return [evaluation.organization.code for evaluation in response.context["others"].items]
+
+    kanto = Organization.objects.get(kind="bureau", block_name="関東")
+    assert shown(block=kanto.code) == ["pref-13", "pref-14"]
+    assert shown(kind="inpit") == ["inpit"]
+    assert shown(q="大阪") == ["pref-27"]
+    assert shown(status="accepted") == []
+    assert shown(status="nonsense", q="神奈川") == ["pref-14"]
+
+    as_user(client, "kanto_reviewer")  # a filter never widens: 大阪府 is outside the 関東 block
+    assert shown(q="大阪") == []
 
 
 # --- starting ------------------------------------------------------------------------------------------------

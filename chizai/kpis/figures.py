@@ -1,0 +1,342 @@
+"""The figures table (`KpiFigure`): each KPI's results, kept current by the spine's writers, read by the pages.
+
+`refresh()` recomputes a KPI's figures with `chizai.kpis.achievement` (the one home of the arithmetic and the
+plan's rounding) and is called by every writer in `chizai.kpis.actions`, inside the write's transaction, once per
+KPI touched. Pages then read stored figures (`load()`, `regional_items()`) in a fixed number of queries instead of
+recomputing every KPI from every row. What depends on the day — the status (進行中 until a period ends, then
+達成/未達), the latest period — is derived when read, by the same `achievement` functions.
+
+A KPI without the `computed` mark (rows written behind the writers' back, e.g. raw SQL or a test's ORM fixture)
+is computed from its raw rows when read, so a page is never wrong; `chizai verify_figures` reports it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
+
+from chizai.kpis import achievement
+from chizai.kpis.achievement import ItemsMet, PeriodResult, Status, YearFigure
+from chizai.kpis.models import FigureView, Kpi, KpiFigure
+from chizai.organizations.models import Organization
+
+FAR_FUTURE = datetime.date.max
+"""The day every period has ended: a result's status then no longer depends on the day (達成・未達・評価不能)."""
+
+STORED_FIELDS = (
+    "start_year",
+    "end_year",
+    "label",
+    "target",
+    "target_note",
+    "actual",
+    "first_half",
+    "second_half",
+    "complete",
+    "achievement",
+    "first_half_achievement",
+    "forecast",
+    "forecast_achievement",
+    "progress",
+)
+"""The PeriodResult fields stored as they are (everything but the status)."""
+
+COMPARED_FIELDS = (*STORED_FIELDS, "view", "position", "fixed_status", "met", "period_end", "for_year")
+"""What `verify_figures` compares between a stored figure and a recomputed one."""
+
+
+# --- computing and storing -------------------------------------------------------------------------------
+
+
+def _row(kpi: Kpi, view: str, position: int, result: PeriodResult, for_year: bool = False) -> KpiFigure:
+    """A figure row from a result computed as of FAR_FUTURE (so its status is final, or fixed by the KPI)."""
+    return KpiFigure(
+        kpi=kpi,
+        view=view,
+        position=position,
+        **{name: getattr(result, name) for name in STORED_FIELDS},
+        # At FAR_FUTURE only a status fixed by the KPI (a baseline KPI's intermediate year) is 進行中.
+        fixed_status=result.status.value if result.status == Status.IN_PROGRESS else "",
+        met=result.status == Status.ACHIEVED,
+        period_end=achievement.period_end_date(kpi, result.end_year),
+        for_year=for_year,
+    )
+
+
+def compute(kpi: Kpi) -> list[KpiFigure]:
+    """The KPI's figure rows (unsaved), from its targets and actuals (prefetched or not)."""
+    results = achievement.results(kpi, FAR_FUTURE)
+    chosen = {}
+    for year in sorted({r.end_year for r in results}):
+        picked = achievement.result_for_year(kpi, year, FAR_FUTURE, results)
+        if picked is not None:
+            chosen[year] = picked
+    rows = [KpiFigure(kpi=kpi, view=FigureView.COMPUTED)]
+    rows += [_row(kpi, FigureView.YEAR, i, r, for_year=chosen.get(r.end_year) is r) for i, r in enumerate(results)]
+    halves = (achievement.first_half_result(kpi, year, FAR_FUTURE, results) for year in chosen)
+    rows += [_row(kpi, FigureView.FIRST_HALF, i, r) for i, r in enumerate(h for h in halves if h is not None)]
+    return rows
+
+
+def _with_rows(kpis: QuerySet[Kpi]) -> list[Kpi]:
+    return list(kpis.select_related("plan").prefetch_related("targets", "actuals"))
+
+
+def refresh(kpis: Iterable[Kpi | int]) -> None:
+    """Recompute and store the figures of these KPIs; the writers call it inside their transaction.
+
+    The KPIs' rows are locked first, so that two writes to the same KPI store the figures of both in turn
+    (the later refresh reads what the earlier one committed).
+    """
+    ids = sorted({kpi.pk if isinstance(kpi, Kpi) else kpi for kpi in kpis})
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        _refresh_chunk(ids[start : start + REFRESH_CHUNK])
+
+
+REFRESH_CHUNK = 500
+"""KPIs refreshed per round of queries (a bulk write of thousands of KPIs stays within SQLite's limits)."""
+
+
+def _refresh_chunk(ids: list[int]) -> None:
+    locked = list(Kpi.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    fresh = _with_rows(Kpi.objects.filter(pk__in=locked))
+    KpiFigure.objects.filter(kpi_id__in=locked).delete()
+    KpiFigure.objects.bulk_create([row for kpi in fresh for row in compute(kpi)], batch_size=500)
+
+
+def refresh_plan(plan_id: int) -> None:
+    """Recompute every KPI of a plan (its years changed: qualitative KPIs show one row per plan year)."""
+    refresh(Kpi.objects.filter(plan_id=plan_id).values_list("pk", flat=True))
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFigure:
+    """A KpiFigure row as pages read it: a plain tuple's worth of values, not a model instance (a page of the
+    national compilation reads thousands)."""
+
+    kpi_id: int
+    view: str
+    position: int
+    start_year: int
+    end_year: int
+    label: str
+    target: Decimal | None
+    target_note: str
+    actual: Decimal | None
+    first_half: Decimal | None
+    second_half: Decimal | None
+    complete: bool
+    achievement: Decimal | None
+    first_half_achievement: Decimal | None
+    forecast: Decimal | None
+    forecast_achievement: Decimal | None
+    progress: Decimal | None
+    fixed_status: str
+    for_year: bool
+
+
+LOADED_FIELDS = ("kpi_id", "view", "position", *STORED_FIELDS, "fixed_status", "for_year")
+
+
+def _stored(figure: KpiFigure) -> StoredFigure:
+    return StoredFigure(*(getattr(figure, name) for name in LOADED_FIELDS))
+
+
+def stored_result(kpi: Kpi, figure: StoredFigure, today: datetime.date, status: Status | None = None) -> PeriodResult:
+    """The PeriodResult a stored figure stands for, its status derived for `today` by `achievement.status_of`."""
+    if status is None and figure.fixed_status:
+        status = Status(figure.fixed_status)
+    if status is None:
+        year = YearFigure(figure.actual, figure.first_half, figure.second_half, figure.complete)
+        status = achievement.status_of(kpi, target=figure.target, figure=year, end_year=figure.end_year, today=today)
+    values: dict[str, Any] = {name: getattr(figure, name) for name in STORED_FIELDS}
+    return PeriodResult(**values, status=status)
+
+
+@dataclass
+class Figures:
+    """The stored figures of some KPIs, read once; each method derives what depends on `today`."""
+
+    rows: dict[int, list[StoredFigure]]
+
+    def _view(self, kpi: Kpi, view: str) -> list[StoredFigure]:
+        return [f for f in self.rows.get(kpi.pk, []) if f.view == view]
+
+    def results(self, kpi: Kpi, today: datetime.date) -> list[PeriodResult]:
+        """As `achievement.results` (needs every year's rows: load without `year`)."""
+        return [stored_result(kpi, f, today) for f in self._view(kpi, FigureView.YEAR)]
+
+    def latest(self, kpi: Kpi, today: datetime.date) -> PeriodResult | None:
+        """As `achievement.latest_result`."""
+        return achievement.latest_result(kpi, today, self.results(kpi, today))
+
+    def for_year(self, kpi: Kpi, year: int, today: datetime.date) -> PeriodResult | None:
+        """As `achievement.result_for_year`."""
+        for figure in self._view(kpi, FigureView.YEAR):
+            if figure.for_year and figure.end_year == year:
+                return stored_result(kpi, figure, today)
+        return None
+
+    def first_half(self, kpi: Kpi, year: int, today: datetime.date) -> PeriodResult | None:
+        """As `achievement.first_half_result`: the year's 上期 figures with the year's own status."""
+        year_result = self.for_year(kpi, year, today)
+        for figure in self._view(kpi, FigureView.FIRST_HALF):
+            if figure.end_year == year:
+                return stored_result(kpi, figure, today, year_result.status if year_result else None)
+        return None
+
+
+def load(kpis: Sequence[Kpi], *, year: int | None = None) -> Figures:
+    """The stored figures of the KPIs in one query (only the year's when `year` is given); KPIs never computed
+    are computed from their raw rows here (two more queries, only when there are such KPIs)."""
+    figures = KpiFigure.objects.filter(kpi_id__in=[kpi.pk for kpi in kpis])
+    if year is not None:
+        figures = figures.filter(Q(view=FigureView.COMPUTED) | Q(end_year=year))
+    rows: dict[int, list[StoredFigure]] = defaultdict(list)
+    for values in figures.order_by("kpi_id", "view", "position").values_list(*LOADED_FIELDS):
+        figure = StoredFigure(*values)
+        rows[figure.kpi_id].append(figure)
+    missing = [kpi for kpi in kpis if not any(f.view == FigureView.COMPUTED for f in rows.get(kpi.pk, []))]
+    if missing:
+        prefetch_related_objects(missing, "plan", "targets", "actuals")
+        for kpi in missing:
+            wanted = (f for f in compute(kpi) if year is None or f.view == FigureView.COMPUTED or f.end_year == year)
+            rows[kpi.pk] = [_stored(f) for f in wanted]
+    return Figures(dict(rows))
+
+
+# --- regional KPI items met, counted in the database -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionalItems:
+    """Regional KPI items met / total (地域KPIの達成項目数／項目数) per block and fiscal year."""
+
+    count: int
+    blocks: list[Organization | None]
+    by_block: dict[tuple[int | None, int], ItemsMet]
+
+    def of(self, bureau: Organization | None, year: int) -> ItemsMet:
+        return self.by_block.get((bureau.pk if bureau else None, year), ItemsMet(0, 0))
+
+    def national(self, year: int) -> ItemsMet:
+        return sum((self.of(bureau, year) for bureau in self.blocks), ItemsMet(0, 0))
+
+
+def _year_filter(year: int) -> Q:
+    return Q(figures__view=FigureView.YEAR, figures__for_year=True, figures__end_year=year) & Q(
+        figures__target__isnull=False
+    )
+
+
+def regional_items(kpis: QuerySet[Kpi], years: Sequence[int], today: datetime.date) -> RegionalItems:
+    """Items met per block (the owner's bureau) and year, as `achievement.items_met` over each KPI's
+    `result_for_year` — counted by the database from the stored figures: an item is met once its period has
+    ended (`period_end` before today) and its stored figure met the target. Two queries, whatever the number of
+    KPIs; KPIs never computed are computed from their raw rows (more queries, only when there are such KPIs)."""
+    count, by_block = items_by(kpis, "owner__bureau_id", years, today)
+    bureaus = Organization.objects.in_bulk([bureau_id for bureau_id in count if bureau_id])
+    blocks = sorted((bureaus.get(bureau_id) for bureau_id in count), key=lambda b: b.sort_order if b else 99)
+    return RegionalItems(sum(count.values()), blocks, by_block)
+
+
+def items_by(
+    kpis: QuerySet[Kpi], key: str, years: Sequence[int], today: datetime.date
+) -> tuple[dict[Any, int], dict[tuple[Any, int], ItemsMet]]:
+    """The KPIs counted per value of `key` (a KPI field such as "owner_id"), and their items met per key and year,
+    in one query (and more only for KPIs whose figures were never stored)."""
+    annotations: dict[str, Any] = {
+        "items": Count("pk", distinct=True),
+        "computed": Count("figures", filter=Q(figures__view=FigureView.COMPUTED)),
+    }
+    for year in years:
+        annotations[f"total_{year}"] = Count("figures", filter=_year_filter(year))
+        annotations[f"met_{year}"] = Count(
+            "figures", filter=_year_filter(year) & Q(figures__met=True, figures__period_end__lt=today)
+        )
+    grouped: list[dict[str, Any]] = [dict(line) for line in kpis.order_by().values(key).annotate(**annotations)]
+    by_key = {
+        (line[key], year): ItemsMet(line[f"total_{year}"], line[f"met_{year}"]) for line in grouped for year in years
+    }
+    if any(line["computed"] < line["items"] for line in grouped):
+        _add_uncomputed(kpis, key, years, today, by_key)
+    return {line[key]: line["items"] for line in grouped}, by_key
+
+
+def _add_uncomputed(
+    kpis: QuerySet[Kpi], key: str, years: Sequence[int], today: datetime.date, by_key: dict[tuple[Any, int], ItemsMet]
+) -> None:
+    computed = KpiFigure.objects.filter(kpi=OuterRef("pk"), view=FigureView.COMPUTED)
+    uncomputed = kpis.filter(~Exists(computed)).annotate(group_key=F(key))
+    for kpi in _with_rows(uncomputed):
+        rows = achievement.results(kpi, today)
+        for year in years:
+            group = (getattr(kpi, "group_key"), year)  # noqa: B009 (an annotation)
+            by_key[group] = by_key.get(group, ItemsMet(0, 0)) + achievement.items_met(
+                [achievement.result_for_year(kpi, year, today, rows)]
+            )
+
+
+# --- verifying -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A KPI whose stored figures differ from the ones its raw rows give."""
+
+    kpi: Kpi
+    lines: list[str]
+
+
+def _describe(figure: KpiFigure | None) -> dict[str, Any]:
+    if figure is None:
+        return {}
+    return {name: getattr(figure, name) for name in COMPARED_FIELDS}
+
+
+def _key(figure: KpiFigure) -> tuple[str, int]:
+    return (figure.view, figure.position)
+
+
+def differences(kpi: Kpi, stored: list[KpiFigure]) -> list[str]:
+    """What differs between the KPI's stored figures and its figures recomputed now (empty: none)."""
+    expected = {_key(f): f for f in compute(kpi)}
+    found = {_key(f): f for f in stored}
+    lines = []
+    for key in sorted(set(expected) | set(found)):
+        want, have = _describe(expected.get(key)), _describe(found.get(key))
+        if want == have:
+            continue
+        if not have:
+            lines.append(f"{key[0]}#{key[1]}: 保存されていません / missing {want.get('label', '')}")
+        elif not want:
+            lines.append(f"{key[0]}#{key[1]}: 余分な集計値 / unexpected {have.get('label', '')}")
+        else:
+            changed = [f"{n}: {have[n]!r} → {want[n]!r}" for n in COMPARED_FIELDS if have[n] != want[n]]
+            lines.append(f"{key[0]}#{key[1]} {want.get('label', '')}: " + "; ".join(changed))
+    return lines
+
+
+def verify(kpis: QuerySet[Kpi] | None = None, *, chunk: int = 500) -> list[Difference]:
+    """Every KPI whose stored figures differ from its raw targets and actuals, chunk by chunk."""
+    ids = list((kpis if kpis is not None else Kpi.objects.all()).order_by("pk").values_list("pk", flat=True))
+    found = []
+    for start in range(0, len(ids), chunk):
+        batch = _with_rows(Kpi.objects.filter(pk__in=ids[start : start + chunk]).order_by("pk"))
+        stored: dict[int, list[KpiFigure]] = defaultdict(list)
+        for figure in KpiFigure.objects.filter(kpi_id__in=[k.pk for k in batch]):
+            stored[figure.kpi_id].append(figure)
+        for kpi in batch:
+            lines = differences(kpi, stored[kpi.pk])
+            if lines:
+                found.append(Difference(kpi, lines))
+    return found

@@ -1,0 +1,23 @@
+"""`chizai enqueue reminders|kpis`: queue scheduled work for the workers instead of running it here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.tasks import Task
+
+from chizai.ops import tasks
+
+TASKS: dict[str, Task[..., str]] = {"reminders": tasks.send_reminders, "kpis": tasks.recompute_kpis}
+
+
+class Command(BaseCommand):
+    help = "リマインダー送信（reminders）またはKPI再計算（kpis）をタスクとして登録し、ワーカーに実行させます。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("task", choices=sorted(TASKS), help="reminders: リマインダー送信 / kpis: KPI再計算")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = TASKS[options["task"]].enqueue()
+        self.stdout.write(f"{options['task']}: タスク {result.id} を登録しました（状態: {result.status}）。")

@@ -1,0 +1,30 @@
+"""Scheduled work as tasks: reminder mail and KPI recomputation, run by a `chizai db_worker`.
+
+Each task calls the idempotent command a cron line or systemd timer would (deploy/chizai-reminders.timer), so the
+two ways give the same result and running either twice sends and writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+from django.tasks import task
+
+
+@task()
+def send_reminders(date: str | None = None) -> str:
+    """`chizai send_reminders [--date YYYY-MM-DD]` as a task; returns the command's report."""
+    return _run("send_reminders", *(["--date", date] if date else []))
+
+
+@task()
+def recompute_kpis(plan: int | None = None) -> str:
+    """`chizai recompute_kpis [--plan N]` as a task; returns the command's summary."""
+    return _run("recompute_kpis", *(["--plan", str(plan)] if plan is not None else []))
+
+
+def _run(command: str, *args: str) -> str:
+    out = io.StringIO()
+    call_command(command, *args, stdout=out)
+    return out.getvalue()
