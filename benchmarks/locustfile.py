@@ -45,7 +45,7 @@ def sign_in(client: Any, base_url: str, username: str) -> Any:
     token = client.cookies.get("csrftoken", "")
     return client.post(
         f"{base_url}/login/",
-        data={"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD},
+        data={"csrfmiddlewaretoken": token, "login": username, "password": PASSWORD},
         headers={"Referer": f"{base_url}/login/"},
         allow_redirects=False,
     )
@@ -76,7 +76,7 @@ class Official(HttpUser):
             token = self.client.cookies.get("csrftoken", "")
             with self.client.post(
                 "/login/",
-                data={"csrfmiddlewaretoken": token, "username": self.username, "password": PASSWORD},
+                data={"csrfmiddlewaretoken": token, "login": self.username, "password": PASSWORD},
                 headers={"Referer": f"{self.client.base_url}/login/"},
                 allow_redirects=False,
                 catch_response=True,

@@ -1,5 +1,6 @@
 """Settings for chizai, read from the environment (DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS)."""
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -33,6 +34,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "chizai.audit",
     "chizai.organizations",
+    # Sign-in (issue 11): allauth's login, password and MFA pages; axes's lockout after repeated failures;
+    # chizai.accounts after them (its admin replaces theirs with audited ones).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
+    "chizai.accounts",
     "chizai.kpis",
     "chizai.pdca",
     "chizai.meetings",
@@ -56,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -64,6 +73,10 @@ MIDDLEWARE = [
     "chizai.middleware.NoStoreMiddleware",
     "chizai.middleware.IdleTimeoutMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After the idle timeout: a required second factor, the 8-hour cap on a session (chizai/accounts).
+    "chizai.accounts.middleware.SignInPolicyMiddleware",
+    # Last, as axes requires: answers a locked-out login with the Japanese lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chizai.urls"
@@ -104,13 +117,73 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Sign-in (issue 11 part 1; docs/deployment.md "Sign-in") ---------------------------------------------
+# django-allauth's login (username, no self-signup: users are invited), its password change/reset pages and its
+# MFA (TOTP, recovery codes, WebAuthn); django-axes locks a username at an address out after repeated failures.
+AUTHENTICATION_BACKENDS = [
+    # First, as axes requires: refuses a locked-out username+address before any password is checked.
+    "chizai.accounts.backends.LockoutBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# After NIST SP 800-63B-4: length over composition (no character-class rules), known-bad passwords refused.
+PASSWORD_MIN_LENGTH = env_int("CHIZAI_PASSWORD_MIN_LENGTH", 12)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "chizai.accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "chizai.accounts.passwords.ContextWordsValidator"},
+    {"NAME": "chizai.accounts.passwords.RepetitionValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "kpis:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_ADAPTER = "chizai.accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]  # signup itself is closed (adapter)
+ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the organisation's administrator
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+# No "remember me": the session cookie lives as long as the idle timeout; SignInPolicyMiddleware caps it at 8 h.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_PREVENT_ENUMERATION = True  # a reset for an unknown address looks the same as one for a known one
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # and sends nothing
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[chizai] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# axes owns failed-login counting (one rule, one Japanese page); allauth's own failed-login limit is off.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# A reset or invitation link works once and for this many hours.
+PASSWORD_RESET_TIMEOUT = env_int("CHIZAI_LINK_HOURS", 72) * 3600
+MFA_ADAPTER = "chizai.accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env_str("CHIZAI_MFA_ISSUER", "chizai")
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either side: office PCs' clocks drift
+MFA_PASSKEY_LOGIN_ENABLED = False
+# WebAuthn needs https; the development server on 127.0.0.1 is allowed to try it over http.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Administrators (staff, superusers, organisation administrators) and reviewers must use a second factor.
+# Required by default in production; `make run`'s demo (DEBUG on) offers it so its logins work by password.
+CHIZAI_MFA_REQUIRED = env_bool("CHIZAI_MFA_REQUIRED", not DEBUG)
+# A session ends after this many hours however active it is (the idle timeout below ends it sooner).
+CHIZAI_SESSION_MAX_SECONDS = env_int("CHIZAI_SESSION_MAX_HOURS", 8) * 3600
+# Lockout: this many failures for one username from one address lock that pair for CHIZAI_LOCKOUT_MINUTES
+# (0: until an administrator unlocks it in the admin).
+AXES_FAILURE_LIMIT = env_int("CHIZAI_LOCKOUT_FAILURES", 5)
+_LOCKOUT_MINUTES = env_int("CHIZAI_LOCKOUT_MINUTES", 60)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "chizai.accounts.backends.client_username"  # allauth's field is "login"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # chizai/audit/admin_accounts.py registers an audited one
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR, or behind the reverse proxy (SECURE_PROXY_SSL_HEADER) the address it
+# appended to X-Forwarded-For (chizai.accounts.backends.client_ip).
+CHIZAI_BEHIND_PROXY = env_bool("SECURE_PROXY_SSL_HEADER", False)
+AXES_CLIENT_IP_CALLABLE = "chizai.accounts.backends.client_ip"
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]

@@ -14,6 +14,7 @@ import csv
 import io
 import itertools
 import re
+import subprocess
 import sys
 import time
 import uuid
@@ -77,6 +78,18 @@ def register_csv(kpi_name: str) -> bytes:
     return text.getvalue().encode("cp932")
 
 
+def enrol_second_factor(username: str) -> str:
+    """Give the smoke user an authenticator (TOTP) with a known secret, as an administrator's script would."""
+    script = (
+        "from django.contrib.auth.models import User; from chizai.accounts.testing import enrol_totp; "
+        f"print(enrol_totp(User.objects.get(username='{username}')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "chizai.manage", "shell", "-c", script], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
 def main(urls: list[str]) -> None:
     client = RoundRobin(urls)
     for url in urls:
@@ -86,8 +99,17 @@ def main(urls: list[str]) -> None:
 
     login_page = client.get("/login/")
     check(login_page.status_code == 200 and "csrftoken" in client.session.cookies, "the sign-in page (server 2)")
-    signed_in = client.post("/login/", {"username": USER, "password": PASSWORD})
-    check(signed_in.status_code == 302, f"{USER} signs in with the password")
+    secret = enrol_second_factor(USER)
+    signed_in = client.post("/login/", {"login": USER, "password": PASSWORD})
+    check(
+        signed_in.status_code == 302 and "/2fa/authenticate/" in signed_in.headers.get("Location", ""),
+        f"{USER} gives the password and is asked for the second factor",
+    )
+    client.get("/accounts/2fa/authenticate/")
+    from chizai.accounts.testing import totp_code
+
+    second = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    check(second.status_code == 302, f"{USER} signs in with the TOTP code")
     check(client.get("/").status_code == 200, "the dashboard on the other server, same session")
 
     kpi_name = f"スモーク試験KPI {uuid.uuid4().hex[:8]}（架空）"

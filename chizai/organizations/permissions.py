@@ -182,3 +182,25 @@ def edits_somewhere(user: AnyUser) -> bool:
 def primary_organization(user: AnyUser) -> Organization | None:
     ms = memberships(user)
     return ms[0].organization if ms else None
+
+
+def can_manage_members(user: AnyUser, organization: Organization) -> bool:
+    """An organisation's administrators (and superusers) invite, disable and re-enable its users."""
+    if _is_superuser(user):
+        return True
+    return any(m.organization_id == organization.pk and m.role == Role.ADMIN for m in memberships(user))
+
+
+def needs_second_factor(user: AnyUser) -> bool:
+    """Who must sign in with a second factor when MFA is required (CHIZAI_MFA_REQUIRED): administrators
+    (superusers, staff, any organisation's administrators) and reviewers (JPO's and the bureaus')."""
+    if not user.is_authenticated:
+        return False
+    if _is_superuser(user) or getattr(user, "is_staff", False):
+        return True
+    return any(m.role in REVIEW_ROLES for m in memberships(user))
+
+
+def can_unlock_sign_ins(user: AnyUser) -> bool:
+    """The admin's users (staff, superusers) clear a lockout after repeated failed sign-ins."""
+    return bool(user.is_authenticated and (getattr(user, "is_staff", False) or _is_superuser(user)))

@@ -107,7 +107,14 @@ MENU = (
             Link("管理画面", "admin:index", needs="staff"),
         ),
     ),
-    Group("ヘルプ", (Link("使い方（操作説明）", "search:help"),)),
+    Group(
+        "アカウント",
+        (
+            Link("アカウント・二要素認証", "accounts:account"),
+            Link("利用者の管理", "accounts:member_index", children=("accounts:member_list",)),
+            Link("使い方（操作説明）", "search:help"),
+        ),
+    ),
 )
 
 

@@ -68,10 +68,65 @@ def with_(base: Kwargs, **extra: Any) -> Kwargs:
 
 SIDED = OUTSIDERS
 
+# allauth's pages without arguments (sign-in, password change and reset, second factor).
+AUTH_PAGES = (
+    "account_login",
+    "account_logout",
+    "account_inactive",
+    "account_signup",
+    "account_reauthenticate",
+    "account_request_reauthentication_code",
+    "account_confirm_reauthentication_code",
+    "account_email",
+    "account_email_verification_sent",
+    "account_change_password",
+    "account_set_password",
+    "account_reset_password",
+    "account_confirm_login_code",
+    "account_reset_password_from_key_done",
+    "account_reset_password_done",
+    "mfa_index",
+    "mfa_authenticate",
+    "mfa_reauthenticate",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_list_webauthn",
+    "mfa_add_webauthn",
+    "mfa_reauthenticate_webauthn",
+)
+
+
+def member(world: World, side: Side) -> dict[str, Any]:
+    """A user of the side's body (its first membership), for the member pages."""
+    from chizai.organizations.models import Membership
+
+    membership = Membership.objects.filter(organization__code=side.code).order_by("pk").first()
+    assert membership is not None, side.code
+    return {"code": side.code, "pk": membership.user_id}
+
+
 ROUTES: dict[str, Route] = {
     "login": Route(kind="auth"),
     "logout": Route(kind="auth", methods=("POST",)),
     "healthz": Route(kind="public"),  # load balancers and monitoring: no login, no details
+    # --- Sign-in (django-allauth, chizai/accounts): answered without a server error for everyone ------------
+    **{name: Route(kind="auth") for name in AUTH_PAGES},
+    "account_reset_password_from_key": Route(lambda w, s: {"uidb36": "1", "key": "x-y"}, kind="auth"),
+    "account_confirm_email": Route(lambda w, s: {"key": "x"}, kind="auth"),
+    "mfa_remove_webauthn": Route(lambda w, s: {"pk": 1}, kind="auth"),
+    "mfa_edit_webauthn": Route(lambda w, s: {"pk": 1}, kind="auth"),
+    "account_email_managed": Route(kind="auth"),  # allauth's e-mail page, sent to the account page
+    # --- Accounts: an organisation's administrator manages its users; the invitee's link ------------------
+    "accounts:account": Route(own_data=True),
+    "accounts:member_index": Route(),
+    "accounts:member_list": Route(lambda w, s: {"code": s.code}, ("GET", "POST"), SIDED),
+    "accounts:member_active": Route(member, ("POST",), SIDED, post=lambda w, s: {"active": "0"}),
+    "accounts:member_resend": Route(member, ("POST",), SIDED),
+    # An invalid or used link: a Japanese page saying so, to anyone.
+    "accounts:accept_invite": Route(lambda w, s: {"uidb64": "MQ", "token": "x-y"}, kind="public"),
     # --- KPIs --------------------------------------------------------------------------------------------
     "kpis:dashboard": Route(),
     "kpis:plan_dashboard": Route(plan),

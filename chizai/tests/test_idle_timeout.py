@@ -14,7 +14,7 @@ from chizai.testing import CAST_PASSWORD
 
 
 def sign_in(client: Client) -> None:
-    response = client.post("/login/", {"username": "tokyo_editor", "password": CAST_PASSWORD})
+    response = client.post("/login/", {"login": "tokyo_editor", "password": CAST_PASSWORD})
     assert response.status_code == 302
     assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 30 * 60
 
