@@ -83,11 +83,11 @@ def test_it_runs_a_referred_case_to_follow_up_and_the_plans_kpis_follow(live_ser
 
         # 東京都's editor refers a company not registered yet.
         go.log_in("tokyo_editor")
-        go.menu("ハンズオン支援")
+        go.menu("支援案件")
         expect(page.get_by_role("heading", level=1)).to_have_text("ハンズオン支援")
         page.get_by_role("link", name="企業を紹介する").click()
         page.get_by_label("受付日").fill("2025-10-01")
-        page.get_by_label("法人番号").fill("1000020130001")  # a typo in the check digit first
+        page.get_by_role("main").get_by_label("法人番号").fill("1000020130001")  # a typo in the check digit first
         page.get_by_label("企業名").fill(COMPANY)
         page.get_by_label("所在都道府県").select_option(label="東京都")
         page.get_by_label("業種", exact=True).fill("精密部品製造")
@@ -100,7 +100,7 @@ def test_it_runs_a_referred_case_to_follow_up_and_the_plans_kpis_follow(live_ser
         page.get_by_role("button", name="紹介する").click()
         expect(page.locator("#id_corporate_number_error")).to_have_text("法人番号のチェックデジットが一致しません。")
         shots.take("referral_error")
-        page.get_by_label("法人番号").fill(NUMBER)
+        page.get_by_role("main").get_by_label("法人番号").fill(NUMBER)
         page.get_by_role("button", name="紹介する").click()
         expect(page.locator(".messages")).to_contain_text(f"「{COMPANY}」の支援案件を登録しました。")
         expect(page.get_by_role("heading", level=1)).to_contain_text(COMPANY)
@@ -111,7 +111,7 @@ def test_it_runs_a_referred_case_to_follow_up_and_the_plans_kpis_follow(live_ser
 
         # The JPO team runs it through every stage.
         go.log_in("jpo_admin")
-        go.menu("ハンズオン支援")
+        go.menu("支援案件")
         page.get_by_role("link", name=COMPANY).click()
         expect(page.locator("#history")).to_contain_text("事業承継を機に")
         go.move_to(Stage.HEARING)
@@ -164,7 +164,7 @@ def test_it_runs_a_referred_case_to_follow_up_and_the_plans_kpis_follow(live_ser
         shots.take("drill_effect")
         page.locator("table.drill-table").get_by_role("link", name=COMPANY).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(COMPANY)
-        go.menu("ハンズオン支援")
+        go.menu("支援案件")
         expect(page.locator("table.case-table tr", has_text=COMPANY)).to_contain_text("フォローアップ")
         shots.take("case_list")
 

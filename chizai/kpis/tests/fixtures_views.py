@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 
 from chizai.audit.models import AuditEntry, AuditEntryQuerySet
 from chizai.kpis import figures, views
@@ -92,7 +93,8 @@ def add_regional_kpi(
             )
         )
     Actual.objects.bulk_create(rows)
-    figures.refresh([kpi])  # rows made behind the writers' back: store their figures as the writers would
+    with transaction.atomic():  # as in a writer (browser tests run without the test's own transaction)
+        figures.refresh([kpi])  # rows made behind the writers' back: store their figures as the writers would
     return kpi
 
 

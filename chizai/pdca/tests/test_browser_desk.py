@@ -178,7 +178,7 @@ def test_a_reviewer_compares_the_kanto_prefectures_and_urges_one_once(live_serve
 
         section.get_by_role("link", name="全年度の比較・並べ替え").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("都道府県の比較（関東ブロック）")
-        page.get_by_role("link", name=re.compile("^都道府県")).click()  # sort by code, descending
+        page.get_by_role("link", name=re.compile("^都道府県 ")).click()  # sort by code, descending
         expect(page.get_by_role("rowheader").first).to_have_text("静岡県")
         shot_both(page, shots, "comparison")
 
