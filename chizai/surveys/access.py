@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from chizai.cases.access import can_write_case, case_access, get_case_for_user
+from chizai.cases.access import FULL, can_write_case, case_access, get_case_for_user
 from chizai.cases.models import SupportCase
 from chizai.organizations.permissions import is_jpo_writer, sees_everything
 from chizai.organizations.types import AnyUser
 from chizai.surveys.models import Questionnaire
-
-FULL = "full"
 
 
 def can_design(user: AnyUser) -> bool:

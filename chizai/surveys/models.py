@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Q
 
-from chizai.organizations.permissions import is_jpo_writer, sees_everything
+from chizai.organizations.permissions import is_jpo_writer, organizations_where, sees_everything
 
 if TYPE_CHECKING:
     from chizai.organizations.types import AnyUser
@@ -128,20 +128,23 @@ class Question(models.Model):
         return [(option, option) for option in self.options]
 
 
+def _case_or_own_body(user: AnyUser) -> Q:
+    """What of an invitation or answer a user may see: those of the cases the user sees, and the user's own
+    bodies' (the municipality survey); JPO everything, an anonymous visitor nothing."""
+    from chizai.cases.models import SupportCase
+
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if sees_everything(user):
+        return Q()
+    cases = SupportCase.objects.visible_to(user).values("pk")
+    return Q(case__in=cases) | Q(organization_id__in=[o.pk for o in organizations_where(user)])
+
+
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def visible_to(self, user: AnyUser) -> InvitationQuerySet:
         """JPO sees every invitation; a body sees those of the cases it supports and its own municipal ones."""
-        from chizai.cases.models import SupportCase
-
-        if not user.is_authenticated:
-            return self.none()
-        if sees_everything(user):
-            return self.all()
-        cases = SupportCase.objects.visible_to(user).values("pk")
-        from chizai.organizations.permissions import organizations_where
-
-        own = [o.pk for o in organizations_where(user)]
-        return self.filter(Q(case__in=cases) | Q(organization_id__in=own))
+        return self.filter(_case_or_own_body(user))
 
 
 class Invitation(models.Model):
@@ -219,16 +222,7 @@ class ResponseQuerySet(models.QuerySet["Response"]):
 
         An anonymous answer belongs to no case: only JPO sees it (in results, never beside a case).
         """
-        if not user.is_authenticated:
-            return self.none()
-        if sees_everything(user):
-            return self.all()
-        from chizai.cases.models import SupportCase
-        from chizai.organizations.permissions import organizations_where
-
-        cases = SupportCase.objects.visible_to(user).values("pk")
-        own = [o.pk for o in organizations_where(user)]
-        return self.filter(Q(case__in=cases) | Q(organization_id__in=own))
+        return self.filter(_case_or_own_body(user))
 
 
 class Response(models.Model):
