@@ -244,6 +244,10 @@ API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 # Survey reminders: days after the invitation (or the last reminder) before the next, and how many at most.
 CHIZAI_SURVEY_REMINDER_DAYS = env_int("CHIZAI_SURVEY_REMINDER_DAYS", 7)
 CHIZAI_SURVEY_MAX_REMINDERS = env_int("CHIZAI_SURVEY_MAX_REMINDERS", 2)
+# The follow-up survey: a case that reaches follow-up invites its company (the questionnaire of this code, or the
+# latest sent one), and once more this many days after the first invitation.
+CHIZAI_FOLLOW_UP_SURVEY_CODE = env_str("CHIZAI_FOLLOW_UP_SURVEY_CODE", "")
+CHIZAI_SURVEY_REINVITE_DAYS = env_int("CHIZAI_SURVEY_REINVITE_DAYS", 365)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "chizai.api.authentication.ExpiringTokenAuthentication",

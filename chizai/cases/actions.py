@@ -28,6 +28,7 @@ from chizai.cases.access import (
     referring_organizations,
 )
 from chizai.cases.counting import recompute_for_case
+from chizai.cases.hooks import follow_up_handlers
 from chizai.cases.model_cases import (
     EDITABLE_STATUSES,
     build_search_text,
@@ -71,6 +72,7 @@ DEFAULT_STAGE_DAYS: dict[str, int] = {
 
 # The case record: what the support team writes down as the case goes on (not the stage or the company).
 RECORD_FIELDS = (
+    "contact_email",
     "hearing_notes",
     "actions_agreed",
     "follow_up_results",
@@ -551,6 +553,9 @@ def move_stage(
     change.save()
     log(actor, "cases.case.stage_moved", current, before, case_snapshot(current), reason=note.strip())
     recompute_for_case(current, actor=actor)
+    if to_stage == Stage.FOLLOW_UP:
+        for handler in follow_up_handlers():
+            handler(current, on)
     _refresh(case, current)
     return case
 

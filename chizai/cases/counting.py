@@ -24,7 +24,8 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 
 from chizai.cases.models import Origin, Stage, SupportCase
-from chizai.kpis.models import Actual, ActualSource, HalfChoice, Kpi, Plan
+from chizai.kpis.counting_rules import register_rule
+from chizai.kpis.models import COUNTED_SOURCES, Actual, ActualSource, HalfChoice, Kpi, Plan
 from chizai.lib.fiscal import fiscal_year_end, fiscal_year_of, fiscal_year_start
 from chizai.organizations.types import Actor, AnyUser
 
@@ -83,6 +84,11 @@ class CountingRule:
         """The figure for the year; None when there is nothing to take a share of."""
         counted = self.cases(kpi, fiscal_year).count()
         return ComputedFigure(counted, value=Decimal(counted))
+
+    def drill_url(self, kpi: Kpi, fiscal_year: int) -> str | None:
+        """Where the figure's drill-through lives when it is not the list of cases (a rule counting survey
+        answers lists the answers); None for the cases' own page."""
+        return None
 
 
 class CasesStarted(CountingRule):
@@ -146,6 +152,13 @@ class FollowedUpIpStrategyActedShare(CountingRule):
 RULES: dict[str, CountingRule] = {
     rule.name: rule for rule in (CasesStarted(), CasesStartedRegional(), FollowedUpIpStrategyActedShare())
 }
+
+
+def register_counting_rule(rule: CountingRule) -> None:
+    """Add a rule counted from something built on the cases (survey answers, chizai.surveys.counting): recomputed
+    with the others by `recompute_plan` and `chizai recompute_kpis`. Called from the owning app's ready()."""
+    RULES[rule.name] = rule
+    register_rule(rule.name, rule.label, is_ratio=rule.is_ratio)
 
 
 def rule_of(kpi: Kpi) -> CountingRule | None:
@@ -310,13 +323,14 @@ def _store(kpi: Kpi, year: int, figure: ComputedFigure | None, existing: Actual 
     from chizai.kpis.actions import save_actual
     from chizai.kpis.locks import lock_reason
 
-    if figure is None and (existing is None or existing.source != ActualSource.COMPUTED):
+    if figure is None and (existing is None or existing.source not in COUNTED_SOURCES):
         return Recomputed(kpi, year, Outcome.NO_FIGURE, existing)  # others' figures are not ours to take back
     if figure is not None and existing is not None and figure.matches(existing):
         return Recomputed(kpi, year, Outcome.UNCHANGED, existing)
     if lock_reason(kpi, start_year=year, end_year=year, half=HalfChoice.FULL) is not None:
         return Recomputed(kpi, year, Outcome.LOCKED, existing)
-    fields = {"value": None, "source": ActualSource.COMPUTED} if figure is None else figure.actual_fields()
+    removed = {"value": None, "source": existing.source if existing is not None else ActualSource.COMPUTED}
+    fields = removed if figure is None else figure.actual_fields()
     try:
         actual = save_actual(kpi=kpi, start_year=year, end_year=year, expected_version=None, actor=actor, **fields)
     except ValidationError as error:

@@ -261,6 +261,10 @@ class CaseRecordForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only
                 "この日付の年度の効果指標（知財を経営戦略に位置づけ実行に移した企業の割合）に数えます。"
             ),
             "stage_due_date": "現在の段階を終える予定日。過ぎると「期限超過」になります。",
+            "contact_email": (
+                "企業のご担当者のアドレス。フォローアップの段階に進むと、フォローアップ調査の回答依頼が"
+                "このアドレスに自動で送られます（一定期間後にもう一度）。"
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

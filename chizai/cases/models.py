@@ -242,6 +242,12 @@ class SupportCase(models.Model):
     stage_due_date = models.DateField("現段階の期限", null=True, blank=True, validators=[validate_displayable_date])
     opened_on = models.DateField("受付日", validators=[validate_displayable_date])
     closed_on = models.DateField("終了日", null=True, blank=True, validators=[validate_displayable_date])
+    # Company data like the notes: shown only to those who see the case in full; the follow-up survey goes here.
+    contact_email = models.EmailField(
+        "企業の連絡先メールアドレス",
+        blank=True,
+        help_text="フォローアップの段階に進むと、このアドレスにアンケートの回答依頼が自動で送られます。",
+    )
     hearing_notes = models.TextField("ヒアリング記録", blank=True, validators=[TextLimit(HEARING_NOTES_LIMIT)])
     actions_agreed = models.TextField("合意したアクション", blank=True, validators=[TextLimit(RECORD_TEXT_LIMIT)])
     follow_up_results = models.TextField("フォローアップ結果", blank=True, validators=[TextLimit(RECORD_TEXT_LIMIT)])

@@ -451,6 +451,9 @@ def kpi_drill(request: HttpRequest, kpi_pk: int, year: int) -> HttpResponse:
     if not kpi.counting_rule:
         raise Http404("このKPIは支援案件から集計していません。")
     rule = rule_of(kpi)
+    elsewhere = rule.drill_url(kpi, year) if rule is not None else None
+    if elsewhere:
+        return redirect(elsewhere)
     today = _today()
     cases = list(cases_behind(kpi, year, request.user))
     actual = Actual.objects.filter(kpi=kpi, start_year=year, end_year=year, half=HalfChoice.FULL).first()

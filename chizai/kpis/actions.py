@@ -36,6 +36,7 @@ from chizai.kpis import figures
 from chizai.kpis.achievement import YearFigure, year_figure
 from chizai.kpis.locks import lock_reason, lock_reasons
 from chizai.kpis.models import (
+    COUNTED_SOURCES,
     Actual,
     ActualSource,
     DemoDataset,
@@ -66,6 +67,7 @@ CONFLICT_MESSAGE = (
     "画面を再読み込みして最新の値を確認してから、もう一度入力してください。"
 )
 COMPUTED_MESSAGE = "この指標の実績はハンズオン支援案件から自動集計されるため、入力・変更できません。"
+SURVEY_MESSAGE = "この指標の実績はアンケートの回答から自動集計されるため、入力・変更できません。"
 DATA_PERMISSION_MESSAGE = "このKPIのデータを変更する権限がありません。"
 DEFINITION_PERMISSION_MESSAGE = "このKPIの定義を登録・変更する権限がありません。"
 SYSTEM_LABEL = "システム"
@@ -517,7 +519,7 @@ def _save_actuals(
 ) -> WriteResult[Actual]:
     # A figure counted from cases is the computation's (chizai.cases.counting), run after a case write whose own
     # permission was checked: whoever moved the case is recorded, not asked to edit the KPI's owner.
-    _check_data_writers(writer, (r.kpi for r in rows if r.source != ActualSource.COMPUTED))
+    _check_data_writers(writer, (r.kpi for r in rows if r.source not in COUNTED_SOURCES))
     stored = current if current is not None else _stored_actuals(rows)
     problems = _refusals(rows, stored)
     if problems:
@@ -549,9 +551,9 @@ def _refusals(rows: Sequence[ActualValue], stored: Mapping[ActualKey, Actual]) -
     problems: dict[int, str] = {}
     for index, row in enumerate(rows):
         existing = stored.get(row.key)
-        counted = existing is not None and existing.source == ActualSource.COMPUTED
-        if counted and row.source != ActualSource.COMPUTED:
-            problems[index] = COMPUTED_MESSAGE
+        counted = existing is not None and existing.source in COUNTED_SOURCES
+        if counted and row.source not in COUNTED_SOURCES:
+            problems[index] = counted_message(existing)
     reasons = lock_reasons([(r.kpi, r.start_year, r.end_year, r.half) for r in rows])
     for index, reason in enumerate(reasons):
         if reason is not None and index not in problems and _would_change(rows[index], stored):
@@ -569,9 +571,14 @@ def actual_refusals(*, rows: Sequence[ActualValue], current: Mapping[ActualKey, 
 
 def actual_refusal(actual: Actual) -> str | None:
     """Why a user may not change or remove this actual now (a lock, a figure counted from cases), or None."""
-    if actual.source == ActualSource.COMPUTED:
-        return COMPUTED_MESSAGE
+    if actual.source in COUNTED_SOURCES:
+        return counted_message(actual)
     return lock_reason(actual.kpi, start_year=actual.start_year, end_year=actual.end_year, half=actual.half)
+
+
+def counted_message(actual: Actual | None) -> str:
+    """Why a counted figure is not typed in: it comes from the cases, or from the survey answers."""
+    return SURVEY_MESSAGE if actual is not None and actual.source == ActualSource.SURVEY else COMPUTED_MESSAGE
 
 
 def _would_change(row: ActualValue, stored: Mapping[ActualKey, Actual]) -> bool:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 
 from chizai.kpis import figures
-from chizai.kpis.models import Kpi, KpiKind, Plan
+from chizai.kpis.models import Actual, ActualSource, HalfChoice, Kpi, KpiKind, Plan
 from chizai.organizations.models import Organization
 from chizai.organizations.types import AnyUser
 
@@ -26,8 +26,26 @@ def plan_or_404(number: int | None) -> Plan:
 
 
 def kpi_rows(kpis: list[Kpi], today: datetime.date, stored: figures.Figures) -> list[dict[str, Any]]:
-    """Each KPI with its latest result (the latest period that has begun, as of `today`)."""
-    return [{"kpi": kpi, "result": stored.latest(kpi, today)} for kpi in kpis]
+    """Each KPI with its latest result (the latest period that has begun, as of `today`), and beside a figure
+    counted from survey answers its response rate (`survey_note`)."""
+    notes = survey_notes([kpi for kpi in kpis if kpi.counting_rule])
+    rows = []
+    for kpi in kpis:
+        result = stored.latest(kpi, today)
+        note = notes.get((kpi.pk, result.end_year), "") if result is not None else ""
+        rows.append({"kpi": kpi, "result": result, "survey_note": note})
+    return rows
+
+
+def survey_notes(kpis: list[Kpi]) -> dict[tuple[int, int], str]:
+    """(KPI id, fiscal year) → the response rate stored with each whole-year figure counted from survey answers;
+    one query, none without counted KPIs."""
+    if not kpis:
+        return {}
+    found = Actual.objects.filter(
+        kpi__in=kpis, source=ActualSource.SURVEY, half=HalfChoice.FULL, start_year=F("end_year")
+    ).values_list("kpi_id", "end_year", "source_note")
+    return {(kpi_id, year): note for kpi_id, year, note in found}
 
 
 def regional_summary(kpis: Any, plan: Plan, today: datetime.date) -> dict[str, Any]:

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from chizai.kpis import achievement
-from chizai.kpis.actions import COMPUTED_MESSAGE, ActualValue
+from chizai.kpis.actions import ActualValue, counted_message
 from chizai.kpis.forms import ActualForm
 from chizai.kpis.locks import lock_reasons
-from chizai.kpis.models import Actual, ActualSource, HalfChoice, Kpi, Plan, Shape
+from chizai.kpis.models import COUNTED_SOURCES, Actual, HalfChoice, Kpi, Plan, Shape
 from chizai.lib.numbers import format_number, format_quantity
 from chizai.organizations.models import Organization
 
@@ -149,8 +149,8 @@ def readonly_reason(kpi: Kpi, half: str, actual: Actual | None, lock: str | None
     """Why the user may not type in this cell (in Japanese), or None when they may."""
     if kpi.shape == Shape.QUALITATIVE or not kpi.measurable:
         return QUALITATIVE_REASON
-    if kpi.counting_rule or (actual is not None and actual.source == ActualSource.COMPUTED):
-        return COMPUTED_MESSAGE
+    if kpi.counting_rule or (actual is not None and actual.source in COUNTED_SOURCES):
+        return counted_message(actual)
     if kpi.is_calendar_year and half != HalfChoice.FULL:
         return CALENDAR_HALF_REASON
     if lock is not None:

@@ -158,7 +158,7 @@ class Kpi(models.Model):
         "案件からの集計ルール",
         max_length=40,
         blank=True,
-        help_text="設定すると、実績はハンズオン支援案件から自動で集計されます（chizai.cases.counting）。",
+        help_text="設定すると、実績はハンズオン支援案件またはアンケートの回答から自動で集計されます。",
     )
     version = models.PositiveIntegerField("版", default=1)
 
@@ -279,7 +279,12 @@ class ActualSource(models.TextChoices):
     ENTERED = "entered", "画面入力"
     IMPORTED = "imported", "取込"
     COMPUTED = "computed", "記録から集計"
+    SURVEY = "survey", "調査回答から集計"
     DEMO = "demo", "デモ（架空）"
+
+
+COUNTED_SOURCES = (ActualSource.COMPUTED, ActualSource.SURVEY)
+"""Sources of figures counted by a rule (`Kpi.counting_rule`), from cases or survey answers: never typed in."""
 
 
 class HalfChoice(models.TextChoices):

@@ -31,6 +31,7 @@ from chizai.kpis.actions import (
 )
 from chizai.kpis.counting_rules import rule_named, rule_names
 from chizai.kpis.models import (
+    COUNTED_SOURCES,
     Actual,
     ActualSource,
     Direction,
@@ -382,8 +383,8 @@ def _write_figures(data: PlanData, kpis: dict[str, Kpi], summary: LoadSummary, *
                 kpi, f.start_year, f.end_year, f.half, f.value, f.numerator, f.denominator, ActualSource.PLAN, f.note
             )
             existing_actual = actuals.get(actual.key)
-            if existing_actual is None or existing_actual.source != ActualSource.COMPUTED:
-                actual_rows.append(actual)  # else counted from hands-on support cases: the cases own it
+            if existing_actual is None or existing_actual.source not in COUNTED_SOURCES:
+                actual_rows.append(actual)  # else counted from cases or survey answers: the rule owns it
         for f in entry.evaluations:
             evaluation_rows.append(EvaluationText(kpi, f.start_year, f.end_year, f.half, f.text, from_plan_file=True))
     named_targets = {r.key for r in target_rows}

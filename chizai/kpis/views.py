@@ -20,7 +20,14 @@ from chizai.kpis.access import can_enter_actuals, get_kpi_for_user, get_organiza
 from chizai.kpis.actions import ConflictError, save_actual, save_evaluation
 from chizai.kpis.charts import build_chart
 from chizai.kpis.comparison import current_fiscal_year, year_over_year
-from chizai.kpis.dashboard import kpi_rows, organization_kpis, plan_or_404, regional_summary, shown_kpis
+from chizai.kpis.dashboard import (
+    kpi_rows,
+    organization_kpis,
+    plan_or_404,
+    regional_summary,
+    shown_kpis,
+    survey_notes,
+)
 from chizai.kpis.forms import ActualForm, EvaluationForm
 from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, Plan
 from chizai.kpis.report import plan_report_markdown
@@ -159,6 +166,7 @@ def _kpi_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
         "history": AuditEntry.objects.for_kpi(kpi.pk)[:100],
         "can_edit": can_enter_actuals(request.user, kpi),
         "subsets": list(kpi.subsets.all()),
+        "survey_notes": {year: note for (_pk, year), note in survey_notes([kpi]).items()},
     }
 
 

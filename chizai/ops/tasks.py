@@ -19,6 +19,12 @@ def send_reminders(date: str | None = None) -> str:
 
 
 @task()
+def send_survey_reminders(date: str | None = None) -> str:
+    """`chizai send_survey_reminders [--date YYYY-MM-DD]` as a task: reminders and the second follow-up invitations."""
+    return _run("send_survey_reminders", *(["--date", date] if date else []))
+
+
+@task()
 def recompute_kpis(plan: int | None = None) -> str:
     """`chizai recompute_kpis [--plan N]` as a task; returns the command's summary."""
     return _run("recompute_kpis", *(["--plan", str(plan)] if plan is not None else []))

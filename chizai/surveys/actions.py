@@ -25,6 +25,7 @@ from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import can_edit_organization, is_jpo_writer
 from chizai.organizations.types import Actor
 from chizai.surveys.answers import Checked, check
+from chizai.surveys.counting import recompute_for_year
 from chizai.surveys.models import (
     Answer,
     Audience,
@@ -234,12 +235,17 @@ def invite_case(
     actor: Actor,
     valid_days: int = DEFAULT_VALID_DAYS,
     now: datetime.datetime | None = None,
+    fiscal_year: int | None = None,
 ) -> tuple[Invitation, str]:
-    """Invite the supported company of `case` to answer; returns the invitation and its token (shown once)."""
+    """Invite the supported company of `case` to answer; returns the invitation and its token (shown once).
+
+    The survey's year is the case's unless given (the follow-up survey's is the year of the follow-up).
+    """
     if actor is not None and not can_write_case(actor, case):
         raise PermissionDenied("この支援事例のアンケートを依頼する権限がありません。")
     _check_sendable(questionnaire, Audience.COMPANY)
-    return _invite(questionnaire, actor, email, valid_days, now, case=case, fiscal_year=case.fiscal_year)
+    year = fiscal_year if fiscal_year is not None else case.fiscal_year
+    return _invite(questionnaire, actor, email, valid_days, now, case=case, fiscal_year=year)
 
 
 @transaction.atomic
@@ -284,7 +290,14 @@ def _invite(
     invitation.full_clean()
     invitation.save()
     log(actor, "surveys.invitation.created", invitation, None, invitation_snapshot(invitation))
+    _recount(invitation.questionnaire, invitation.fiscal_year, actor)
     return invitation, _new_link(invitation)
+
+
+def _recount(questionnaire: Questionnaire, fiscal_year: int | None, actor: Actor) -> None:
+    """The KPIs counted from company survey answers, and their response rate, follow every invitation and answer."""
+    if questionnaire.audience == Audience.COMPANY:
+        recompute_for_year(fiscal_year, actor=actor)
 
 
 def _new_link(invitation: Invitation) -> str:
@@ -518,4 +531,5 @@ def _store(response: Response, checked: Checked, *, actor: Actor, action: str) -
     )
     label = "" if actor is not None else ("匿名の回答者" if response.invitation_id is None else "回答者")
     log(actor, action, response, before, answers_snapshot(response), actor_label=label)
+    _recount(response.questionnaire, response.fiscal_year, actor)
     return response

@@ -7,16 +7,19 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from chizai.cases.counting import recompute_plan
 from chizai.cases.models import Stage, SupportCase
-from chizai.kpis.models import Plan
+from chizai.kpis.actions import save_kpi, save_target
+from chizai.kpis.models import KpiKind, Plan, Shape
 from chizai.lib.business_days import is_business_day
-from chizai.organizations.models import Organization
-from chizai.surveys import actions
+from chizai.organizations.models import Organization, OrganizationKind
+from chizai.surveys import actions, counting
 from chizai.surveys.actions import QuestionSpec
 from chizai.surveys.models import Audience, QuestionKind, Questionnaire
 
@@ -163,4 +166,36 @@ def load_surveys_demo(plan: Plan, today: datetime.date) -> SurveysDemoSummary:
             raw = {"benefits": benefits, "ripple": str(rng.choice((3, 4, 4, 5)))}
             actions.submit_answers(token=token, raw=raw, now=now - datetime.timedelta(days=10))
     summary.invitations = counts
+    _survey_kpis(plan)
     return summary
+
+
+# Demo KPIs counted from the demo follow-up survey's answers, so the dashboard shows a figure with its response rate.
+SURVEY_KPIS = (
+    ("demo-survey-effect", counting.IpStrategyActedShare.name, "%", Shape.RATIO, KpiKind.EFFECT, Decimal(60)),
+    ("demo-survey-growth-ip", counting.GrowthAndIpUsed.name, "社", Shape.PER_PERIOD, KpiKind.EFFECT, None),
+)
+
+
+def _survey_kpis(plan: Plan) -> None:
+    owner = Organization.objects.filter(kind=OrganizationKind.JPO).order_by("pk").first()
+    if owner is None:
+        return
+    for n, (code, rule, unit, shape, kind, target) in enumerate(SURVEY_KPIS):
+        label = next(r.label for r in counting.SURVEY_RULES if r.name == rule)
+        values = {
+            "kind": kind,
+            "name": f"（デモ）{label}",
+            "owner": owner,
+            "unit": unit,
+            "shape": shape,
+            "counting_rule": rule,
+            "sort_order": 900 + n,
+            "description": "デモ用のフォローアップ調査（架空）の回答から集計します。回答率を実績の横に示します。",
+        }
+        kpi, _counts = save_kpi(plan=plan, code=code, values=values, actor=None)
+        for year in plan.fiscal_years if target is not None else ():
+            save_target(
+                kpi=kpi, start_year=year, end_year=year, value=target, note="以上", expected_version=None, actor=None
+            )
+    recompute_plan(plan, actor=None)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chizai.lib.business_days import is_business_day
 from chizai.surveys import actions
+from chizai.surveys.followup import due_reinvitations, enqueue_reinvitations
 from chizai.surveys.mail import send_invitation
 from chizai.surveys.models import Invitation
 
@@ -23,9 +24,10 @@ from chizai.surveys.models import Invitation
 @dataclass
 class ReminderReport:
     sent: list[Invitation] = field(default_factory=list)
+    reinvited: list[int] = field(default_factory=list)  # cases whose second follow-up invitation was queued
 
     def summary(self) -> str:
-        return f"アンケートの督促 {len(self.sent):,}件"
+        return f"アンケートの督促 {len(self.sent):,}件、フォローアップ調査の再依頼 {len(self.reinvited):,}件"
 
 
 def due_invitations(today: datetime.date, now: datetime.datetime) -> list[Invitation]:
@@ -63,4 +65,5 @@ def send_survey_reminders(*, today: datetime.date, dry_run: bool = False) -> Rem
         if token is not None:  # another run got there first: it sent this one
             send_invitation(invitation, token, reminder=True)
             report.sent.append(invitation)
+    report.reinvited = due_reinvitations(today) if dry_run else enqueue_reinvitations(today)
     return report

@@ -9,14 +9,25 @@ from django.tasks import Task
 
 from chizai.ops import tasks
 
-TASKS: dict[str, Task[..., str]] = {"reminders": tasks.send_reminders, "kpis": tasks.recompute_kpis}
+TASKS: dict[str, Task[..., str]] = {
+    "reminders": tasks.send_reminders,
+    "survey_reminders": tasks.send_survey_reminders,
+    "kpis": tasks.recompute_kpis,
+}
 
 
 class Command(BaseCommand):
-    help = "リマインダー送信（reminders）またはKPI再計算（kpis）をタスクとして登録し、ワーカーに実行させます。"
+    help = (
+        "リマインダー送信（reminders）、アンケートの督促・再依頼（survey_reminders）またはKPI再計算（kpis）を"
+        "タスクとして登録し、ワーカーに実行させます。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("task", choices=sorted(TASKS), help="reminders: リマインダー送信 / kpis: KPI再計算")
+        parser.add_argument(
+            "task",
+            choices=sorted(TASKS),
+            help="reminders: リマインダー送信 / survey_reminders: アンケートの督促 / kpis: KPI再計算",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = TASKS[options["task"]].enqueue()
