@@ -48,7 +48,11 @@ MENU = (
     Group(
         "ホーム",
         (
-            Link("全国ダッシュボード", "kpis:dashboard", children=("kpis:plan_dashboard", "kpis:kpi_detail")),
+            Link(
+                "全国ダッシュボード",
+                "kpis:dashboard",
+                children=("kpis:plan_dashboard", "kpis:kpi_detail", "surveys:kpi_answers"),
+            ),
             Link("やること", "pdca:todo", badge="todo"),
             Link("お知らせ", "kpis:notice_list", badge="notices"),
             Link("検索", "search:results"),

@@ -25,7 +25,7 @@ from chizai.cases.counting import ComputedFigure, CountingRule, recompute_plan
 from chizai.cases.models import SupportCase
 from chizai.kpis.models import ActualSource, Kpi, Plan
 from chizai.organizations.types import Actor, AnyUser
-from chizai.surveys.models import Answer, Audience, Invitation, Questionnaire, Response
+from chizai.surveys.models import Answer, Audience, Invitation, Questionnaire, Response, ResponseQuerySet
 from chizai.surveys.results import ResponseRate
 
 YES = "はい"
@@ -73,7 +73,7 @@ class SurveyRule(CountingRule):
     def questionnaires(self) -> QuerySet[Questionnaire]:
         return Questionnaire.objects.filter(audience=Audience.COMPANY, questions__key=self.keys[0])
 
-    def responses(self, fiscal_year: int) -> QuerySet[Response]:
+    def responses(self, fiscal_year: int) -> ResponseQuerySet:
         return Response.objects.filter(questionnaire__in=self.questionnaires(), fiscal_year=fiscal_year)
 
     def invitations(self, fiscal_year: int) -> QuerySet[Invitation]:
@@ -100,12 +100,13 @@ class SurveyRule(CountingRule):
         responses = self.responses(fiscal_year)
         total = responses.count()
         counted = responses.filter(self.counted()).count()
-        rate = {"invited": invited, "answered": answered}
-        if self.is_ratio:
-            if not total:
-                return None
-            return SurveyFigure(total, numerator=Decimal(counted), denominator=Decimal(total), **rate)
-        return SurveyFigure(total, value=Decimal(counted), **rate)
+        if not self.is_ratio:
+            return SurveyFigure(total, value=Decimal(counted), invited=invited, answered=answered)
+        if not total:
+            return None
+        return SurveyFigure(
+            total, numerator=Decimal(counted), denominator=Decimal(total), invited=invited, answered=answered
+        )
 
     def drill_url(self, kpi: Kpi, fiscal_year: int) -> str | None:
         return reverse("surveys:kpi_answers", args=[kpi.pk, fiscal_year])
@@ -159,7 +160,7 @@ def recompute_for_year(fiscal_year: int | None, *, actor: Actor, today: datetime
         recompute_plan(plan, actor=actor, today=today)
 
 
-def answers_behind(kpi: Kpi, fiscal_year: int, user: AnyUser) -> tuple[QuerySet[Response], int]:
+def answers_behind(kpi: Kpi, fiscal_year: int, user: AnyUser) -> tuple[ResponseQuerySet, int]:
     """The answers behind the KPI's figure that the user may see, counted ones first, each with `counted`; and
     how many more are behind it that the user may not see (other bodies' cases, anonymous answers for non-JPO)."""
     rule = survey_rule_of(kpi)

@@ -231,6 +231,8 @@ ROUTES: dict[str, Route] = {
             "valid_days": "30",
         },
     ),
+    # The answers behind a KPI counted from the follow-up survey (the drill-through of its figure).
+    "surveys:kpi_answers": Route(lambda w, s: {"kpi_pk": s.kpi.pk, "year": 2024}, outsiders=SIDED),
     # --- REST API ----------------------------------------------------------------------------------------
     "api:plan_list": Route(kind="api"),
     "api:plan_detail": Route(plan, ("GET", "PATCH"), kind="api"),

@@ -125,3 +125,24 @@ def test_it_reports_a_tampered_figure_and_fix_rebuilds_it(world: World) -> None:
 
     assert "計算し直しました" in fixed
     assert_consistent()
+
+
+def test_it_follows_a_survey_answer_typed_in_from_a_call(world: World) -> None:
+    from chizai.surveys.actions import enter_answers
+    from chizai.surveys.models import Channel, Invitation
+
+    kpi = Kpi.objects.get(plan=world.plan, code="demo-survey-effect")
+    invitation = Invitation.objects.filter(
+        questionnaire__code="demo-follow-up", answered_at__isnull=True, closed_at__isnull=True
+    ).first()
+    assert invitation is not None, "the demo leaves follow-up invitations unanswered"
+    before = Actual.objects.get(kpi=kpi, start_year=invitation.fiscal_year, end_year=invitation.fiscal_year)
+    raw = {"ip_in_strategy": "はい", "acted": "はい", "growth": "はい", "ip_used": "はい", "impressions": []}
+    raw["impressions"] = ["社内の知財意識が高まった"]
+
+    enter_answers(invitation=invitation, raw=raw, channel=Channel.PHONE, actor=user("jpo_admin"))
+
+    after = Actual.objects.get(pk=before.pk)
+    assert (after.numerator, after.denominator) == (before.numerator + 1, before.denominator + 1)
+    assert after.source_note != before.source_note  # the response rate moved with it
+    assert_consistent()

@@ -30,9 +30,10 @@ make_case = fc.make_case
 
 NOW = timezone.make_aware(datetime.datetime(2025, 10, 1, 10, 0))
 YEAR = 2025
-YES_YES = {"ip_in_strategy": "はい", "acted": "はい", "growth": "はい", "ip_used": "はい", "impressions": ["社内の知財意識が高まった"]}
-YES_NO = {"ip_in_strategy": "はい", "acted": "いいえ", "growth": "はい", "ip_used": "いいえ", "impressions": ["社内の知財意識が高まった"]}
-NO = {"ip_in_strategy": "いいえ", "growth": "いいえ", "ip_used": "はい", "impressions": ["社内の知財意識が高まった"]}
+FELT = ["社内の知財意識が高まった"]
+YES_YES = {"ip_in_strategy": "はい", "acted": "はい", "growth": "はい", "ip_used": "はい", "impressions": FELT}
+YES_NO = {"ip_in_strategy": "はい", "acted": "いいえ", "growth": "はい", "ip_used": "いいえ", "impressions": FELT}
+NO = {"ip_in_strategy": "いいえ", "growth": "いいえ", "ip_used": "はい", "impressions": FELT}
 
 
 def follow_up(*, anonymous: bool = False, code: str = "follow-up") -> Questionnaire:
@@ -93,9 +94,7 @@ def test_the_effect_indicator_is_the_share_of_answers_with_ip_in_the_strategy_an
     assert actual.source_note == "回答率 75.0%（3件／4件）"
 
 
-def test_an_invitation_alone_changes_the_response_rate_and_an_answer_the_share(
-    surveyed: Any, make_case: Any
-) -> None:
+def test_an_invitation_alone_changes_the_response_rate_and_an_answer_the_share(surveyed: Any, make_case: Any) -> None:
     invitation, token = invite(make_case(2024), surveyed["questionnaire"])
     assert full_year(surveyed["kpi"]).source_note == "回答率 60.0%（3件／5件）"  # type: ignore[union-attr]
 
