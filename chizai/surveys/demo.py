@@ -172,8 +172,8 @@ def load_surveys_demo(plan: Plan, today: datetime.date) -> SurveysDemoSummary:
 
 # Demo KPIs counted from the demo follow-up survey's answers, so the dashboard shows a figure with its response rate.
 SURVEY_KPIS = (
-    ("demo-survey-effect", counting.IpStrategyActedShare.name, "%", Shape.RATIO, KpiKind.EFFECT, Decimal(60)),
-    ("demo-survey-growth-ip", counting.GrowthAndIpUsed.name, "社", Shape.PER_PERIOD, KpiKind.EFFECT, None),
+    ("survey-effect-demo", counting.IpStrategyActedShare.name, "%", Shape.RATIO, KpiKind.EFFECT, Decimal(60)),
+    ("survey-growth-ip-demo", counting.GrowthAndIpUsed.name, "社", Shape.PER_PERIOD, KpiKind.EFFECT, None),
 )
 
 

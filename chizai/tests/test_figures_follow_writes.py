@@ -131,7 +131,7 @@ def test_it_follows_a_survey_answer_typed_in_from_a_call(world: World) -> None:
     from chizai.surveys.actions import enter_answers
     from chizai.surveys.models import Channel, Invitation
 
-    kpi = Kpi.objects.get(plan=world.plan, code="demo-survey-effect")
+    kpi = Kpi.objects.get(plan=world.plan, code="survey-effect-demo")
     invitation = Invitation.objects.filter(
         questionnaire__code="demo-follow-up", answered_at__isnull=True, closed_at__isnull=True
     ).first()

@@ -313,7 +313,8 @@ def test_it_refuses_an_unknown_counting_rule_in_japanese(tmp_path):
 
     assert error.value.messages == [
         "kpis[1]（core-model-case-support）: 集計ルール（counting_rule）「cases_closed」はありません"
-        "（使えるもの: cases_started、cases_started_regional、followed_up_ip_strategy_acted_share）。"
+        "（使えるもの: cases_started、cases_started_regional、followed_up_ip_strategy_acted_share、"
+        "survey_ip_strategy_acted_share、survey_business_growth、survey_ip_used、survey_growth_and_ip_used）。"
     ]
 
 

@@ -107,7 +107,10 @@ def test_it_marks_every_demo_actual_as_demo(plan3: Plan) -> None:
     # The KPIs with a counting rule are computed from the (demo) support cases, never typed in.
     counted = central.exclude(kpi__counting_rule="")
     assert counted.filter(kpi__code="core-model-case-support").exists()
-    assert set(counted.values_list("source", flat=True)) == {ActualSource.COMPUTED}
+    assert set(counted.values_list("source", flat=True)) == {ActualSource.COMPUTED, ActualSource.SURVEY}
+    surveyed = counted.filter(source=ActualSource.SURVEY)
+    notes = list(surveyed.values_list("source_note", flat=True))
+    assert notes and all(note.startswith("回答率 ") for note in notes)
     texts = list(Evaluation.objects.filter(kpi__plan=plan3).values_list("text", flat=True))
     assert texts and all(text.startswith("【デモ】") for text in texts)
     entries = AuditEntry.objects.filter(plan_id=plan3.pk, actor_label=ACTOR_LABEL)
