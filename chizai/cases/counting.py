@@ -67,6 +67,7 @@ class CountingRule:
     name: ClassVar[str]
     label: ClassVar[str]
     is_ratio: ClassVar[bool] = False
+    from_survey: ClassVar[bool] = False
 
     def cases(self, kpi: Kpi, fiscal_year: int) -> QuerySet[SupportCase]:
         raise NotImplementedError
@@ -158,7 +159,7 @@ def register_counting_rule(rule: CountingRule) -> None:
     """Add a rule counted from something built on the cases (survey answers, chizai.surveys.counting): recomputed
     with the others by `recompute_plan` and `chizai recompute_kpis`. Called from the owning app's ready()."""
     RULES[rule.name] = rule
-    register_rule(rule.name, rule.label, is_ratio=rule.is_ratio)
+    register_rule(rule.name, rule.label, is_ratio=rule.is_ratio, from_survey=rule.from_survey)
 
 
 def rule_of(kpi: Kpi) -> CountingRule | None:

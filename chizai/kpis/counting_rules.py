@@ -16,14 +16,20 @@ class RuleName:
     name: str
     label: str
     is_ratio: bool = False
+    from_survey: bool = False  # counted from survey answers (its figures carry the response rate)
 
 
 _rules: dict[str, RuleName] = {}
 
 
-def register_rule(name: str, label: str, *, is_ratio: bool = False) -> None:
+def register_rule(name: str, label: str, *, is_ratio: bool = False, from_survey: bool = False) -> None:
     """Register a counting rule (idempotent: registering the same name again replaces it)."""
-    _rules[name] = RuleName(name, label, is_ratio)
+    _rules[name] = RuleName(name, label, is_ratio, from_survey)
+
+
+def counts_survey_answers(name: str) -> bool:
+    rule = _rules.get(name)
+    return rule is not None and rule.from_survey
 
 
 def rule_named(name: str) -> RuleName | None:

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.http import Http404
 
 from chizai.kpis import figures
+from chizai.kpis.counting_rules import counts_survey_answers
 from chizai.kpis.models import Actual, ActualSource, HalfChoice, Kpi, KpiKind, Plan
 from chizai.organizations.models import Organization
 from chizai.organizations.types import AnyUser
@@ -28,7 +29,7 @@ def plan_or_404(number: int | None) -> Plan:
 def kpi_rows(kpis: list[Kpi], today: datetime.date, stored: figures.Figures) -> list[dict[str, Any]]:
     """Each KPI with its latest result (the latest period that has begun, as of `today`), and beside a figure
     counted from survey answers its response rate (`survey_note`)."""
-    notes = survey_notes([kpi for kpi in kpis if kpi.counting_rule])
+    notes = survey_notes([kpi for kpi in kpis if counts_survey_answers(kpi.counting_rule)])
     rows = []
     for kpi in kpis:
         result = stored.latest(kpi, today)
@@ -39,7 +40,7 @@ def kpi_rows(kpis: list[Kpi], today: datetime.date, stored: figures.Figures) -> 
 
 def survey_notes(kpis: list[Kpi]) -> dict[tuple[int, int], str]:
     """(KPI id, fiscal year) → the response rate stored with each whole-year figure counted from survey answers;
-    one query, none without counted KPIs."""
+    one query, none without such KPIs."""
     if not kpis:
         return {}
     found = Actual.objects.filter(

@@ -26,10 +26,9 @@ from chizai.kpis.dashboard import (
     plan_or_404,
     regional_summary,
     shown_kpis,
-    survey_notes,
 )
 from chizai.kpis.forms import ActualForm, EvaluationForm
-from chizai.kpis.models import Actual, Evaluation, HalfChoice, Kpi, Plan
+from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi, Plan
 from chizai.kpis.report import plan_report_markdown
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import can_edit_organization, primary_organization, sees_everything
@@ -166,7 +165,11 @@ def _kpi_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
         "history": AuditEntry.objects.for_kpi(kpi.pk)[:100],
         "can_edit": can_enter_actuals(request.user, kpi),
         "subsets": list(kpi.subsets.all()),
-        "survey_notes": {year: note for (_pk, year), note in survey_notes([kpi]).items()},
+        "survey_notes": {
+            a.end_year: a.source_note
+            for a in kpi.actuals.all()
+            if a.source == ActualSource.SURVEY and a.half == HalfChoice.FULL and not a.is_range
+        },
     }
 
 

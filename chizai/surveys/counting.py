@@ -69,6 +69,7 @@ class SurveyRule(CountingRule):
     one this rule reads when it asks the first of them."""
 
     keys: ClassVar[tuple[str, ...]]
+    from_survey = True
 
     def questionnaires(self) -> QuerySet[Questionnaire]:
         return Questionnaire.objects.filter(audience=Audience.COMPANY, questions__key=self.keys[0])
