@@ -231,7 +231,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(VAR_DIR / "cache"),
-    }
+    },
+    # Page fragments kept under the data's generation (chizai.audit.generation): never stale, so a per-server
+    # cache is enough; each server computes a fragment once per change of the data.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "fragments"),
+        "TIMEOUT": 600,
+    },
 }
 # Import limits: bigger files are refused with a Japanese message before they are parsed.
 CHIZAI_IMPORT_MAX_BYTES = int(env_str("CHIZAI_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))

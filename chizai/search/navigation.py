@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import caches
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -18,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from chizai.audit.generation import request_generation
 from chizai.kpis.models import Notice, Plan
 from chizai.organizations.permissions import is_jpo_reviewer
 from chizai.organizations.types import AnyUser
@@ -210,6 +212,19 @@ def _current(user: AnyUser, today: datetime.date) -> tuple[Plan | None, int | No
     return plan, plan.nav_period, badges  # type: ignore[attr-defined]
 
 
+def _kept_current(request: HttpRequest) -> tuple[Plan | None, int | None, Badges]:
+    """`_current`, kept under the data's generation, the day and the user (every change that moves a badge, a
+    plan or a period is audited, so a kept answer is never stale)."""
+    today = timezone.localdate()
+    key = f"nav:{request_generation(request)}:{today.isoformat()}:{request.user.pk}"
+    cache = caches["fragments"]
+    kept: tuple[Plan | None, int | None, Badges] | None = cache.get(key)
+    if kept is None:
+        kept = _current(request.user, today)
+        cache.set(key, kept)
+    return kept
+
+
 def _arguments(link: Link, plan: Plan | None, period: int | None) -> list[Any] | None:
     if link.needs == "plan":
         return [plan.number] if plan else None
@@ -253,7 +268,7 @@ def breadcrumbs(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _navigation(request: HttpRequest) -> dict[str, Any]:
     match = request.resolver_match
     current = match.view_name if match else ""
-    plan, period, badges = _current(request.user, timezone.localdate())
+    plan, period, badges = _kept_current(request)
     groups = menu(request.user, current, plan, period)
     return {
         "groups": groups,
