@@ -51,7 +51,11 @@ def test_it_cross_tabulates_with_the_plans_rounding(cases_data: fx.CasesData) ->
     responses = Response.objects.filter(questionnaire=questionnaire)
     overall, push, regional = crosstab(questions, responses, "origin")["satisfaction"]
     assert overall.distribution.n == 3 and shares(overall) == {"4": Decimal("66.7"), "5": Decimal("33.3")}
-    assert (push.distribution.label, push.distribution.n, shares(push)) == ("特許庁から直接（プッシュ型）", 1, {"4": 100})
+    assert (push.distribution.label, push.distribution.n, shares(push)) == (
+        "特許庁から直接（プッシュ型）",
+        1,
+        {"4": 100},
+    )
     assert regional.distribution.n == 2 and shares(regional) == {"4": 50, "5": 50}
     blocks = crosstab(questions, responses, "block")["satisfaction"]
     assert [(r.distribution.label, r.distribution.n) for r in blocks] == [("全体", 3), ("北海道局", 1), ("関東局", 2)]
