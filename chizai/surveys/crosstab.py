@@ -62,9 +62,12 @@ def _size(response: Response) -> Group:
     return size_band(response.case.company.employees if response.case else None)
 
 
+ORIGIN_LABELS = {Origin.PUSH: "プッシュ型", Origin.REGIONAL: "地域掘り起こし型"}  # short: they label the bars
+
+
 def _origin(response: Response) -> Group:
     origin = response.case.origin if response.case else ""
-    return (list(Origin.values).index(origin), Origin(origin).label) if origin else (UNKNOWN, "（不明）")
+    return (list(Origin.values).index(origin), ORIGIN_LABELS[Origin(origin)]) if origin else (UNKNOWN, "（不明）")
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def test_it_cross_tabulates_with_the_plans_rounding(cases_data: fx.CasesData) ->
     overall, push, regional = crosstab(questions, responses, "origin")["satisfaction"]
     assert overall.distribution.n == 3 and shares(overall) == {"4": Decimal("66.7"), "5": Decimal("33.3")}
     assert (push.distribution.label, push.distribution.n, shares(push)) == (
-        "特許庁から直接（プッシュ型）",
+        "プッシュ型",
         1,
         {"4": 100},
     )
