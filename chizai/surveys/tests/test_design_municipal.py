@@ -234,3 +234,27 @@ def test_the_regional_page_costs_the_same_whatever_the_cases(
     client.get("/surveys/analysis/")
     with django_assert_max_num_queries(16):
         assert client.get("/surveys/analysis/bureau-kanto/").status_code == 200
+
+
+def test_the_municipal_page_costs_the_same_for_47_prefectures(
+    cases_data: fx.CasesData, django_assert_max_num_queries: Any
+) -> None:
+    questionnaire = municipal()
+    for prefecture in Organization.objects.prefectures()[:10]:
+        actions.invite_organization(
+            questionnaire=questionnaire, organization=prefecture, fiscal_year=YEAR, email="a@example.lg.jp", actor=None
+        )
+    client = signed_in("jpo_admin")
+    client.get("/surveys/")
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/surveys/{questionnaire.pk}/municipal/?year={YEAR}")
+    assert page.status_code == 200 and "回答 0件／依頼 10件（表示中の都道府県 47）" in page.content.decode()
+
+
+def test_the_regional_document_holds_the_pages_figures(cases_data: fx.CasesData) -> None:
+    from chizai.reports.builders_surveys import regional_analysis_document
+
+    document = regional_analysis_document(Organization.objects.get(code="bureau-kanto"), NOW.date())
+    text = document.text()
+    assert "関東局ブロックの支援の分析" in text and "支援 2件の集計" in text and "営業秘密" in text
+    assert fx.TOKYO_COMPANY not in text and fx.KANAGAWA_COMPANY not in text
