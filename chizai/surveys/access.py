@@ -51,11 +51,11 @@ def results_scope(user: AnyUser) -> Q:
 def text_rows_scope(user: AnyUser, questionnaire: Questionnaire) -> Q:
     """Whose free texts and raw answers a user may read: an anonymous questionnaire's within the results scope
     (listed without any identifying column), a named one's only of the cases the user sees in full and the
-    user's own bodies' municipal answers."""
+    municipal answers of the bodies the user sees (a bureau its block's prefectures, a prefecture itself)."""
     if questionnaire.anonymous or sees_everything(user):
         return results_scope(user)
     cases = SupportCase.objects.fully_visible_to(user).values("pk")
-    return Q(case__in=cases) | Q(organization__in=[o.pk for o in organizations_where(user)])
+    return Q(case__in=cases) | Q(organization__in=Organization.objects.visible_to(user).values("pk"))
 
 
 def can_export_answers(user: AnyUser, questionnaire: Questionnaire) -> bool:

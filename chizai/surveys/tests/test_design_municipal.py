@@ -258,3 +258,23 @@ def test_the_regional_document_holds_the_pages_figures(cases_data: fx.CasesData)
     text = document.text()
     assert "関東局ブロックの支援の分析" in text and "支援 2件の集計" in text and "営業秘密" in text
     assert fx.TOKYO_COMPANY not in text and fx.KANAGAWA_COMPANY not in text
+
+
+def test_a_prefectures_municipal_free_text_reaches_its_bureau_not_another_prefecture(cases_data: fx.CasesData) -> None:
+    questionnaire = actions.create_questionnaire(
+        code="municipal-texts",
+        title="自治体アンケート",
+        audience=Audience.MUNICIPALITY,
+        questions=[QuestionSpec("comment", "自由意見", QuestionKind.TEXT)],
+        actor=fx.user("jpo_admin"),
+    )
+    questionnaire = actions.send_questionnaire(questionnaire=questionnaire, actor=fx.user("jpo_admin"))
+    _invitation, token = actions.invite_organization(
+        questionnaire=questionnaire, organization=tokyo(), fiscal_year=YEAR, email="a@example.lg.jp", actor=None
+    )
+    actions.submit_answers(token=token, raw={"comment": "連携会議の議題が具体的になった"})
+    url = f"/surveys/{questionnaire.pk}/texts/"
+    assert "連携会議の議題" in signed_in("kanto_reviewer").get(url).content.decode()
+    assert "連携会議の議題" in signed_in("tokyo_viewer").get(url).content.decode()
+    assert "連携会議の議題" not in signed_in("kanagawa_editor").get(url).content.decode()
+    assert "連携会議の議題" not in signed_in("kinki_reviewer").get(url).content.decode()
