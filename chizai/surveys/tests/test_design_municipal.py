@@ -251,15 +251,6 @@ def test_the_municipal_page_costs_the_same_for_47_prefectures(
     assert page.status_code == 200 and "回答 0件／依頼 10件（表示中の都道府県 47）" in page.content.decode()
 
 
-def test_the_regional_document_holds_the_pages_figures(cases_data: fx.CasesData) -> None:
-    from chizai.reports.builders_surveys import regional_analysis_document
-
-    document = regional_analysis_document(Organization.objects.get(code="bureau-kanto"), NOW.date())
-    text = document.text()
-    assert "関東局ブロックの支援の分析" in text and "支援 2件の集計" in text and "営業秘密" in text
-    assert fx.TOKYO_COMPANY not in text and fx.KANAGAWA_COMPANY not in text
-
-
 def test_a_prefectures_municipal_free_text_reaches_its_bureau_not_another_prefecture(cases_data: fx.CasesData) -> None:
     questionnaire = actions.create_questionnaire(
         code="municipal-texts",
