@@ -31,11 +31,11 @@ from chizai.cases.models import (
     StageChange,
     SupportCase,
 )
+from chizai.lib.numbers import round_half_up
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import organizations_where, sees_everything
 from chizai.organizations.types import AnyUser
 from chizai.surveys.models import Answer, Audience, QuestionKind, Response
-from chizai.surveys.results import _percent
 
 # fig. 2's management issues, then the IP issues (知財の課題): the two lists the page shows apart.
 MANAGEMENT_ISSUES = (
@@ -113,6 +113,11 @@ def region_cases(region: Organization) -> QuerySet[SupportCase]:
     if region.kind == OrganizationKind.BUREAU:
         return SupportCase.objects.filter(company__prefecture__bureau=region)
     return SupportCase.objects.filter(company__prefecture=region)
+
+
+def _percent(count: int, n: int) -> Decimal:
+    """The plan's rounding to one decimal, as the survey results show shares."""
+    return round_half_up(Decimal(count) * 100 / n, 1) if n else Decimal(0)
 
 
 def _shares(counts: Counter[str], labels: list[tuple[str, str]], n: int) -> list[Count_]:
