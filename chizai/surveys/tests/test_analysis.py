@@ -152,3 +152,14 @@ def test_the_results_page_costs_the_same_whatever_the_answers(
         assert client.get(f"/surveys/{questionnaire.pk}/results/?split=industry").status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(f"/surveys/{questionnaire.pk}/texts/").status_code == 200
+
+
+def test_the_regional_analysis_counts_the_follow_up_surveys_yes_answers(cases_data: fx.CasesData) -> None:
+    from chizai.organizations.models import Organization
+    from chizai.surveys.analysis import regional_analysis
+
+    answered(cases_data)
+    report = regional_analysis(Organization.objects.get(code="bureau-kanto"), today=NOW.date())
+    assert report.survey_answers == 2  # 東京 and 神奈川: the 北海道 answer belongs to another block
+    assert ("知財を経営戦略に位置付けましたか。", 2, 2, Decimal(100)) in report.survey_outcomes
+    assert report.outcomes[0] == ("知財を経営戦略に位置づけた", 2, 2, Decimal(100))  # fill_record's outcome
