@@ -27,6 +27,7 @@ KINDS = {
     "meeting": "地域連絡会議 資料",
     "case": "ハンズオン支援 案件概要",
     "model_case": "モデル的な事例",
+    "regional_analysis": "地域別の支援の分析（地域へのフィードバック）",
 }
 
 

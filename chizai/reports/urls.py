@@ -14,4 +14,6 @@ urlpatterns = [
     re_path(rf"^meetings/(?P<pk>[0-9]+)\.{FMT}$", views.meeting, name="meeting"),
     re_path(rf"^cases/(?P<pk>[0-9]+)\.{FMT}$", views.case, name="case"),
     re_path(rf"^model-cases/(?P<pk>[0-9]+)\.{FMT}$", views.model_case, name="model_case"),
+    re_path(rf"^analysis/(?P<code>[-a-zA-Z0-9_]+)\.{FMT}$", views.regional_analysis, name="regional_analysis"),
+    re_path(r"^surveys/(?P<pk>[0-9]+)/answers\.(?P<fmt>xlsx|csv)$", views.survey_answers, name="survey_answers"),
 ]

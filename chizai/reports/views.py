@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -14,13 +14,20 @@ from django.views.decorators.http import require_GET
 from chizai.audit.log import log_access
 from chizai.cases.access import get_case_for_user
 from chizai.cases.model_cases import get_model_case_for_user
+from chizai.exchange.exports import Table as ExportTable
+from chizai.exchange.exports import table_response
 from chizai.kpis.dashboard import plan_or_404
 from chizai.meetings.access import get_meeting_for_user
 from chizai.pdca.models import ReportingPeriod
 from chizai.pdca.rules import get_evaluation_for_user
-from chizai.reports import builders, builders_meetings_cases
+from chizai.reports import builders, builders_meetings_cases, builders_surveys
 from chizai.reports.document import Document
 from chizai.reports.render import FORMATS, render
+from chizai.surveys.access import can_export_answers, get_questionnaire_for_user
+from chizai.surveys.analysis import get_region_for_user
+from chizai.surveys.exports import answer_sheet
+
+Download = HttpResponse | StreamingHttpResponse
 
 
 def _today() -> datetime.date:
@@ -87,3 +94,27 @@ def model_case(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     found = get_model_case_for_user(request.user, pk)
     log_access(request.user, "cases.model_case.exported", found, detail=f"モデル事例シート {fmt}")
     return _download(builders_meetings_cases.model_case_document(found, _today()), fmt, f"モデル事例_{found.pk}")
+
+
+@login_required
+@require_GET
+def regional_analysis(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    region = get_region_for_user(request.user, code)
+    document = builders_surveys.regional_analysis_document(region, _today())
+    return _download(document, fmt, f"地域別の支援の分析_{region.display_name}")
+
+
+@login_required
+@require_GET
+def survey_answers(request: HttpRequest, pk: int, fmt: str) -> Download:
+    """The raw answers as xlsx or CP932 CSV (UTF-8 on ?encoding=utf-8), recorded as an export of company data."""
+    questionnaire = get_questionnaire_for_user(request.user, pk)
+    if not can_export_answers(request.user, questionnaire):
+        raise Http404("この調査票の回答データは出力できません。")
+    sheet = answer_sheet(request.user, questionnaire)
+    log_access(request.user, "surveys.answers.exported", questionnaire, detail=fmt)
+    table = ExportTable(sheet.title, sheet.columns, sheet.rows, sheet_name="回答")
+    encoding = "utf-8-sig" if request.GET.get("encoding", "").lower() in ("utf-8", "utf8") else "cp932"
+    return table_response(
+        [table], ["アンケート回答", questionnaire.title, f"第{questionnaire.version}版"], fmt, encoding=encoding
+    )

@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 
 from chizai.surveys.models import Invitation
+from chizai.surveys.municipal import recipients
 
 
 def answer_url(token: str) -> str:
@@ -22,4 +23,9 @@ def send_invitation(invitation: Invitation, token: str, *, reminder: bool = Fals
         f"回答期限: {invitation.expires_at:%Y年%m月%d日}\n\n"
         "このメールに心当たりのない場合は、破棄してください。\n特許庁 地域知財活性化の担当\n"
     )
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    if invitation.organization_id is not None:  # a prefecture's users may also answer from their signed-in page
+        body = body.replace(
+            "（ログインは不要です）。",
+            "（ログインは不要です。ログイン後の「アンケート」の依頼状況からも回答できます）。",
+        )
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients(invitation))
