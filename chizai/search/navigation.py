@@ -48,7 +48,11 @@ MENU = (
     Group(
         "ホーム",
         (
-            Link("全国ダッシュボード", "kpis:dashboard", children=("kpis:plan_dashboard", "kpis:kpi_detail")),
+            Link(
+                "全国ダッシュボード",
+                "kpis:dashboard",
+                children=("kpis:plan_dashboard", "kpis:kpi_detail", "kpis:actual_edit", "cases:kpi_drill"),
+            ),
             Link("やること", "pdca:todo", badge="todo"),
             Link("お知らせ", "kpis:notice_list", badge="notices"),
             Link("検索", "search:results"),
@@ -81,7 +85,7 @@ MENU = (
             Link(
                 "モデル事例の管理",
                 "cases:model_case_admin_list",
-                children=("cases:model_case_review", "cases:model_case_edit"),
+                children=("cases:model_case_review", "cases:model_case_edit", "cases:model_case_start"),
             ),
             Link("公開モデル事例サイト", "public:model_case_list"),
             Link("アンケート", "surveys:questionnaire_list", children=("surveys:results", "surveys:case_surveys")),
@@ -128,7 +132,7 @@ HELP_TEXTS = {
     "kpis:organization_detail": "この組織のKPIの達成状況です。Excel・CSVでの出力もここから行えます。",
     "kpis:revision_list": "KPIの見直しの提案と、その報告状況の一覧です。見直しはKPIの画面から提案します。",
     "kpis:notice_list": "特許庁からのお知らせです（新しい順）。30日以内のお知らせはメニューに件数を表示します。",
-    "pdca:todo": "各行の「入力する」「局確認する」から、そのまま入力画面・確認画面へ進めます。"
+    "pdca:todo": "各行の「入力する」「修正する」「局確認する」から、そのまま入力画面・確認画面へ進めます。"
     "差し戻された自己評価はコメントを読んで修正し、再提出してください。",
     "pdca:evaluation_list": "報告期間を選ぶと、その半期の自己評価の状況を表示します。"
     "行を選ぶと自己評価の画面へ進みます。",
@@ -160,6 +164,9 @@ class Badges:
     returned: int = 0
     pending: int = 0
     notices: int = 0
+    # The one returned / waiting evaluation, when there is exactly one: the notice links straight to its form.
+    returned_pk: int | None = None
+    pending_pk: int | None = None
 
     @property
     def todo(self) -> int:
@@ -170,6 +177,10 @@ def _count(queryset: QuerySet[Any]) -> Coalesce:
     """COUNT(*) of a queryset as a scalar subquery (0 when it has no rows)."""
     counted = queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted), 0)
+
+
+def _first_pk(queryset: QuerySet[Any]) -> Subquery:
+    return Subquery(queryset.order_by("pk").values("pk")[:1])
 
 
 def _waiting_for(user: AnyUser) -> Q:
@@ -191,6 +202,8 @@ def _current(user: AnyUser, today: datetime.date) -> tuple[Plan | None, int | No
     evaluations = SelfEvaluation.objects.visible_to(user)
     edited = [o.pk for o in rules.edited_organizations(user)]
     since = timezone.now() - datetime.timedelta(days=NOTICE_DAYS)
+    returned = evaluations.filter(status=Status.RETURNED, organization_id__in=edited)
+    pending = evaluations.filter(_waiting_for(user))
     periods = ReportingPeriod.objects.filter(
         plan=OuterRef("pk"), due_date__lte=today + datetime.timedelta(days=PERIOD_LOOKAHEAD_DAYS)
     )
@@ -198,15 +211,23 @@ def _current(user: AnyUser, today: datetime.date) -> tuple[Plan | None, int | No
         Plan.objects.order_by("-number")
         .annotate(
             nav_period=Subquery(periods.order_by("-due_date").values("pk")[:1]),
-            nav_returned=_count(evaluations.filter(status=Status.RETURNED, organization_id__in=edited)),
-            nav_pending=_count(evaluations.filter(_waiting_for(user))),
+            nav_returned=_count(returned),
+            nav_returned_pk=_first_pk(returned),
+            nav_pending=_count(pending),
+            nav_pending_pk=_first_pk(pending),
             nav_notices=_count(Notice.objects.filter(published_at__gte=since)),
         )
         .first()
     )
     if plan is None:
         return None, None, Badges()
-    badges = Badges(returned=plan.nav_returned, pending=plan.nav_pending, notices=plan.nav_notices)  # type: ignore[attr-defined]
+    badges = Badges(
+        returned=plan.nav_returned,  # type: ignore[attr-defined]
+        pending=plan.nav_pending,  # type: ignore[attr-defined]
+        notices=plan.nav_notices,  # type: ignore[attr-defined]
+        returned_pk=plan.nav_returned_pk if plan.nav_returned == 1 else None,  # type: ignore[attr-defined]
+        pending_pk=plan.nav_pending_pk if plan.nav_pending == 1 else None,  # type: ignore[attr-defined]
+    )
     return plan, plan.nav_period, badges  # type: ignore[attr-defined]
 
 
