@@ -9,13 +9,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.syndication.views import Feed
-from django.templatetags.static import static
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Stylesheet
-from django.utils.xmlutils import SimplerXMLGenerator
+from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 
 from chizai.cases.model_cases import category_labels, matching_published, published, search_published
@@ -93,31 +91,13 @@ def _demo_prefix(model_case: ModelCase) -> str:
     return "【デモ（架空）】" if model_case.case.is_demo else ""
 
 
-class StyledAtomFeed(Atom1Feed):
-    """Atom with the feed's stylesheets as xml-stylesheet instructions (Django writes them for RSS only)."""
-
-    def write(self, outfile: Any, encoding: str) -> None:
-        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
-        handler.startDocument()
-        for stylesheet in self.feed["stylesheets"] or []:
-            handler.processingInstruction("xml-stylesheet", str(stylesheet))
-        handler.startElement("feed", self.root_attributes())
-        self.add_root_elements(handler)
-        self.write_items(handler)
-        handler.endElement("feed")
-
-
 class ModelCaseFeed(Feed):  # type: ignore[type-arg]  # Feed is generic only in the stubs
     """The newest published model cases as Atom, for the regions' and support bodies' feed readers."""
 
-    feed_type = StyledAtomFeed
+    feed_type = Atom1Feed
     title = "地域知財活性化 モデル事例（ハンズオン支援）"
     subtitle = "特許庁のハンズオン支援から生まれたモデル的な事例の新着情報です。"
     language = "ja"
-
-    def stylesheets(self) -> list[Stylesheet]:
-        """A browser that opens the feed shows a readable page (XSLT from our static files), not the XML."""
-        return [Stylesheet(static("chizai/feed.xsl"), mimetype="text/xsl")]
 
     def link(self) -> str:
         return reverse("public:model_case_list")

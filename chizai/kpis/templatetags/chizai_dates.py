@@ -1,4 +1,5 @@
-"""Template filters for the app's one date rule (`chizai.lib.date_labels`): {{ day|ymd }}, {{ moment|ymd_hm }}, {{ moment|ymd_hms }}.
+"""Template filters for the app's one date rule (`chizai.lib.date_labels`): {{ day|ymd }}, {{ moment|ymd_hm }},
+{{ moment|ymd_hms }} (with seconds).
 
 A datetime is shown in local time. Fiscal years: {{ year|fiscal_year }} (2026年度（令和8年度）).
 """
