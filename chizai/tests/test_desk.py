@@ -16,8 +16,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from chizai.cases.models import ModelCaseStatus
-from chizai.cases.tests.fixtures_model_cases import make_model_case
+from chizai.cases.models import IssueCategory, ModelCaseStatus
+from chizai.cases.tests.fixtures_model_cases import make_closed_case, make_model_case
 from chizai.organizations.models import Membership, Role
 from chizai.pdca.tests import fixtures_pdca as fx
 from chizai.search.navigation import HELP_TEXTS, MENU
@@ -307,3 +307,29 @@ def test_the_feed_stays_plain_atom_for_feed_readers(client: Any, db: None) -> No
 
     assert response["Content-Type"].startswith("application/atom+xml")
     assert "<?xml-stylesheet" not in response.content.decode()
+
+
+# --- similarity in words, with its reason ---------------------------------------------------------------------
+
+
+def test_a_similar_model_case_is_shown_in_words_with_the_issues_it_shares(
+    client: Any, login: Any, jpo_admin: Any
+) -> None:
+    make_model_case(
+        title="海外での商標出願と模倣品対策",
+        summary="輸出先の国で商標を出願し、現地の模倣品に対処した。",
+        categories=[IssueCategory.OVERSEAS, IssueCategory.RIGHTS],
+    )
+    case = make_closed_case(
+        company_name="株式会社川田工業", issues=((IssueCategory.OVERSEAS, "輸出先で商標を出願したい。"),)
+    )
+    login(client, jpo_admin)
+
+    html = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+
+    similar = re.search(r'<ol class="similar-list">(.*?)</ol>', html, re.S)
+    assert similar
+    assert re.search(
+        r"(よく|やや|少し)似ている（\d+%）・共通する課題: " + str(IssueCategory.OVERSEAS.label), similar.group(1)
+    )
+    assert not re.search(r"類似度|0\.\d", similar.group(1))
