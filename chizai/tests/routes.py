@@ -238,6 +238,7 @@ ROUTES: dict[str, Route] = {
     "cases:model_case_transition": Route(with_(obj("model_case"), action="submit"), ("POST",), JPO_ONLY),
     "public:model_case_list": Route(kind="public"),
     "public:model_case_feed": Route(kind="public"),
+    "public:feed_help": Route(kind="public"),
     "public:model_case_detail": Route(obj("published_model_case"), kind="public"),
     # --- surveys -----------------------------------------------------------------------------------------
     # The answering page: the link's token is the key, no login (its POST is tested in chizai/surveys/tests).
