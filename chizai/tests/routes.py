@@ -62,6 +62,10 @@ def obj(name: str, key: str = "pk") -> Kwargs:
     return lambda world, side: {key: getattr(side, name).pk}
 
 
+def token(name: str) -> Kwargs:
+    return lambda world, side: {"token": getattr(side, name).token}
+
+
 def with_(base: Kwargs, **extra: Any) -> Kwargs:
     return lambda world, side: {**base(world, side), **extra}
 
@@ -197,6 +201,13 @@ ROUTES: dict[str, Route] = {
     "reports:plan_report": Route(with_(plan, fmt="docx")),
     "reports:self_evaluation": Route(with_(obj("evaluation"), fmt="docx"), outsiders=SIDED),
     "reports:compilation": Route(lambda w, s: {"period_id": w.period.pk, "fmt": "docx"}),
+    # The national compilation is made by a task: asked for by POST (the user's own job), downloaded by its owner only
+    "reports:compilation_request": Route(
+        lambda w, s: {"period_id": w.period.pk, "fmt": "docx"}, ("POST",), own_data=True
+    ),
+    "reports:document_job": Route(token("document_job"), outsiders=SIDED),
+    "reports:document_job_progress": Route(token("document_job"), outsiders=SIDED),
+    "reports:document_job_download": Route(token("document_job"), outsiders=SIDED),
     "reports:final_evaluation": Route(with_(plan, fmt="docx")),
     "reports:meeting": Route(with_(obj("meeting"), fmt="docx"), outsiders=BLOCK_OUTSIDERS),
     "reports:case": Route(with_(obj("case"), fmt="docx"), outsiders=SIDED),
