@@ -70,7 +70,7 @@ MENU = (
             ),
             Link("実績の一括入力", "kpis:grid_start", children=("kpis:organization_grid",)),
             Link("都道府県の比較", "pdca:comparison", children=("pdca:comparison_remind",)),
-            Link("取りまとめ", "pdca:compilation", needs="period"),
+            Link("取りまとめ", "pdca:compilation", needs="period", children=("reports:document_job",)),
             Link("計画期間の評価", "pdca:final_evaluation", needs="plan"),
             Link("全体報告", "kpis:plan_report", needs="plan"),
             Link("KPIの見直し", "kpis:revision_list", children=("kpis:revision_detail", "kpis:revision_propose")),
