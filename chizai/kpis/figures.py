@@ -418,16 +418,17 @@ def with_status(kpis: QuerySet[Kpi], status: Status, year: int, today: datetime.
     """The KPIs whose result for `year` (`Figures.for_year`) has `status` on `today`, chosen by the database from
     the stored figures with the rule of `achievement.status_of`: 進行中 until the period ends (or fixed by the KPI),
     then 達成 or 未達 when the year's figure is complete. KPIs whose figures were never stored are not found."""
-    figure = KpiFigure.objects.filter(kpi=OuterRef("pk"), view=FigureView.YEAR, for_year=True, end_year=year)
+    # The year's figures are found through their index, then the KPIs among them (not a lookup per KPI).
+    figures = KpiFigure.objects.filter(view=FigureView.YEAR, for_year=True, end_year=year)
     evaluable = Q(measurable=True) & ~Q(shape=Shape.QUALITATIVE)
     ended = Q(period_end__lt=today, fixed_status="", target__isnull=False)
     if status == Status.IN_PROGRESS:
-        fixed = Exists(figure.filter(fixed_status=Status.IN_PROGRESS.value))
-        running = Exists(figure.filter(fixed_status="", period_end__gte=today, target__isnull=False))
-        return kpis.filter(fixed | (evaluable & running))
+        fixed = figures.filter(fixed_status=Status.IN_PROGRESS.value).values("kpi_id")
+        running = figures.filter(fixed_status="", period_end__gte=today, target__isnull=False).values("kpi_id")
+        return kpis.filter(Q(pk__in=fixed) | (evaluable & Q(pk__in=running)))
     if status == Status.ACHIEVED:
-        return kpis.filter(evaluable, Exists(figure.filter(ended, met=True)))
+        return kpis.filter(evaluable, pk__in=figures.filter(ended, met=True).values("kpi_id"))
     if status == Status.NOT_ACHIEVED:
         missed = ended & Q(met=False, actual__isnull=False, complete=True)
-        return kpis.filter(evaluable, Exists(figure.filter(missed)))
+        return kpis.filter(evaluable, pk__in=figures.filter(missed).values("kpi_id"))
     raise ValueError(f"not a status a filter chooses: {status}")

@@ -151,7 +151,7 @@ def test_it_shows_jpo_every_block_and_the_national_total(
     page = login(client, jpo_viewer).get(url).content.decode()
     assert "全国計" in page and "4件の項目のうち 3件達成（75.0%）" in page
     assert "近畿ブロック" in page and "大阪府の取組（局確認済み）" not in page, "one section at a time: the central"
-    assert f'href="?section=bureau-kinki#section-' in page
+    assert 'href="?section=bureau-kinki#section-' in page
 
     page = client.get(url + "?section=bureau-kinki").content.decode()
     assert "全国計" in page and "4件の項目のうち 3件達成（75.0%）" in page, "every block's totals still shown"
