@@ -180,7 +180,6 @@ class KpiFilterForm(forms.Form):
         self, *args: Any, plans: list[Plan], plan: Plan, owners: QuerySet[Organization], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.plan = plan
         self.fields["plan"].choices = [(p.number, p.name) for p in plans]  # type: ignore[attr-defined]
         self.fields["year"].choices = [(y, f"{y}年度") for y in plan.fiscal_years]  # type: ignore[attr-defined]
         organization: Any = self.fields["organization"]
