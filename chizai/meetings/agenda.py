@@ -142,7 +142,7 @@ def kpi_status(
         .filter(block_filter(meeting, "owner"))
         .select_related("owner")
     )
-    stored = figures.load(kpis, years=years)
+    stored = figures.load(kpis, years=years, first_halves=False)
     statuses = []
     for year in years:
         by_prefecture: dict[int | None, list[achievement.PeriodResult | None]] = {}
