@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, prefetch_related_objects
 
 from chizai.kpis import achievement
 from chizai.kpis.achievement import ItemsMet, PeriodResult, Status, YearFigure
@@ -195,12 +195,20 @@ class Figures:
         return None
 
 
-def load(kpis: Sequence[Kpi], *, year: int | None = None) -> Figures:
-    """The stored figures of the KPIs in one query (only the year's when `year` is given); KPIs never computed
-    are computed from their raw rows here (two more queries, only when there are such KPIs)."""
+def load(
+    kpis: Sequence[Kpi], *, year: int | None = None, years: Sequence[int] | None = None, first_halves: bool = True
+) -> Figures:
+    """The stored figures of the KPIs in one query; KPIs never computed are computed from their raw rows here (two
+    more queries, only when there are such KPIs).
+
+    With `year` or `years`, only what `Figures.for_year` and (unless `first_halves` is false) `Figures.first_half`
+    read for those years is loaded: a page of many KPIs reads one or two rows a KPI instead of every period's."""
+    wanted_years = None if year is None and years is None else {*(years or ()), *([year] if year else [])}
+    views = [FigureView.YEAR, *([FigureView.FIRST_HALF] if first_halves else [])]
     figures = KpiFigure.objects.filter(kpi_id__in=[kpi.pk for kpi in kpis])
-    if year is not None:
-        figures = figures.filter(Q(view=FigureView.COMPUTED) | Q(end_year=year))
+    if wanted_years is not None:
+        of_years = Q(view__in=views, end_year__in=wanted_years) & (Q(for_year=True) | Q(view=FigureView.FIRST_HALF))
+        figures = figures.filter(Q(view=FigureView.COMPUTED) | of_years)
     rows: dict[int, list[StoredFigure]] = defaultdict(list)
     for values in figures.order_by("kpi_id", "view", "position").values_list(*LOADED_FIELDS):
         figure = StoredFigure(*values)
@@ -209,7 +217,13 @@ def load(kpis: Sequence[Kpi], *, year: int | None = None) -> Figures:
     if missing:
         prefetch_related_objects(missing, "plan", "targets", "actuals")
         for kpi in missing:
-            wanted = (f for f in compute(kpi) if year is None or f.view == FigureView.COMPUTED or f.end_year == year)
+            wanted = (
+                f
+                for f in compute(kpi)
+                if wanted_years is None
+                or f.view == FigureView.COMPUTED
+                or (f.view in views and f.end_year in wanted_years and (f.for_year or f.view == FigureView.FIRST_HALF))
+            )
             rows[kpi.pk] = [_stored(f) for f in wanted]
     return Figures(dict(rows))
 
@@ -232,9 +246,14 @@ class RegionalItems:
         return sum((self.of(bureau, year) for bureau in self.blocks), ItemsMet(0, 0))
 
 
-def _year_filter(year: int) -> Q:
-    return Q(figures__view=FigureView.YEAR, figures__for_year=True, figures__end_year=year) & Q(
-        figures__target__isnull=False
+def _year_filter(year: int, relation: str = "figures") -> Q:
+    return Q(
+        **{
+            f"{relation}__view": FigureView.YEAR,
+            f"{relation}__for_year": True,
+            f"{relation}__end_year": year,
+            f"{relation}__target__isnull": False,
+        }
     )
 
 
@@ -254,16 +273,23 @@ def items_by(
 ) -> tuple[dict[Any, int], dict[tuple[Any, int], ItemsMet]]:
     """The KPIs counted per value of `key` (a KPI field such as "owner_id"), and their items met per key and year,
     in one query (and more only for KPIs whose figures were never stored)."""
+    # Only the rows counted are joined (the marker and the years' results), not every period's of every KPI.
+    counted = FilteredRelation(
+        "figures",
+        condition=Q(figures__view=FigureView.COMPUTED)
+        | Q(figures__view=FigureView.YEAR, figures__for_year=True, figures__end_year__in=years),
+    )
     annotations: dict[str, Any] = {
         "items": Count("pk", distinct=True),
-        "computed": Count("figures", filter=Q(figures__view=FigureView.COMPUTED)),
+        "computed": Count("counted", filter=Q(counted__view=FigureView.COMPUTED)),
     }
     for year in years:
-        annotations[f"total_{year}"] = Count("figures", filter=_year_filter(year))
+        annotations[f"total_{year}"] = Count("counted", filter=_year_filter(year, "counted"))
         annotations[f"met_{year}"] = Count(
-            "figures", filter=_year_filter(year) & Q(figures__met=True, figures__period_end__lt=today)
+            "counted", filter=_year_filter(year, "counted") & Q(counted__met=True, counted__period_end__lt=today)
         )
-    grouped: list[dict[str, Any]] = [dict(line) for line in kpis.order_by().values(key).annotate(**annotations)]
+    lines = kpis.order_by().annotate(counted=counted).values(key).annotate(**annotations)
+    grouped: list[dict[str, Any]] = [dict(line) for line in lines]
     by_key = {
         (line[key], year): ItemsMet(line[f"total_{year}"], line[f"met_{year}"]) for line in grouped for year in years
     }
@@ -383,3 +409,26 @@ def verify(kpis: QuerySet[Kpi] | None = None, *, chunk: int = 500) -> list[Diffe
             if lines:
                 found.append(Difference(kpi, lines))
     return found
+
+
+# --- a KPI's status for a year, as a filter ------------------------------------------------------------------
+
+
+def with_status(kpis: QuerySet[Kpi], status: Status, year: int, today: datetime.date) -> QuerySet[Kpi]:
+    """The KPIs whose result for `year` (`Figures.for_year`) has `status` on `today`, chosen by the database from
+    the stored figures with the rule of `achievement.status_of`: 進行中 until the period ends (or fixed by the KPI),
+    then 達成 or 未達 when the year's figure is complete. KPIs whose figures were never stored are not found."""
+    # The year's figures are found through their index, then the KPIs among them (not a lookup per KPI).
+    figures = KpiFigure.objects.filter(view=FigureView.YEAR, for_year=True, end_year=year)
+    evaluable = Q(measurable=True) & ~Q(shape=Shape.QUALITATIVE)
+    ended = Q(period_end__lt=today, fixed_status="", target__isnull=False)
+    if status == Status.IN_PROGRESS:
+        fixed = figures.filter(fixed_status=Status.IN_PROGRESS.value).values("kpi_id")
+        running = figures.filter(fixed_status="", period_end__gte=today, target__isnull=False).values("kpi_id")
+        return kpis.filter(Q(pk__in=fixed) | (evaluable & Q(pk__in=running)))
+    if status == Status.ACHIEVED:
+        return kpis.filter(evaluable, pk__in=figures.filter(ended, met=True).values("kpi_id"))
+    if status == Status.NOT_ACHIEVED:
+        missed = ended & Q(met=False, actual__isnull=False, complete=True)
+        return kpis.filter(evaluable, pk__in=figures.filter(missed).values("kpi_id"))
+    raise ValueError(f"not a status a filter chooses: {status}")

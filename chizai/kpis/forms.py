@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from chizai.kpis.models import HalfChoice, Kpi, Shape
+from chizai.kpis import figures
+from chizai.kpis.achievement import Status
+from chizai.kpis.models import HalfChoice, Kpi, KpiKind, Plan, Shape
 from chizai.lib.numbers import parse_number
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
+from chizai.organizations.models import Organization
 
 MAX_FIGURE = Decimal("999999999999")
 
@@ -150,3 +155,83 @@ class EvaluationForm(forms.Form):
     def period_years(self) -> tuple[int, int]:
         start, end = self.cleaned_data["period"].split("-")
         return int(start), int(end)
+
+
+STATUS_FILTERS = (Status.ACHIEVED, Status.NOT_ACHIEVED, Status.IN_PROGRESS)
+"""The statuses the KPI list filters by (評価不能 is not something anyone looks for)."""
+
+
+class KpiFilterForm(forms.Form):
+    """Filters of the KPI list: the plan and fiscal year shown, the owner, its regional block, the kind, the year's
+    status and a search in the KPI's name (partial match).
+
+    A filter only narrows the KPIs the user already sees (`Kpi.objects.visible_to`); a value that is not valid is
+    ignored, the other filters still apply.
+    """
+
+    q = forms.CharField(
+        label="指標名",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "一部だけでも検索できます"}),
+    )
+    plan = forms.TypedChoiceField(label="計画", coerce=int, required=False, empty_value=None)
+    year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
+    organization = forms.ModelChoiceField(
+        label="関係主体",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
+    block = forms.ModelChoiceField(
+        label="地域ブロック",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
+    kind = forms.ChoiceField(label="区分", choices=[("", "すべて"), *KpiKind.choices], required=False)
+    status = forms.ChoiceField(
+        label="状況", choices=[("", "すべて"), *((s.value, s.label) for s in STATUS_FILTERS)], required=False
+    )
+
+    def __init__(
+        self, *args: Any, plans: list[Plan], plan: Plan, owners: QuerySet[Organization], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [(p.number, p.name) for p in plans]  # type: ignore[attr-defined]
+        self.fields["year"].choices = [(y, f"{y}年度") for y in plan.fiscal_years]  # type: ignore[attr-defined]
+        organization: Any = self.fields["organization"]
+        organization.queryset = owners.order_by("sort_order", "jis_code", "code")
+        organization.label_from_instance = lambda o: o.display_name
+        block: Any = self.fields["block"]
+        block.queryset = Organization.objects.bureaus()
+        block.label_from_instance = lambda o: o.block_name or o.display_name
+
+    def values(self) -> dict[str, Any]:
+        """The valid, non-empty filters by field name (an invalid one is left out)."""
+        if self.is_bound:
+            self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: value for name, value in cleaned.items() if value not in (None, "")}
+
+    def filter(self, kpis: QuerySet[Kpi], year: int, today: datetime.date) -> QuerySet[Kpi]:
+        """The KPIs that pass every valid filter; the status is the one of `year`'s result on `today`."""
+        values = self.values()
+        if "organization" in values:
+            kpis = kpis.filter(owner=values["organization"])
+        if "block" in values:
+            kpis = kpis.filter(Q(owner__bureau=values["block"]) | Q(owner=values["block"]))
+        if "kind" in values:
+            kpis = kpis.filter(kind=values["kind"])
+        if "q" in values:
+            kpis = kpis.filter(name__icontains=values["q"].strip())
+        if "status" in values:
+            kpis = figures.with_status(kpis, Status(values["status"]), year, today)
+        return kpis
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter narrows the list (the plan and year only choose what is shown)."""
+        return any(name not in ("plan", "year") for name in self.values())

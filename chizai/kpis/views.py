@@ -161,7 +161,7 @@ def _actual_grid(kpi: Kpi) -> list[dict[str, Any]]:
 
 def _kpi_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
     today = _today()
-    rows = achievement.results(kpi, today)
+    rows = figures.load([kpi]).results(kpi, today)
     return {
         "kpi": kpi,
         "rows": rows,

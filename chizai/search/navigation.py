@@ -68,6 +68,7 @@ MENU = (
                 "pdca:evaluation_list",
                 children=("pdca:evaluation_detail", "pdca:evaluation_edit", "kpis:evaluation_edit"),
             ),
+            Link("KPIの一覧", "kpis:kpi_list"),
             Link("実績の一括入力", "kpis:grid_start", children=("kpis:organization_grid",)),
             Link("都道府県の比較", "pdca:comparison", children=("pdca:comparison_remind",)),
             Link("取りまとめ", "pdca:compilation", needs="period", children=("reports:document_job",)),
@@ -142,6 +143,8 @@ HELP_TEXTS = {
     "上部の検索欄からKPI・関係主体・企業（名称・法人番号）を探せます。",
     "kpis:plan_dashboard": "計画を切り替えると、その計画のKPIの達成状況を表示します。",
     "kpis:kpi_detail": "年度・半期ごとの目標と実績です。「実績を入力」で値を入力し、履歴で変更の経緯を確認できます。",
+    "kpis:kpi_list": "閲覧できるKPIを、関係主体・地域ブロック・区分・状況（達成・未達・進行中）・指標名で絞り込めます。"
+    "状況は選んだ年度の結果です。",
     "kpis:organization_list": "関係主体の名前を選ぶと、その組織のKPIと自己評価を表示します。",
     "kpis:organization_detail": "この組織のKPIの達成状況です。Excel・CSVでの出力もここから行えます。",
     "kpis:revision_list": "KPIの見直しの提案と、その報告状況の一覧です。見直しはKPIの画面から提案します。",

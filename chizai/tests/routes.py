@@ -160,6 +160,7 @@ ROUTES: dict[str, Route] = {
     "kpis:plan_report": Route(plan),
     "kpis:organization_list": Route(),
     "kpis:organization_detail": Route(lambda w, s: {"code": s.code}, outsiders=SIDED),
+    "kpis:kpi_list": Route(),
     "kpis:kpi_detail": Route(obj("kpi"), outsiders=SIDED),
     # The entry grid: everyone who sees the body reads it; its editors save (an untouched grid writes nothing).
     "kpis:grid_start": Route(query="?org=pref-13"),

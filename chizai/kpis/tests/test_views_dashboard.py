@@ -28,9 +28,9 @@ DASHBOARD_QUERIES = 10 + NAVIGATION_QUERIES
 # KPIs and those KPIs' stored figures, and the half years (and their self-evaluations, one query, when there are
 # half years: not here). Not one more per KPI.
 COMPARISON_QUERIES = 4
-# Session, user, memberships, the KPI with its targets, actuals and evaluations, its subsets, demo flag, history,
-# its revisions.
-KPI_PAGE_QUERIES = 11 + NAVIGATION_QUERIES
+# Session, user, memberships, the KPI with its targets, actuals and evaluations, its stored figures (the results
+# table and the chart), its subsets, demo flag, history, its revisions.
+KPI_PAGE_QUERIES = 12 + NAVIGATION_QUERIES
 
 
 def row_of(page: str, name_part: str) -> str:
