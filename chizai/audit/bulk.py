@@ -1,4 +1,4 @@
-"""`insert_rows`: many new rows in a few multi-row INSERT … RETURNING statements, for the bulk writers.
+"""Raw multi-row INSERT … RETURNING for the bulk writers: `insert_rows`, and `Inserter` for rows prepared ahead.
 
 Django's `bulk_create` compiles every value of every row through the query compiler, which costs about ten
 times the database's own work for the tens of thousands of rows an import writes (actuals and their audit
@@ -6,6 +6,9 @@ entries) — time spent inside the write transaction, holding up everyone else's
 rows with the same adapted values (`Field.get_db_prep_save` for the field types that need it), and sets each
 object's primary key from RETURNING, as `bulk_create` does on SQLite ≥ 3.35 and PostgreSQL. No signals are sent
 (bulk_create sends none either). Here, below every app that writes in bulk: the audit log and the KPI writers.
+
+`Inserter.values` adapts one object's values to a plain list, so a writer can do that work before its
+transaction and only fill in what is known inside it (an id, a time, a hash) before `Inserter.run`.
 """
 
 from __future__ import annotations
@@ -32,37 +35,70 @@ PLAIN_TYPES = {
 POSTGRESQL_PARAMETERS = 65535
 
 
+class Inserter[M: models.Model]:
+    """The INSERT statements of one model: every concrete field but the primary key, in `fields` order."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.connection = connections[router.db_for_write(model)]
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.stamped = [f for f in self.fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        self.prepared = [(f, f.is_relation, f.get_internal_type() not in PLAIN_TYPES) for f in self.fields]
+        limit = self.connection.features.max_query_params or POSTGRESQL_PARAMETERS
+        self.batch_size = max(1, min(2000, limit // len(self.fields)))
+        quote = self.connection.ops.quote_name
+        columns = ", ".join(quote(str(f.column)) for f in self.fields)
+        self.placeholder = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self.head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+        primary_key = model._meta.pk
+        assert primary_key is not None
+        self.tail = f" RETURNING {quote(str(primary_key.column))}"
+
+    def index(self, name: str) -> int:
+        """The position of field `name` in a row of `values`."""
+        return next(i for i, f in enumerate(self.fields) if f.name == name)
+
+    def adapt(self, name: str, value: Any) -> Any:
+        """`value` as the database takes it for field `name` (for a value filled in after `values`)."""
+        field = self.fields[self.index(name)]
+        return field.get_db_prep_save(value, self.connection)
+
+    def values(self, obj: M) -> list[Any]:
+        """The row of `obj` (primary key unset) as inserted; auto_now fields are stamped now."""
+        for field in self.stamped:
+            field.pre_save(obj, True)
+        return [_value(obj, field, relation, adapt, self.connection) for field, relation, adapt in self.prepared]
+
+    def run(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """Insert the rows (from `values`) in multi-row statements; returns their primary keys in order."""
+        keys: list[Any] = []
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(rows), self.batch_size):
+                batch = rows[start : start + self.batch_size]
+                params = [value for row in batch for value in row]
+                cursor.execute(self.head + ", ".join([self.placeholder] * len(batch)) + self.tail, params)
+                keys.extend(pk for (pk,) in cursor.fetchall())
+        if len(keys) != len(rows):
+            raise AssertionError("RETURNING gave fewer ids than rows inserted")
+        return keys
+
+
 def insert_rows[M: models.Model](model: type[M], objs: Sequence[M]) -> Sequence[M]:
     """Insert new `objs` of `model` (primary key unset) and set their primary keys; returns them."""
     if not objs:
         return objs
-    connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    prepared = [(f, f.is_relation, f.get_internal_type() not in PLAIN_TYPES) for f in fields]
-    limit = connection.features.max_query_params or POSTGRESQL_PARAMETERS
-    batch_size = max(1, min(2000, limit // len(fields)))
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
-    primary_key = model._meta.pk
-    assert primary_key is not None
-    tail = f" RETURNING {quote(str(primary_key.column))}"
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            batch = objs[start : start + batch_size]
-            params: list[Any] = []
-            for obj in batch:
-                for field in stamped:
-                    field.pre_save(obj, True)
-                params.extend(_value(obj, field, relation, adapt, connection) for field, relation, adapt in prepared)
-            cursor.execute(head + ", ".join([placeholder] * len(batch)) + tail, params)
-            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+    inserter = Inserter(model)
+    keys = inserter.run([inserter.values(obj) for obj in objs])
+    mark_inserted(objs, keys, inserter.connection.alias)
     return objs
+
+
+def mark_inserted[M: models.Model](objs: Sequence[M], keys: Sequence[Any], alias: str) -> None:
+    """Give inserted objects their primary keys, as `save()` would."""
+    for obj, pk in zip(objs, keys, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = alias
 
 
 def _value(obj: models.Model, field: models.Field[Any, Any], relation: bool, adapt: bool, connection: Any) -> Any:
