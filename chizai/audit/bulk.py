@@ -13,7 +13,7 @@ transaction and only fill in what is known inside it (an id, a time, a hash) bef
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connections, models, router
@@ -68,6 +68,13 @@ class Inserter[M: models.Model]:
         for field in self.stamped:
             field.pre_save(obj, True)
         return [_value(obj, field, relation, adapt, self.connection) for field, relation, adapt in self.prepared]
+
+    def row(self, values: Mapping[str, Any]) -> list[Any]:
+        """A row from plain values by field attname (`kpi_id`, not `kpi`), adapted where needed; no model instance."""
+        return [
+            field.get_db_prep_save(values[field.attname], self.connection) if adapt else values[field.attname]
+            for field, _, adapt in self.prepared
+        ]
 
     def run(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         """Insert the rows (from `values`) in multi-row statements; returns their primary keys in order."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Mapping
+from json.encoder import encode_basestring
 from typing import Any, Protocol
 
 GENESIS = "0" * 64
@@ -34,6 +36,7 @@ class Chained(Protocol):
 
 
 def _content(entry: Chained) -> dict[str, Any]:
+    """The facts the hash covers (FACTS below lists the same keys)."""
     return {
         "at": _time(entry.at),
         "actor_label": entry.actor_label,
@@ -72,28 +75,46 @@ def entry_hash(entry: Chained) -> str:
 # A bulk writer builds its entries before its transaction and only learns inside it when they are written, the
 # id of a row it inserts and the hash they follow. `template` renders everything else of the canonical text
 # ahead; `chained_hash` completes it. The same text as `canonical`: json.dumps of a dict with sorted keys is its
-# keys and values dumped one by one, in key order, joined by "," and ":".
+# keys and values dumped one by one, in key order, joined by "," and ":". (FACTS: `_content`'s keys.)
 
 LATE = ("at", "object_id", "previous_hash")  # in sorted key order, as they appear in the text
+FACTS = sorted(
+    (
+        "at", "actor_label", "action", "kind", "object_type", "object_id", "object_repr", "kpi_id", "plan_id",
+        "changes", "reason", "request_id", "previous_hash",
+    )
+)  # fmt: skip
+KEYS = {key: _dumps(key) + ":" for key in FACTS}
 
 Template = tuple[str, str, str, str]
 
 
-def template(entry: Chained) -> Template:
-    """The canonical text of `entry` cut around its time, object id and previous hash (filled in later)."""
-    content = _content(entry)
+def template(facts: Mapping[str, Any]) -> Template:
+    """The canonical text of an entry with these facts (`canonical`'s keys; the LATE ones may be absent), cut
+    around its time, object id and previous hash, which `chained_hash` fills in."""
     pieces: list[str] = []
     text = "{"
-    for number, key in enumerate(sorted(content)):
-        text += ("," if number else "") + _dumps(key) + ":"
+    for index, key in enumerate(FACTS):
+        text += ("," if index else "") + KEYS[key]
         if key in LATE:
             pieces.append(text)
             text = ""
         else:
-            text += _dumps(content[key])
+            text += _json(facts[key])
     pieces.append(text + "}")
     first, second, third, last = pieces
     return first, second, third, last
+
+
+def _json(value: Any) -> str:
+    """`_dumps(value)`, quicker for the plain texts and numbers most facts are."""
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) is int:
+        return str(value)
+    if value is None:
+        return "null"
+    return _dumps(value)
 
 
 def time_text(at: datetime.datetime) -> str:

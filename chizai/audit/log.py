@@ -190,16 +190,31 @@ def draft(
     reason: str = "",
     actor_label: str = "",
 ) -> Draft | None:
-    """`build_entry`'s entry as a `Draft` (None when nothing changed); `obj` may be a row still to be inserted."""
-    entry = build_entry(
-        actor, action, obj, before, after, kpi_id=kpi_id, plan_id=plan_id, reason=reason, actor_label=actor_label
-    )
-    if entry is None:
+    """The entry `build_entry` would make, as a `Draft` (None when nothing changed); `obj` may be a row still to be
+    inserted. Laid out straight as its row and its canonical text: no model instance for each of many entries."""
+    changes = diff(before, after)
+    if not changes:
         return None
+    user = actor if getattr(actor, "is_authenticated", False) else None
     source = obj if obj.pk is None else None
-    if source is not None:
-        entry.object_id = ""
-    return Draft(inserter.values(entry), chain.template(entry), source)
+    facts = {
+        "at": None,
+        "actor_id": user.pk if user else None,
+        "actor_label": actor_label or (user.get_username() if user else "システム"),
+        "action": action,
+        "kind": AuditEntry.Kind.CHANGE.value,
+        "object_type": obj._meta.label_lower,
+        "object_id": "" if source is not None else str(obj.pk),
+        "object_repr": str(obj)[:300],
+        "kpi_id": kpi_id,
+        "plan_id": plan_id,
+        "changes": changes,
+        "reason": reason,
+        "request_id": current_request_id.get(),
+        "previous_hash": "",
+        "entry_hash": "",
+    }
+    return Draft(inserter.row(facts), chain.template(facts), source)
 
 
 def entry_inserter() -> Inserter[AuditEntry]:
