@@ -6,9 +6,10 @@
    validated, the stored rows it touches read in a few bulk queries (no transaction, no lock), and every
    change worked out in memory (`context.writes`, and the report's list). Nothing is written, so a long check
    never holds up anyone else's save. Sheet-specific rules live in `import_register` and `import_actuals`.
-2. **write** (apply only, when the check found no problem): one short transaction hands the changes to the KPI
-   writers' bulk variants, which check every stored row's version against the one the check read: a row
-   someone changed since is a conflict and nothing at all is written.
+2. **write** (apply only, when the check found no problem): the KPI writers prepare the rows, audit entries and
+   figures without a transaction (`prepare_actuals`, `prepare_evaluations`), then one short transaction
+   (`write_prepared`) checks every stored row's version against the one the check read and writes in bulk: a
+   row someone changed since is a conflict and nothing at all is written.
 """
 
 from __future__ import annotations
