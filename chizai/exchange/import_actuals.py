@@ -66,7 +66,9 @@ class ActualRow:
     @property
     def what(self) -> str:
         half = "" if self.half == HalfChoice.FULL else Half(self.half).label
-        return f"{self.kpi.owner.name} {self.kpi.short_name} {self.kpi.label_period(self.year, self.year)}{half}"
+        return (
+            f"{self.kpi.owner.display_name} {self.kpi.short_name} {self.kpi.label_period(self.year, self.year)}{half}"
+        )
 
 
 class ActualsImporter:

@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 
 from chizai.kpis.models import HalfChoice, Kpi, Shape
 from chizai.lib.numbers import parse_number
+from chizai.lib.wareki import wareki_fiscal_year, wareki_year
 
 MAX_FIGURE = Decimal("999999999999")
 
@@ -44,6 +46,14 @@ def _choices(field: forms.Field, choices: list[tuple[Any, str]]) -> None:
     field.choices = choices
 
 
+def reload_on_change(url: str, **hx: str) -> dict[str, str]:
+    """A select whose change reloads the form for the chosen period (htmx), so the form's own include renders it."""
+    return {"hx-get": url, **{f"hx-{name.replace('_', '-')}": value for name, value in hx.items()}}
+
+
+HALF_MONTHS: dict[str, str] = {HalfChoice.FIRST: "（4～9月）", HalfChoice.SECOND: "（10～3月）"}
+
+
 def year_choices(kpi: Kpi) -> list[tuple[int, str]]:
     years = set(kpi.plan.fiscal_years)
     years |= {t.end_year for t in kpi.targets.all() if t.start_year == t.end_year}
@@ -64,8 +74,14 @@ class ActualForm(forms.Form):
     def __init__(self, *args: Any, kpi: Kpi, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kpi = kpi
-        _choices(self.fields["year"], year_choices(kpi))
+        era = wareki_year if kpi.is_calendar_year else wareki_fiscal_year
+        _choices(self.fields["year"], [(y, f"{label}（{era(y)}）") for y, label in year_choices(kpi)])
+        _choices(self.fields["half"], [(v, f"{label}{HALF_MONTHS.get(v, '')}") for v, label in HalfChoice.choices])
         self.fields["year"].label = "年" if kpi.is_calendar_year else "年度"
+        url = reverse("kpis:actual_edit", args=[kpi.pk])
+        swap = {"target": "#actual-form", "swap": "outerHTML"}
+        self.fields["year"].widget.attrs.update(reload_on_change(url, include="#actual-form [name=half]", **swap))
+        self.fields["half"].widget.attrs.update(reload_on_change(url, include="#actual-form [name=year]", **swap))
         self.fields["value"].label = f"実績値（{kpi.unit}）"
         if kpi.shape != Shape.RATIO:
             del self.fields["numerator"]
@@ -115,12 +131,16 @@ class EvaluationForm(forms.Form):
         max_length=4000,
         error_messages={"max_length": "評価は4,000文字以内で入力してください。"},
         widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="空欄で保存すると、その期間の評価を削除します。",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args: Any, kpi: Kpi, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kpi = kpi
+        url = reverse("kpis:evaluation_edit", args=[kpi.pk])
+        page = {"target": "main", "select": "main", "swap": "outerHTML", "push_url": "true"}
+        self.fields["period"].widget.attrs.update(reload_on_change(url, **page))
         plan = kpi.plan
         choices = [(f"{y}-{y}", kpi.label_period(y, y)) for y, _ in year_choices(kpi)]
         choices.append((f"{plan.first_fiscal_year}-{plan.last_fiscal_year}", f"計画期間全体（{plan.period_label}）"))

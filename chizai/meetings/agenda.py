@@ -279,7 +279,7 @@ class AgendaRecord:
 
 
 def _organization(organization: Any) -> OrganizationRow:
-    return OrganizationRow(pk=organization.pk, code=organization.code, name=organization.name)
+    return OrganizationRow(pk=organization.pk, code=organization.code, name=organization.display_name)
 
 
 def _tally_row(tally: Tally) -> TallyRow:
