@@ -4,7 +4,8 @@ Rows are validated as they are read (the rules of the entry form, `chizai.kpis.f
 compared CHUNK_ROWS at a time with the stored actuals and evaluations (one read each a chunk, no lock), and
 checked against the same refusals the writers apply (locks, figures counted from cases, subsets) with the file's
 own figures in place of the stored ones. Only the changes are kept (`context.writes`), with the stored row each
-replaces; the apply hands them to `save_actuals` and `save_evaluations`, which check every version again.
+replaces; the apply hands them to `prepare_actuals` / `prepare_evaluations` and `write_prepared`, which check
+every version again inside the write transaction.
 """
 
 from __future__ import annotations

@@ -19,11 +19,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    prefetch_related_objects,
+)
 
 from chizai.kpis import achievement
 from chizai.kpis.achievement import ItemsMet, PeriodResult, Status, YearFigure
-from chizai.kpis.models import FigureView, Kpi, KpiFigure, Shape
+from chizai.kpis.models import Actual, FigureView, Kpi, KpiFigure, Shape, Target
 from chizai.organizations.models import Organization
 
 FAR_FUTURE = datetime.date.max
@@ -113,6 +124,83 @@ def _refresh_chunk(ids: list[int]) -> None:
 def refresh_plan(plan_id: int) -> None:
     """Recompute every KPI of a plan (its years changed: qualitative KPIs show one row per plan year)."""
     refresh(Kpi.objects.filter(plan_id=plan_id).values_list("pk", flat=True))
+
+
+# --- figures worked out before a write's transaction (imports) -------------------------------------------
+# An import touches thousands of KPIs; computing their figures inside its transaction would hold up every other
+# user's save. `compute_ahead` computes them before, from the rows as stored plus the import's changes, and notes
+# what they were computed from (`Basis`); inside the transaction `store_ahead` stores those of the KPIs whose
+# rows are still as noted, and recomputes the few someone else changed in between.
+
+Basis = tuple[Any, ...]
+"""What a KPI's figures were computed from: the KPI's version and plan years, and for its targets and its actuals
+the number of rows, the sum of their versions and the highest id (every write changes one of them: an update
+raises a version, a removal lowers the count, an insertion raises the count or, with a removal, the highest id)."""
+
+
+@dataclass
+class Ahead:
+    """Figures of some KPIs, computed before the write's transaction, as rows ready to insert."""
+
+    basis: dict[int, Basis]
+    rows: dict[int, list[list[Any]]]
+
+
+def compute_ahead(kpi_ids: Iterable[int], changes: dict[int, dict[tuple[int, int, str], Any]], inserter: Any) -> Ahead:
+    """The figures of `kpi_ids` once `changes` (KPI id → period → the new actual, None: removed) are written.
+
+    `inserter` (`chizai.audit.bulk.Inserter` of KpiFigure) lays out each row as it will be inserted.
+    """
+    ahead = Ahead({}, {})
+    ids = sorted(set(kpi_ids))
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        for kpi in _with_rows(Kpi.objects.filter(pk__in=ids[start : start + REFRESH_CHUNK])):
+            targets, actuals = list(kpi.targets.all()), list(kpi.actuals.all())
+            plan = kpi.plan
+            ahead.basis[kpi.pk] = _basis(kpi.version, plan.first_fiscal_year, plan.last_fiscal_year, targets, actuals)
+            periods = {(a.start_year, a.end_year, a.half): a for a in actuals}
+            periods.update(changes.get(kpi.pk, {}))
+            kpi._prefetched_objects_cache["actuals"] = [a for a in periods.values() if a is not None]  # type: ignore[attr-defined]
+            ahead.rows[kpi.pk] = [inserter.values(row) for row in compute(kpi)]
+    return ahead
+
+
+def _basis(version: int, first: int, last: int, targets: Sequence[Any], actuals: Sequence[Any]) -> Basis:
+    def rows(objs: Sequence[Any]) -> tuple[int, int, int]:
+        return (len(objs), sum(o.version for o in objs), max((o.pk for o in objs), default=0))
+
+    return (version, first, last, *rows(targets), *rows(actuals))
+
+
+def changed_since(ahead: Ahead) -> set[int]:
+    """The KPIs (locked, as `refresh` locks them) whose rows changed since `compute_ahead` read them.
+
+    Call it inside the transaction before writing the changes the figures were computed with.
+    """
+    ids = sorted(ahead.basis)
+    now: dict[int, list[Any]] = {}
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        kpis = Kpi.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
+        years = ("plan__first_fiscal_year", "plan__last_fiscal_year")
+        for pk, version, first, last in kpis.values_list("pk", "version", *years):
+            now[pk] = [version, first, last, 0, 0, 0, 0, 0, 0]
+        for offset, model in ((3, Target), (6, Actual)):
+            grouped = model.objects.filter(kpi_id__in=chunk).values("kpi_id").order_by("kpi_id")
+            for kpi_id, count, versions, top in grouped.annotate(
+                n=Count("pk"), v=Sum("version"), top=Max("pk")
+            ).values_list("kpi_id", "n", "v", "top"):
+                now[kpi_id][offset : offset + 3] = [count, versions or 0, top or 0]
+    return {pk for pk in ids if tuple(now.get(pk, ())) != ahead.basis[pk]}
+
+
+def store_ahead(ahead: Ahead, *, skip: set[int], inserter: Any) -> None:
+    """Replace the stored figures of the KPIs of `ahead` but `skip` with those computed ahead (in bulk)."""
+    ids = sorted(set(ahead.rows) - skip)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        replaced = ids[start : start + REFRESH_CHUNK]
+        KpiFigure.objects.filter(kpi_id__in=replaced).delete()
+    inserter.run([row for pk in ids for row in ahead.rows[pk]])
 
 
 # --- reading ---------------------------------------------------------------------------------------------
