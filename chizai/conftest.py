@@ -10,12 +10,28 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.db import connections
 
 from chizai.organizations.models import Organization
 from chizai.organizations.reference import load_reference_organizations
 from chizai.testing import create_cast
+
+# Tests share one database whose rows roll back, and their fixtures write rows directly: page fragments cached
+# under the data's generation (chizai.audit.generation) are off, but for the tests that turn them on
+# (`fragment_cache`).
+settings.CACHES = {**settings.CACHES, "fragments": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@pytest.fixture
+def fragment_cache(settings: Any) -> Iterator[None]:
+    """Page fragments cached in memory for this test, as in production."""
+    settings.CACHES = {**settings.CACHES, "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["fragments"].clear()
+    yield
+    caches["fragments"].clear()
 
 
 @pytest.fixture(scope="session")

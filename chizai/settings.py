@@ -143,6 +143,7 @@ LOGIN_REDIRECT_URL = "kpis:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 ACCOUNT_ADAPTER = "chizai.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_FORMS = {"login": "chizai.accounts.forms.LoginForm"}  # the app's wording, shown by the one form include
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]  # signup itself is closed (adapter)
 ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the organisation's administrator
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
@@ -158,6 +159,7 @@ ACCOUNT_RATE_LIMITS = {"login_failed": None}
 # A reset or invitation link works once and for this many hours.
 PASSWORD_RESET_TIMEOUT = env_int("CHIZAI_LINK_HOURS", 72) * 3600
 MFA_ADAPTER = "chizai.accounts.adapters.MFAAdapter"
+MFA_FORMS = {"authenticate": "chizai.accounts.forms.MfaAuthenticateForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = env_str("CHIZAI_MFA_ISSUER", "chizai")
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either side: office PCs' clocks drift
@@ -231,7 +233,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(VAR_DIR / "cache"),
-    }
+    },
+    # Page fragments kept under the data's generation (chizai.audit.generation): never stale, so a per-server
+    # cache is enough; each server computes a fragment once per change of the data.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "fragments"),
+        "TIMEOUT": 600,
+    },
 }
 # Import limits: bigger files are refused with a Japanese message before they are parsed.
 CHIZAI_IMPORT_MAX_BYTES = int(env_str("CHIZAI_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))

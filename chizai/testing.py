@@ -4,5 +4,6 @@ from chizai.organizations.demo_users import CAST, CAST_PASSWORD, CAST_USERNAMES,
 
 __all__ = ["CAST", "CAST_PASSWORD", "CAST_USERNAMES", "NAVIGATION_QUERIES", "CastMember", "create_cast"]
 
-# What the signed-in menu costs on every page (chizai.search.navigation: plan, period and badges in one query).
-NAVIGATION_QUERIES = 1
+# What the signed-in menu costs on every page (chizai.search.navigation): the data's generation, then the plan,
+# period and badges in one query, unless a kept answer for this generation, day and user exists.
+NAVIGATION_QUERIES = 2

@@ -27,6 +27,7 @@ KINDS = {
     "meeting": "地域連絡会議 資料",
     "case": "ハンズオン支援 案件概要",
     "model_case": "モデル的な事例",
+    "regional_analysis": "地域別の支援の分析（地域へのフィードバック）",
 }
 
 
@@ -92,7 +93,15 @@ def _page(document, title: str) -> None:
     header = section.header.paragraphs[0]
     header.text = "{{ title }}　{{ meta }}"
     header.style = document.styles["chizai 作成情報"]
-    footer = section.footer.paragraphs[0]
+    # Page 1 opens with the same title and meta line in the body: its header stays empty (w:titlePg), as the PDF's
+    # first page does (@page :first), or Word and LibreOffice print that line twice on page 1.
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False
+    for footer in (section.footer, section.first_page_footer):
+        _page_number(footer.paragraphs[0])
+
+
+def _page_number(footer) -> None:
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _field(footer, "PAGE")
     footer.add_run(" / ")

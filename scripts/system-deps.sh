@@ -5,7 +5,8 @@
 # postgresql: a PostgreSQL server for the PostgreSQL test pass
 # nodejs+npm are added whenever `npm` is missing (scripts/vendor-assets.sh needs it).
 # Documents (.pdf/.docx) always need: BIZ UD明朝/ゴシック (embedded in PDFs, named in Word templates),
-# Pango (WeasyPrint lays text out with it) and poppler-utils (the tests read PDFs back: pdftotext, pdffonts).
+# Pango (WeasyPrint lays text out with it), HarfBuzz's subsetter (WeasyPrint subsets the embedded fonts with it;
+# without it fontTools does, seconds per document) and poppler-utils (the tests read PDFs back: pdftotext, pdffonts).
 # Runs `apt-get update` only when something must be installed.
 set -euo pipefail
 
@@ -39,7 +40,8 @@ for want in "$@"; do
             ;;
     esac
 done
-for pkg in fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho libpango-1.0-0 libpangoft2-1.0-0 poppler-utils; do
+for pkg in fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+    poppler-utils; do
     have_pkg "$pkg" || missing+=("$pkg")
 done
 if ! command -v npm >/dev/null 2>&1; then

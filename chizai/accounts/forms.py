@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -24,3 +28,26 @@ class InviteForm(forms.Form):
         if get_user_model().objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("このユーザー名は既に使われています。")
         return username
+
+
+class LoginForm(AllauthLoginForm):  # type: ignore[misc]  # allauth has no type hints
+    """allauth's login form with the app's wording (ユーザー名) and no placeholders repeating the labels, so the
+    one form include (includes/form_field.html) shows it like every other form."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "ユーザー名"
+        self.fields["password"].help_text = ""  # the page links to the password reset below the form
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+        self.fields["login"].widget.attrs["autofocus"] = True
+
+
+class MfaAuthenticateForm(AllauthAuthenticateForm):  # type: ignore[misc]  # allauth has no type hints
+    """allauth's second-factor form, labelled as the page explains it (認証コード)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "認証コード"
+        self.fields["code"].widget.attrs.pop("placeholder", None)
+        self.fields["code"].widget.attrs["autofocus"] = True

@@ -11,15 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from chizai.api.actions import issue_token, revoke_token, token_days_allowed, token_of
+from chizai.api.forms import TokenForm
 from chizai.api.models import TokenPolicy
-
-
-def _days(request: HttpRequest) -> int | None:
-    value = request.POST.get("days", "").strip()
-    try:
-        return int(value) if value else None
-    except ValueError:
-        raise ValidationError("有効期間は日数（半角数字）で指定してください。") from None
 
 
 @never_cache
@@ -27,14 +20,17 @@ def _days(request: HttpRequest) -> int | None:
 @require_http_methods(["GET", "POST"])
 def token_page(request: HttpRequest) -> HttpResponse:
     new_key = None
+    form = TokenForm(max_days=token_days_allowed())
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "issue":
-            try:
-                days, read_only = _days(request), request.POST.get("read_only") == "on"
-                new_key = issue_token(user=request.user, actor=request.user, days=days, read_only=read_only).key
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+            form = TokenForm(request.POST, max_days=token_days_allowed())
+            if form.is_valid():
+                days, read_only = form.cleaned_data["days"], form.cleaned_data["read_only"]
+                try:
+                    new_key = issue_token(user=request.user, actor=request.user, days=days, read_only=read_only).key
+                except ValidationError as error:
+                    form.add_error("days", error)
         elif action == "revoke":
             if revoke_token(user=request.user, actor=request.user):
                 messages.success(
@@ -44,5 +40,5 @@ def token_page(request: HttpRequest) -> HttpResponse:
     token = token_of(request.user)
     policy = TokenPolicy.objects.filter(token=token).first() if token else None
     # The key is shown only in the response to its creation; afterwards the page says only that one exists.
-    context = {"token": token, "policy": policy, "new_key": new_key, "max_days": token_days_allowed()}
+    context = {"token": token, "policy": policy, "new_key": new_key, "form": form}
     return render(request, "api/token.html", context)

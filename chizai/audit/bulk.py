@@ -1,4 +1,4 @@
-"""`insert_rows`: many new rows in a few multi-row INSERT … RETURNING statements, for the bulk writers.
+"""Raw multi-row INSERT … RETURNING for the bulk writers: `insert_rows`, and `Inserter` for rows prepared ahead.
 
 Django's `bulk_create` compiles every value of every row through the query compiler, which costs about ten
 times the database's own work for the tens of thousands of rows an import writes (actuals and their audit
@@ -6,11 +6,16 @@ entries) — time spent inside the write transaction, holding up everyone else's
 rows with the same adapted values (`Field.get_db_prep_save` for the field types that need it), and sets each
 object's primary key from RETURNING, as `bulk_create` does on SQLite ≥ 3.35 and PostgreSQL. No signals are sent
 (bulk_create sends none either). Here, below every app that writes in bulk: the audit log and the KPI writers.
+
+On PostgreSQL `Inserter.run` draws the ids from the sequence and sends the rows with COPY instead (see `_copy`).
+
+`Inserter.values` adapts one object's values to a plain list, so a writer can do that work before its
+transaction and only fill in what is known inside it (an id, a time, a hash) before `Inserter.run`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connections, models, router
@@ -30,39 +35,109 @@ PLAIN_TYPES = {
     "TextField",
 }
 POSTGRESQL_PARAMETERS = 65535
+COPY_ROWS = 500
+"""From this many rows on, PostgreSQL gets them with COPY (two statements, whatever the count); fewer, one INSERT."""
+
+
+class Inserter[M: models.Model]:
+    """The INSERT statements of one model: every concrete field but the primary key, in `fields` order."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.connection = connections[router.db_for_write(model)]
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.stamped = [f for f in self.fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        self.prepared = [(f, f.is_relation, f.get_internal_type() not in PLAIN_TYPES) for f in self.fields]
+        limit = self.connection.features.max_query_params or POSTGRESQL_PARAMETERS
+        self.batch_size = max(1, min(2000, limit // len(self.fields)))
+        quote = self.connection.ops.quote_name
+        columns = ", ".join(quote(str(f.column)) for f in self.fields)
+        self.placeholder = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self.head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+        primary_key = model._meta.pk
+        assert primary_key is not None
+        self.tail = f" RETURNING {quote(str(primary_key.column))}"
+
+    def index(self, name: str) -> int:
+        """The position of field `name` in a row of `values`."""
+        return next(i for i, f in enumerate(self.fields) if f.name == name)
+
+    def adapt(self, name: str, value: Any) -> Any:
+        """`value` as the database takes it for field `name` (for a value filled in after `values`)."""
+        field = self.fields[self.index(name)]
+        return field.get_db_prep_save(value, self.connection)
+
+    def values(self, obj: M) -> list[Any]:
+        """The row of `obj` (primary key unset) as inserted; auto_now fields are stamped now."""
+        for field in self.stamped:
+            field.pre_save(obj, True)
+        return [_value(obj, field, relation, adapt, self.connection) for field, relation, adapt in self.prepared]
+
+    def row(self, values: Mapping[str, Any]) -> list[Any]:
+        """A row from plain values by field attname (`kpi_id`, not `kpi`), adapted where needed; no model instance."""
+        return [
+            field.get_db_prep_save(values[field.attname], self.connection) if adapt else values[field.attname]
+            for field, _, adapt in self.prepared
+        ]
+
+    def run(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """Insert the rows (from `values`) in multi-row statements; returns their primary keys in order."""
+        if self.connection.vendor == "postgresql" and len(rows) >= COPY_ROWS:
+            return self._copy(rows)
+        keys: list[Any] = []
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(rows), self.batch_size):
+                batch = rows[start : start + self.batch_size]
+                params = [value for row in batch for value in row]
+                cursor.execute(self.head + ", ".join([self.placeholder] * len(batch)) + self.tail, params)
+                keys.extend(pk for (pk,) in cursor.fetchall())
+        if len(keys) != len(rows):
+            raise AssertionError("RETURNING gave fewer ids than rows inserted")
+        return keys
+
+    def _copy(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """PostgreSQL: ids drawn from the table's sequence in one query, then one COPY with them.
+
+        psycopg binds a multi-row INSERT's thousands of parameters by parsing the statement in Python each time
+        (most of the write's time); COPY sends the rows as they are. The ids are drawn first, in ascending order,
+        because the caller needs them (an audit entry names its row; the chain runs in id order).
+        """
+        quote = self.connection.ops.quote_name
+        table, primary_key = self.model._meta.db_table, self.model._meta.pk
+        assert primary_key is not None
+        columns = ", ".join(quote(str(c)) for c in [primary_key.column, *(f.column for f in self.fields)])
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [quote(table), primary_key.column, len(rows)],
+            )
+            keys = sorted(pk for (pk,) in cursor.fetchall())
+            # The driver's own cursor (Django's has no COPY); its errors as Django's, e.g. IntegrityError.
+            with (
+                self.connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy,
+            ):
+                for pk, row in zip(keys, rows, strict=True):
+                    copy.write_row((pk, *row))
+        return keys
 
 
 def insert_rows[M: models.Model](model: type[M], objs: Sequence[M]) -> Sequence[M]:
     """Insert new `objs` of `model` (primary key unset) and set their primary keys; returns them."""
     if not objs:
         return objs
-    connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    prepared = [(f, f.is_relation, f.get_internal_type() not in PLAIN_TYPES) for f in fields]
-    limit = connection.features.max_query_params or POSTGRESQL_PARAMETERS
-    batch_size = max(1, min(2000, limit // len(fields)))
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
-    primary_key = model._meta.pk
-    assert primary_key is not None
-    tail = f" RETURNING {quote(str(primary_key.column))}"
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            batch = objs[start : start + batch_size]
-            params: list[Any] = []
-            for obj in batch:
-                for field in stamped:
-                    field.pre_save(obj, True)
-                params.extend(_value(obj, field, relation, adapt, connection) for field, relation, adapt in prepared)
-            cursor.execute(head + ", ".join([placeholder] * len(batch)) + tail, params)
-            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+    inserter = Inserter(model)
+    keys = inserter.run([inserter.values(obj) for obj in objs])
+    mark_inserted(objs, keys, inserter.connection.alias)
     return objs
+
+
+def mark_inserted[M: models.Model](objs: Sequence[M], keys: Sequence[Any], alias: str) -> None:
+    """Give inserted objects their primary keys, as `save()` would."""
+    for obj, pk in zip(objs, keys, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = alias
 
 
 def _value(obj: models.Model, field: models.Field[Any, Any], relation: bool, adapt: bool, connection: Any) -> Any:

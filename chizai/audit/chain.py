@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Mapping
+from json.encoder import encode_basestring
 from typing import Any, Protocol
 
 GENESIS = "0" * 64
@@ -33,10 +35,10 @@ class Chained(Protocol):
     previous_hash: str
 
 
-def canonical(entry: Chained) -> str:
-    """The entry's facts as one JSON text: sorted keys, no spaces, UTC time to the microsecond."""
-    content = {
-        "at": entry.at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+def _content(entry: Chained) -> dict[str, Any]:
+    """The facts the hash covers (FACTS below lists the same keys)."""
+    return {
+        "at": _time(entry.at),
         "actor_label": entry.actor_label,
         "action": entry.action,
         "kind": entry.kind,
@@ -50,8 +52,83 @@ def canonical(entry: Chained) -> str:
         "request_id": entry.request_id,
         "previous_hash": entry.previous_hash,
     }
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _time(at: datetime.datetime) -> str:
+    return at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical(entry: Chained) -> str:
+    """The entry's facts as one JSON text: sorted keys, no spaces, UTC time to the microsecond."""
+    return _dumps(_content(entry))
 
 
 def entry_hash(entry: Chained) -> str:
     return hashlib.sha256(canonical(entry).encode()).hexdigest()
+
+
+# --- entries worked out ahead ----------------------------------------------------------------------------
+# A bulk writer builds its entries before its transaction and only learns inside it when they are written, the
+# id of a row it inserts and the hash they follow. `template` renders everything else of the canonical text
+# ahead; `chained_hash` completes it. The same text as `canonical`: json.dumps of a dict with sorted keys is its
+# keys and values dumped one by one, in key order, joined by "," and ":". (FACTS: `_content`'s keys.)
+
+LATE = ("at", "object_id", "previous_hash")  # in sorted key order, as they appear in the text
+FACTS = sorted(
+    (
+        "at", "actor_label", "action", "kind", "object_type", "object_id", "object_repr", "kpi_id", "plan_id",
+        "changes", "reason", "request_id", "previous_hash",
+    )
+)  # fmt: skip
+KEYS = {key: _dumps(key) + ":" for key in FACTS}
+
+Template = tuple[str, str, str, str]
+
+
+def template(facts: Mapping[str, Any]) -> Template:
+    """The canonical text of an entry with these facts (`canonical`'s keys; the LATE ones may be absent), cut
+    around its time, object id and previous hash, which `chained_hash` fills in."""
+    pieces: list[str] = []
+    text = "{"
+    for index, key in enumerate(FACTS):
+        text += ("," if index else "") + KEYS[key]
+        if key in LATE:
+            pieces.append(text)
+            text = ""
+        else:
+            text += _json(facts[key])
+    pieces.append(text + "}")
+    first, second, third, last = pieces
+    return first, second, third, last
+
+
+def _json(value: Any) -> str:
+    """`_dumps(value)`, quicker for the plain texts and numbers most facts are."""
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) is int:
+        return str(value)
+    if value is None:
+        return "null"
+    return _dumps(value)
+
+
+def time_text(at: datetime.datetime) -> str:
+    """The time as `chained_hash` takes it (once for every entry written at that time)."""
+    return _dumps(_time(at))
+
+
+def chained_hash(pieces: Template, at_text: str, object_id: str, previous_hash: str) -> str:
+    """`entry_hash` of the entry `template` cut, written at `at_text` (from `time_text`)."""
+    first, second, third, last = pieces
+    # An id or a hash of letters and digits is its JSON text in quotes (the common case, and the fast one).
+    object_text = f'"{object_id}"' if object_id.isascii() and object_id.isalnum() else _dumps(object_id)
+    previous_text = (
+        f'"{previous_hash}"' if previous_hash.isascii() and previous_hash.isalnum() else _dumps(previous_hash)
+    )
+    text = first + at_text + second + object_text + third + previous_text + last
+    return hashlib.sha256(text.encode()).hexdigest()

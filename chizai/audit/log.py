@@ -8,16 +8,17 @@ writers never link to the same predecessor. `log_access` records who viewed or e
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.models import User
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from chizai.audit import chain
-from chizai.audit.bulk import insert_rows
+from chizai.audit.bulk import Inserter, insert_rows
 from chizai.audit.context import current_request_id
 from chizai.audit.models import AuditChainHead, AuditEntry
 from chizai.organizations.types import Actor
@@ -154,6 +155,96 @@ def _append(batch: list[AuditEntry]) -> list[AuditEntry]:
         entry.entry_hash = previous = chain.entry_hash(entry)
     AuditChainHead.objects.filter(pk=head.pk).update(last_hash=previous, entries=head.entries + len(batch))
     return list(insert_rows(AuditEntry, batch))
+
+
+# --- entries worked out before the write's transaction -----------------------------------------------------
+
+
+class Keyed(Protocol):
+    """A row, or a stand-in for one, whose primary key is known once it is inserted."""
+
+    pk: Any
+
+
+@dataclass(slots=True)
+class Draft:
+    """An audit entry a bulk writer works out before its transaction (`draft`): the row as it will be inserted,
+    but for the time, the object id of a row not inserted yet (`source`) and the chain, which `save_drafts`
+    fills in inside the transaction."""
+
+    values: list[Any]
+    pieces: chain.Template
+    source: Keyed | None
+
+
+def draft(
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    *,
+    inserter: Inserter[AuditEntry],
+    kpi_id: int | None = None,
+    plan_id: int | None = None,
+    reason: str = "",
+    actor_label: str = "",
+) -> Draft | None:
+    """The entry `build_entry` would make, as a `Draft` (None when nothing changed); `obj` may be a row still to be
+    inserted. Laid out straight as its row and its canonical text: no model instance for each of many entries."""
+    changes = diff(before, after)
+    if not changes:
+        return None
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    source = obj if obj.pk is None else None
+    facts = {
+        "at": None,
+        "actor_id": user.pk if user else None,
+        "actor_label": actor_label or (user.get_username() if user else "システム"),
+        "action": action,
+        "kind": AuditEntry.Kind.CHANGE.value,
+        "object_type": obj._meta.label_lower,
+        "object_id": "" if source is not None else str(obj.pk),
+        "object_repr": str(obj)[:300],
+        "kpi_id": kpi_id,
+        "plan_id": plan_id,
+        "changes": changes,
+        "reason": reason,
+        "request_id": current_request_id.get(),
+        "previous_hash": "",
+        "entry_hash": "",
+    }
+    return Draft(inserter.row(facts), chain.template(facts), source)
+
+
+def entry_inserter() -> Inserter[AuditEntry]:
+    """What `draft` needs to lay out an entry's row (one for all the drafts of a write)."""
+    return Inserter(AuditEntry)
+
+
+def save_drafts(drafts: Sequence[Draft], inserter: Inserter[AuditEntry]) -> int:
+    """Append the drafts to the chain, in order, all written at one time; call it inside the write's transaction,
+    after the rows they describe are inserted. Returns how many were saved."""
+    if not drafts:
+        return 0
+    at = timezone.now()
+    at_value, at_text = inserter.adapt("at", at), chain.time_text(at)
+    slots = [inserter.index(name) for name in ("at", "object_id", "previous_hash", "entry_hash")]
+    at_slot, id_slot, previous_slot, hash_slot = slots
+    head = _locked_head()
+    previous = head.last_hash
+    rows = []
+    for item in drafts:
+        values = item.values
+        if item.source is not None:
+            values[id_slot] = str(item.source.pk)
+        values[at_slot] = at_value
+        values[previous_slot] = previous
+        values[hash_slot] = previous = chain.chained_hash(item.pieces, at_text, values[id_slot], previous)
+        rows.append(values)
+    AuditChainHead.objects.filter(pk=head.pk).update(last_hash=previous, entries=head.entries + len(rows))
+    inserter.run(rows)
+    return len(rows)
 
 
 def _locked_head() -> AuditChainHead:

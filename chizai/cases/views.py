@@ -221,12 +221,17 @@ def _issues_by_category(issues: list[CaseIssue]) -> list[tuple[str, list[CaseIss
     return [(IssueCategory(c).label, grouped[c]) for c in IssueCategory.values if c in grouped]
 
 
-def _similar(case: SupportCase) -> list[Any] | None:
+def _similar(case: SupportCase, issues: list[CaseIssue]) -> list[Any] | None:
+    """The similar model cases with how similar (in words) and why: the issue categories they share with the case."""
     try:
-        from chizai.cases.model_cases import similar_model_cases
+        from chizai.cases.model_cases import category_labels, similar_model_cases
     except ImportError:  # the model-case module is not there (yet): no box
         return None
-    return similar_model_cases(case)
+    own = {issue.category for issue in issues}
+    return [
+        (model_case, score, category_labels([c for c in model_case.issue_categories if c in own]))
+        for model_case, score in similar_model_cases(case)
+    ]
 
 
 def _full_context(request: HttpRequest, case: SupportCase, forms: dict[str, Any]) -> dict[str, Any]:
@@ -245,7 +250,7 @@ def _full_context(request: HttpRequest, case: SupportCase, forms: dict[str, Any]
         "expert_supports": [
             {"support": s, "start": date_label(s.start_date), "end": date_label(s.end_date)} for s in supports
         ],
-        "similar": _similar(case),
+        "similar": _similar(case, issues),
         "has_model_case": hasattr(case, "model_case"),
         "followed_up_on": date_label(case.followed_up_on),
         "tags": list(case.company.tags.all()),

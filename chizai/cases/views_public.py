@@ -1,4 +1,4 @@
-"""Public model case pages (公開ページ, no login): search, one model case, and the Atom feed.
+"""Public model case pages (公開ページ, no login): search, one model case, the Atom feed and the page about it.
 
 Only published model cases appear, and only their published texts: never the company, the case or its notes.
 """
@@ -76,6 +76,15 @@ def model_case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     model_case = get_object_or_404(published(), pk=pk)
     context = {"model_case": model_case, "categories": category_labels(model_case.issue_categories)}
     return render(request, "public/model_case_detail.html", context)
+
+
+def feed_help(request: HttpRequest) -> HttpResponse:
+    """What the feed is and the address to copy into a feed reader: the menu links here, not to raw XML."""
+    context = {
+        "feed_url": request.build_absolute_uri(reverse("public:model_case_feed")),
+        "latest": list(published().select_related("region", "case")[:5]),
+    }
+    return render(request, "public/feed_help.html", context)
 
 
 def _demo_prefix(model_case: ModelCase) -> str:

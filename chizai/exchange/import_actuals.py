@@ -4,7 +4,8 @@ Rows are validated as they are read (the rules of the entry form, `chizai.kpis.f
 compared CHUNK_ROWS at a time with the stored actuals and evaluations (one read each a chunk, no lock), and
 checked against the same refusals the writers apply (locks, figures counted from cases, subsets) with the file's
 own figures in place of the stored ones. Only the changes are kept (`context.writes`), with the stored row each
-replaces; the apply hands them to `save_actuals` and `save_evaluations`, which check every version again.
+replaces; the apply hands them to `prepare_actuals` / `prepare_evaluations` and `write_prepared`, which check
+every version again inside the write transaction.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ class ActualRow:
     @property
     def what(self) -> str:
         half = "" if self.half == HalfChoice.FULL else Half(self.half).label
-        return f"{self.kpi.owner.name} {self.kpi.short_name} {self.kpi.label_period(self.year, self.year)}{half}"
+        return (
+            f"{self.kpi.owner.display_name} {self.kpi.short_name} {self.kpi.label_period(self.year, self.year)}{half}"
+        )
 
 
 class ActualsImporter:

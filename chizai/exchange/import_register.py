@@ -212,7 +212,7 @@ def _create(row: Row, entry: RegisterEntry) -> Kpi | None:
     context.writes.kpis.append(KpiWrite(kpi, None, values))
     change = Change(
         "新規",
-        f"{entry.organization.name} {kpi.short_name}（KPI）",
+        f"{entry.organization.display_name} {kpi.short_name}（KPI）",
         new=f"{SHAPE_LABELS[entry.shape]}・{entry.unit or '—'}",
         sheet=row.sheet,
         row=row.number,
@@ -246,7 +246,11 @@ def _update(row: Row, entry: RegisterEntry, kpi: Kpi) -> tuple[Kpi | None, bool]
     changes = diff(kpi_state(kpi), kpi_state(changed))
     fields = "、".join(str(getattr(Kpi._meta.get_field(f), "verbose_name", f)) for f in changes if _is_field(f))
     change = Change(
-        "更新", f"{entry.organization.name} {changed.short_name}（KPI）", new=fields, sheet=row.sheet, row=row.number
+        "更新",
+        f"{entry.organization.display_name} {changed.short_name}（KPI）",
+        new=fields,
+        sheet=row.sheet,
+        row=row.number,
     )
     context.report.add_change(change, "KPI 更新")
     return changed, True

@@ -6,15 +6,17 @@
    validated, the stored rows it touches read in a few bulk queries (no transaction, no lock), and every
    change worked out in memory (`context.writes`, and the report's list). Nothing is written, so a long check
    never holds up anyone else's save. Sheet-specific rules live in `import_register` and `import_actuals`.
-2. **write** (apply only, when the check found no problem): one short transaction hands the changes to the KPI
-   writers' bulk variants, which check every stored row's version against the one the check read: a row
-   someone changed since is a conflict and nothing at all is written.
+2. **write** (apply only, when the check found no problem): the KPI writers prepare the rows, audit entries and
+   figures without a transaction (`prepare_actuals`, `prepare_evaluations`), then one short transaction
+   (`write_prepared`) checks every stored row's version against the one the check read and writes in bulk: a
+   row someone changed since is a conflict and nothing at all is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,21 +30,25 @@ from chizai.exchange.normalize import OrganizationResolver, clean_text, header_k
 from chizai.exchange.readers import FormulaCell, open_table
 from chizai.exchange.report import ImportFileError, ImportReport
 from chizai.kpis.actions import (
+    ActualValue,
     ConflictError,
+    EvaluationText,
+    Prepared,
     RowsRefused,
     check_subsets,
-    save_actuals,
-    save_evaluations,
+    prepare_actuals,
+    prepare_evaluations,
     save_kpi,
     save_targets,
+    write_prepared,
 )
-from chizai.kpis.models import Plan
+from chizai.kpis.models import Actual, Evaluation, Plan
 from chizai.organizations.models import Organization
 
 HEADER_SEARCH_ROWS = 20
 FORMULA_MESSAGE = "数式は取り込めません。値として貼り付けてから保存してください。"
 STALE_MESSAGE = "確認（ドライラン）の後に、他の利用者がデータを更新しました。もう一度確認してから反映してください。"
-# Rows handed to a bulk writer at once, inside the one transaction: bounds the memory of the model objects.
+# Register rows (targets) handed to the bulk writer at once.
 WRITE_ROWS = 5000
 REGISTER, ACTUALS = "register", "actuals"
 REGISTER_MARKERS = {"shape", "target_value", "target_year"}
@@ -95,9 +101,16 @@ def run_import(
 
 def _apply(context: ImportContext) -> None:
     """Write every change the check worked out, all or nothing; a conflict or a refusal is reported instead."""
+    writes = context.writes
+    # Rows of a KPI this file's register creates have no KPI id yet: they are prepared once the KPI exists,
+    # inside the transaction (a register and its actuals in one file are small). Everything else is prepared
+    # before it, so nobody waits while the rows and their audit entries are built.
+    known = [a for a in writes.actuals if a[0].kpi.pk is not None], [e for e in writes.evaluations if e[0].kpi.pk]
+    late = [a for a in writes.actuals if a[0].kpi.pk is None], [e for e in writes.evaluations if not e[0].kpi.pk]
     try:
+        ahead = _prepare(context, *known)
         with transaction.atomic():
-            _write(context)
+            _write(context, ahead, late)
     except ConflictError:
         context.report.add_problem(STALE_MESSAGE)
     except _Refused:
@@ -108,22 +121,44 @@ def _apply(context: ImportContext) -> None:
         context.report.applied = True
 
 
-def _write(context: ImportContext) -> None:
+ActualWrites = list[tuple[ActualValue, Actual | None, Location]]
+EvaluationWrites = list[tuple[EvaluationText, Evaluation | None]]
+
+
+@dataclass
+class _Ahead:
+    """Actuals and evaluations prepared for `write_prepared`, with the file locations of the actuals."""
+
+    parts: list[Prepared[Any]]
+    locations: list[Location]
+
+
+def _prepare(context: ImportContext, actuals: ActualWrites, texts: EvaluationWrites) -> _Ahead:
+    """The writers' rows and audit entries for these actuals and evaluations, built without writing anything."""
+    who = {"actor": context.user, "reason": context.reason}
+    locations = [location for _, _, location in actuals]
+    with _refusals_reported(context, locations):
+        current = {row.key: existing for row, existing, _ in actuals if existing is not None}
+        part = prepare_actuals(rows=[row for row, _, _ in actuals], current=current, **who)
+    current_texts = {row.key: existing for row, existing in texts if existing is not None}
+    texts_part = prepare_evaluations(rows=[row for row, _ in texts], current=current_texts, **who)
+    return _Ahead([part, texts_part], locations)
+
+
+def _write(context: ImportContext, ahead: _Ahead, late: tuple[ActualWrites, EvaluationWrites]) -> None:
     writes, actor, reason = context.writes, context.user, context.reason
     _write_kpis(context)
     for targets in _batches(writes.targets):
         current_targets = {row.key: existing for row, existing in targets if existing is not None}
         save_targets(rows=[row for row, _ in targets], current=current_targets, actor=actor, reason=reason)
-    for actuals in _batches(writes.actuals):
-        rows = [row for row, _, _ in actuals]
-        current_actuals = {row.key: existing for row, existing, _ in actuals if existing is not None}
-        with _refusals_reported(context, [location for _, _, location in actuals]):
-            save_actuals(rows=rows, current=current_actuals, check_subsets_now=False, actor=actor, reason=reason)
+    with _refusals_reported(context, ahead.locations):
+        write_prepared(parts=ahead.parts)
+    if any(late):
+        now = _prepare(context, *late)
+        with _refusals_reported(context, now.locations):
+            write_prepared(parts=now.parts)
     with _refusals_reported(context, [location for _, location in writes.subsets]):
         check_subsets(rows=[row for row, _ in writes.subsets])  # against every figure as now stored
-    for texts in _batches(writes.evaluations):
-        current_texts = {row.key: existing for row, existing in texts if existing is not None}
-        save_evaluations(rows=[row for row, _ in texts], current=current_texts, actor=actor, reason=reason)
 
 
 def _write_kpis(context: ImportContext) -> None:

@@ -29,8 +29,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chizai.audit.bulk import insert_rows
-from chizai.audit.log import build_entry, save_entries
+from chizai.audit.bulk import Inserter, insert_rows
+from chizai.audit.log import Draft, build_entry, draft, entry_inserter, save_drafts, save_entries
 from chizai.audit.models import AuditEntry
 from chizai.kpis import figures
 from chizai.kpis.achievement import YearFigure, year_figure
@@ -43,6 +43,7 @@ from chizai.kpis.models import (
     Evaluation,
     HalfChoice,
     Kpi,
+    KpiFigure,
     KpiKind,
     KpiRevision,
     Notice,
@@ -923,6 +924,248 @@ def _update_many[M: (Target, Actual, Evaluation)](model: type[M], objs: list[M],
         if hasattr(obj, "updated_at"):
             obj.updated_at = now
     model.objects.bulk_update(objs, columns)
+
+
+# --- writes worked out before their transaction (imports) -----------------------------------------------
+# `save_actuals` and `save_evaluations` build each row and its audit entry inside their transaction: fine for a
+# page's save, too slow for an import of 100,000 rows, during which every other user's save would wait.
+# `prepare_actuals` and `prepare_evaluations` do the same checks and build the same rows and entries without
+# writing anything; `write_prepared` then only checks again what may have changed meanwhile (the stored rows'
+# versions, one query per chunk; the locks), inserts, updates, chains the entries and refreshes the figures.
+
+
+class _Pending:
+    """A row inserted by `write_prepared`: its id once known (an audit entry's object id)."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self) -> None:
+        self.pk: int | None = None
+
+
+@dataclass
+class Prepared[M: (Actual, Evaluation)]:
+    """One row type's changes, worked out before the write's transaction."""
+
+    model: type[M]
+    fields: list[str]
+    inserter: Inserter[M]
+    new_rows: list[list[Any]] = field(default_factory=list)  # adapted values, as `Inserter.run` takes them
+    new_keys: list[_Pending] = field(default_factory=list)
+    updated: list[M] = field(default_factory=list)  # the stored rows with their new values, version as read
+    deleted: list[M] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
+    lock_rows: list[tuple[int, ActualValue]] = field(default_factory=list)  # (index, row) to check again: locks
+    figures: figures.Ahead | None = None  # the figures of the KPIs whose actuals change, computed ahead
+    counts: WriteCounts = field(default_factory=WriteCounts)
+
+
+def prepare_actuals(
+    *,
+    rows: Sequence[ActualValue],
+    current: Mapping[ActualKey, Actual],
+    actor: Actor,
+    actor_label: str = "",
+    reason: str = "",
+) -> Prepared[Actual]:
+    """`save_actuals` up to the write, outside any transaction; `current` is the stored actuals as read (absent:
+    none). Raises what `save_actuals` would (RowsRefused, ConflictError, PermissionDenied); writes nothing."""
+    writer = Writer(actor, actor_label, reason)
+    _check_data_writers(writer, (r.kpi for r in rows if r.source != ActualSource.COMPUTED))
+    problems = [
+        (start + index, message)
+        for start in range(0, len(rows), CHECK_ROWS)
+        for index, message in _refusals(rows[start : start + CHECK_ROWS], current)
+    ]
+    if problems:
+        raise RowsRefused(problems)
+    prepared = Prepared(Actual, ACTUAL_FIELDS, Inserter(Actual))
+    steps = []
+    for row in rows:
+        existing = current.get(row.key)
+        _check_version(existing, row.expected_version)
+        values = {name: getattr(row, name) for name in ACTUAL_FIELDS} if row.has_figure else None
+        lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
+        steps.append(_Step(row.kpi, lookup, existing, values))
+    changes = _prepare(prepared, steps, "kpi.actual", writer)
+    prepared.lock_rows = [(i, r) for i, r in enumerate(rows) if _would_change(r, current)]
+    prepared.figures = figures.compute_ahead(changes, changes, Inserter(KpiFigure))
+    return prepared
+
+
+def prepare_evaluations(
+    *,
+    rows: Sequence[EvaluationText],
+    current: Mapping[ActualKey, Evaluation],
+    actor: Actor,
+    actor_label: str = "",
+    reason: str = "",
+) -> Prepared[Evaluation]:
+    """`save_evaluations` up to the write, outside any transaction (see `prepare_actuals`)."""
+    writer = Writer(actor, actor_label, reason)
+    _check_data_writers(writer, (r.kpi for r in rows))
+    too_long = [(i, EVALUATION_TOO_LONG) for i, r in enumerate(rows) if len(r.text.strip()) > MAX_EVALUATION_TEXT]
+    if too_long:
+        raise RowsRefused(too_long)
+    prepared = Prepared(Evaluation, ["text", "from_plan_file"], Inserter(Evaluation))
+    steps = []
+    for row in rows:
+        existing = current.get(row.key)
+        _check_version(existing, row.expected_version)
+        text = row.text.strip()
+        values = {"text": text, "from_plan_file": row.from_plan_file} if text else None
+        lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
+        steps.append(_Step(row.kpi, lookup, existing, values))
+    _prepare(prepared, steps, "kpi.evaluation", writer)
+    return prepared
+
+
+def _prepare[M: (Actual, Evaluation)](
+    prepared: Prepared[M], steps: list[_Step], code: str, writer: Writer
+) -> dict[int, dict[tuple[int, int, str], M | None]]:
+    """The rows to insert (adapted), update and delete, and an audit entry for each, as `_write` would write them.
+
+    Returns the changes by KPI and period (None: removed), from which the figures are computed ahead.
+    """
+    entries = entry_inserter()
+    changes: dict[int, dict[tuple[int, int, str], M | None]] = {}
+    created: list[Draft | None] = []
+    updated: list[Draft | None] = []
+    deleted: list[Draft | None] = []
+    for step in steps:
+        existing = step.existing
+        if existing is not None:
+            existing.kpi = step.kpi
+        period = (step.lookup["start_year"], step.lookup["end_year"], step.lookup["half"])
+        if step.values is None:
+            if existing is not None:
+                prepared.deleted.append(existing)
+                deleted.append(_draft(writer, f"{code}.deleted", existing, existing.snapshot(), None, entries))
+                changes.setdefault(step.kpi.pk, {})[period] = None
+            continue
+        if existing is None:
+            obj = prepared.model(kpi=step.kpi, **step.lookup, **step.values)
+            pending = _Pending()
+            prepared.new_rows.append(prepared.inserter.values(obj))
+            prepared.new_keys.append(pending)
+            created.append(_draft(writer, f"{code}.created", obj, None, obj.snapshot(), entries, pending))
+            changes.setdefault(step.kpi.pk, {})[period] = obj
+            continue
+        if all(getattr(existing, name) == value for name, value in step.values.items()):
+            continue
+        before = existing.snapshot()
+        for name, value in step.values.items():
+            setattr(existing, name, value)
+        prepared.updated.append(existing)
+        updated.append(_draft(writer, f"{code}.updated", existing, before, existing.snapshot(), entries))
+        changes.setdefault(step.kpi.pk, {})[period] = existing
+    prepared.drafts = [d for d in (*created, *updated, *deleted) if d is not None]
+    prepared.counts = WriteCounts(len(prepared.new_rows), len(prepared.updated), len(prepared.deleted))
+    return changes
+
+
+def _draft(
+    writer: Writer,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    entries: Inserter[AuditEntry],
+    pending: _Pending | None = None,
+) -> Draft | None:
+    kpi_id, plan_id = _links(obj)
+    made = draft(
+        writer.actor,
+        action,
+        obj,
+        before,
+        after,
+        inserter=entries,
+        kpi_id=kpi_id,
+        plan_id=plan_id,
+        reason=writer.reason,
+        actor_label=writer.label,
+    )
+    if made is not None and pending is not None:
+        made.source = pending  # the row itself is not kept: its id is all the entry needs
+    return made
+
+
+CHECK_ROWS = 5000
+"""Stored rows whose versions one query compares (and locks) inside `write_prepared`."""
+
+
+@transaction.atomic
+def write_prepared(*, parts: Sequence[Prepared[Any]]) -> WriteCounts:
+    """Write what `prepare_actuals` / `prepare_evaluations` worked out, in one short transaction.
+
+    Raises ConflictError, and writes nothing, when a stored row changed or a row appeared since it was read;
+    RowsRefused (indices into the rows given to `prepare_actuals`) when a figure was locked meanwhile. The
+    audit entries are chained in the order of `parts`; the figures of the KPIs touched are refreshed.
+    """
+    counts = WriteCounts()
+    now = timezone.now()
+    ahead = [part.figures for part in parts if part.figures is not None]
+    moved = {pk for figures_ahead in ahead for pk in figures.changed_since(figures_ahead)}  # before writing
+    for part in parts:
+        _recheck_locks(part)
+        for objs in (part.updated, part.deleted):
+            for start in range(0, len(objs), CHECK_ROWS):
+                _check_versions(part.model, objs[start : start + CHECK_ROWS])
+        _insert_prepared(part, now)
+        _update_prepared(part, now)
+        for start in range(0, len(part.deleted), CHECK_ROWS):
+            part.model.objects.filter(pk__in=[o.pk for o in part.deleted[start : start + CHECK_ROWS]]).delete()
+        counts.add(part.counts)
+    save_drafts([d for part in parts for d in part.drafts], entry_inserter())
+    stored = Inserter(KpiFigure)
+    for figures_ahead in ahead:
+        figures.store_ahead(figures_ahead, skip=moved, inserter=stored)
+    figures.refresh(moved)  # KPIs someone else wrote to since their figures were computed: computed again here
+    return counts
+
+
+def _recheck_locks(part: Prepared[Any]) -> None:
+    """A figure locked since the check (an accepted self-evaluation) is refused like any other write to it."""
+    problems = []
+    for start in range(0, len(part.lock_rows), CHECK_ROWS):
+        chunk = part.lock_rows[start : start + CHECK_ROWS]
+        reasons = lock_reasons([(r.kpi, r.start_year, r.end_year, r.half) for _, r in chunk])
+        problems += [(index, reason) for (index, _), reason in zip(chunk, reasons, strict=True) if reason is not None]
+    if problems:
+        raise RowsRefused(problems)
+
+
+def _check_versions[M: (Actual, Evaluation)](model: type[M], objs: list[M]) -> None:
+    if not objs:
+        return
+    stored = dict(model.objects.select_for_update().filter(pk__in=[o.pk for o in objs]).values_list("pk", "version"))
+    if any(stored.get(o.pk) != o.version for o in objs):
+        raise ConflictError()
+
+
+def _insert_prepared[M: (Actual, Evaluation)](part: Prepared[M], now: Any) -> None:
+    if not part.new_rows:
+        return
+    stamp_slot, stamp = part.inserter.index("updated_at"), part.inserter.adapt("updated_at", now)
+    for values in part.new_rows:
+        values[stamp_slot] = stamp
+    try:
+        with transaction.atomic():
+            keys = part.inserter.run(part.new_rows)
+    except IntegrityError as error:
+        raise ConflictError() from error  # the same period was created meanwhile
+    for pending, pk in zip(part.new_keys, keys, strict=True):
+        pending.pk = pk
+
+
+def _update_prepared[M: (Actual, Evaluation)](part: Prepared[M], now: Any) -> None:
+    for obj in part.updated:
+        obj.version += 1
+        obj.updated_at = now
+    columns = [*part.fields, "version", "updated_at"]
+    for start in range(0, len(part.updated), CHECK_ROWS):
+        part.model.objects.bulk_update(part.updated[start : start + CHECK_ROWS], columns)
 
 
 # --- KPI revisions and notices ---------------------------------------------------------------------------

@@ -19,11 +19,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    prefetch_related_objects,
+)
 
 from chizai.kpis import achievement
 from chizai.kpis.achievement import ItemsMet, PeriodResult, Status, YearFigure
-from chizai.kpis.models import FigureView, Kpi, KpiFigure, Shape
+from chizai.kpis.models import Actual, FigureView, Kpi, KpiFigure, Shape, Target
 from chizai.organizations.models import Organization
 
 FAR_FUTURE = datetime.date.max
@@ -115,6 +126,83 @@ def refresh_plan(plan_id: int) -> None:
     refresh(Kpi.objects.filter(plan_id=plan_id).values_list("pk", flat=True))
 
 
+# --- figures worked out before a write's transaction (imports) -------------------------------------------
+# An import touches thousands of KPIs; computing their figures inside its transaction would hold up every other
+# user's save. `compute_ahead` computes them before, from the rows as stored plus the import's changes, and notes
+# what they were computed from (`Basis`); inside the transaction `store_ahead` stores those of the KPIs whose
+# rows are still as noted, and recomputes the few someone else changed in between.
+
+Basis = tuple[Any, ...]
+"""What a KPI's figures were computed from: the KPI's version and plan years, and for its targets and its actuals
+the number of rows, the sum of their versions and the highest id (every write changes one of them: an update
+raises a version, a removal lowers the count, an insertion raises the count or, with a removal, the highest id)."""
+
+
+@dataclass
+class Ahead:
+    """Figures of some KPIs, computed before the write's transaction, as rows ready to insert."""
+
+    basis: dict[int, Basis]
+    rows: dict[int, list[list[Any]]]
+
+
+def compute_ahead(kpi_ids: Iterable[int], changes: dict[int, dict[tuple[int, int, str], Any]], inserter: Any) -> Ahead:
+    """The figures of `kpi_ids` once `changes` (KPI id → period → the new actual, None: removed) are written.
+
+    `inserter` (`chizai.audit.bulk.Inserter` of KpiFigure) lays out each row as it will be inserted.
+    """
+    ahead = Ahead({}, {})
+    ids = sorted(set(kpi_ids))
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        for kpi in _with_rows(Kpi.objects.filter(pk__in=ids[start : start + REFRESH_CHUNK])):
+            targets, actuals = list(kpi.targets.all()), list(kpi.actuals.all())
+            plan = kpi.plan
+            ahead.basis[kpi.pk] = _basis(kpi.version, plan.first_fiscal_year, plan.last_fiscal_year, targets, actuals)
+            periods = {(a.start_year, a.end_year, a.half): a for a in actuals}
+            periods.update(changes.get(kpi.pk, {}))
+            kpi._prefetched_objects_cache["actuals"] = [a for a in periods.values() if a is not None]  # type: ignore[attr-defined]
+            ahead.rows[kpi.pk] = [inserter.values(row) for row in compute(kpi)]
+    return ahead
+
+
+def _basis(version: int, first: int, last: int, targets: Sequence[Any], actuals: Sequence[Any]) -> Basis:
+    def rows(objs: Sequence[Any]) -> tuple[int, int, int]:
+        return (len(objs), sum(o.version for o in objs), max((o.pk for o in objs), default=0))
+
+    return (version, first, last, *rows(targets), *rows(actuals))
+
+
+def changed_since(ahead: Ahead) -> set[int]:
+    """The KPIs (locked, as `refresh` locks them) whose rows changed since `compute_ahead` read them.
+
+    Call it inside the transaction before writing the changes the figures were computed with.
+    """
+    ids = sorted(ahead.basis)
+    now: dict[int, list[Any]] = {}
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        kpis = Kpi.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
+        years = ("plan__first_fiscal_year", "plan__last_fiscal_year")
+        for pk, version, first, last in kpis.values_list("pk", "version", *years):
+            now[pk] = [version, first, last, 0, 0, 0, 0, 0, 0]
+        for offset, model in ((3, Target), (6, Actual)):
+            grouped = model.objects.filter(kpi_id__in=chunk).values("kpi_id").order_by("kpi_id")
+            for kpi_id, count, versions, top in grouped.annotate(
+                n=Count("pk"), v=Sum("version"), top=Max("pk")
+            ).values_list("kpi_id", "n", "v", "top"):
+                now[kpi_id][offset : offset + 3] = [count, versions or 0, top or 0]
+    return {pk for pk in ids if tuple(now.get(pk, ())) != ahead.basis[pk]}
+
+
+def store_ahead(ahead: Ahead, *, skip: set[int], inserter: Any) -> None:
+    """Replace the stored figures of the KPIs of `ahead` but `skip` with those computed ahead (in bulk)."""
+    ids = sorted(set(ahead.rows) - skip)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        replaced = ids[start : start + REFRESH_CHUNK]
+        KpiFigure.objects.filter(kpi_id__in=replaced).delete()
+    inserter.run([row for pk in ids for row in ahead.rows[pk]])
+
+
 # --- reading ---------------------------------------------------------------------------------------------
 
 
@@ -195,12 +283,20 @@ class Figures:
         return None
 
 
-def load(kpis: Sequence[Kpi], *, year: int | None = None) -> Figures:
-    """The stored figures of the KPIs in one query (only the year's when `year` is given); KPIs never computed
-    are computed from their raw rows here (two more queries, only when there are such KPIs)."""
+def load(
+    kpis: Sequence[Kpi], *, year: int | None = None, years: Sequence[int] | None = None, first_halves: bool = True
+) -> Figures:
+    """The stored figures of the KPIs in one query; KPIs never computed are computed from their raw rows here (two
+    more queries, only when there are such KPIs).
+
+    With `year` or `years`, only what `Figures.for_year` and (unless `first_halves` is false) `Figures.first_half`
+    read for those years is loaded: a page of many KPIs reads one or two rows a KPI instead of every period's."""
+    wanted_years = None if year is None and years is None else {*(years or ()), *([year] if year else [])}
+    views = [FigureView.YEAR, *([FigureView.FIRST_HALF] if first_halves else [])]
     figures = KpiFigure.objects.filter(kpi_id__in=[kpi.pk for kpi in kpis])
-    if year is not None:
-        figures = figures.filter(Q(view=FigureView.COMPUTED) | Q(end_year=year))
+    if wanted_years is not None:
+        of_years = Q(view__in=views, end_year__in=wanted_years) & (Q(for_year=True) | Q(view=FigureView.FIRST_HALF))
+        figures = figures.filter(Q(view=FigureView.COMPUTED) | of_years)
     rows: dict[int, list[StoredFigure]] = defaultdict(list)
     for values in figures.order_by("kpi_id", "view", "position").values_list(*LOADED_FIELDS):
         figure = StoredFigure(*values)
@@ -209,7 +305,13 @@ def load(kpis: Sequence[Kpi], *, year: int | None = None) -> Figures:
     if missing:
         prefetch_related_objects(missing, "plan", "targets", "actuals")
         for kpi in missing:
-            wanted = (f for f in compute(kpi) if year is None or f.view == FigureView.COMPUTED or f.end_year == year)
+            wanted = (
+                f
+                for f in compute(kpi)
+                if wanted_years is None
+                or f.view == FigureView.COMPUTED
+                or (f.view in views and f.end_year in wanted_years and (f.for_year or f.view == FigureView.FIRST_HALF))
+            )
             rows[kpi.pk] = [_stored(f) for f in wanted]
     return Figures(dict(rows))
 
@@ -232,9 +334,14 @@ class RegionalItems:
         return sum((self.of(bureau, year) for bureau in self.blocks), ItemsMet(0, 0))
 
 
-def _year_filter(year: int) -> Q:
-    return Q(figures__view=FigureView.YEAR, figures__for_year=True, figures__end_year=year) & Q(
-        figures__target__isnull=False
+def _year_filter(year: int, relation: str = "figures") -> Q:
+    return Q(
+        **{
+            f"{relation}__view": FigureView.YEAR,
+            f"{relation}__for_year": True,
+            f"{relation}__end_year": year,
+            f"{relation}__target__isnull": False,
+        }
     )
 
 
@@ -254,16 +361,23 @@ def items_by(
 ) -> tuple[dict[Any, int], dict[tuple[Any, int], ItemsMet]]:
     """The KPIs counted per value of `key` (a KPI field such as "owner_id"), and their items met per key and year,
     in one query (and more only for KPIs whose figures were never stored)."""
+    # Only the rows counted are joined (the marker and the years' results), not every period's of every KPI.
+    counted = FilteredRelation(
+        "figures",
+        condition=Q(figures__view=FigureView.COMPUTED)
+        | Q(figures__view=FigureView.YEAR, figures__for_year=True, figures__end_year__in=years),
+    )
     annotations: dict[str, Any] = {
         "items": Count("pk", distinct=True),
-        "computed": Count("figures", filter=Q(figures__view=FigureView.COMPUTED)),
+        "computed": Count("counted", filter=Q(counted__view=FigureView.COMPUTED)),
     }
     for year in years:
-        annotations[f"total_{year}"] = Count("figures", filter=_year_filter(year))
+        annotations[f"total_{year}"] = Count("counted", filter=_year_filter(year, "counted"))
         annotations[f"met_{year}"] = Count(
-            "figures", filter=_year_filter(year) & Q(figures__met=True, figures__period_end__lt=today)
+            "counted", filter=_year_filter(year, "counted") & Q(counted__met=True, counted__period_end__lt=today)
         )
-    grouped: list[dict[str, Any]] = [dict(line) for line in kpis.order_by().values(key).annotate(**annotations)]
+    lines = kpis.order_by().annotate(counted=counted).values(key).annotate(**annotations)
+    grouped: list[dict[str, Any]] = [dict(line) for line in lines]
     by_key = {
         (line[key], year): ItemsMet(line[f"total_{year}"], line[f"met_{year}"]) for line in grouped for year in years
     }
@@ -383,3 +497,26 @@ def verify(kpis: QuerySet[Kpi] | None = None, *, chunk: int = 500) -> list[Diffe
             if lines:
                 found.append(Difference(kpi, lines))
     return found
+
+
+# --- a KPI's status for a year, as a filter ------------------------------------------------------------------
+
+
+def with_status(kpis: QuerySet[Kpi], status: Status, year: int, today: datetime.date) -> QuerySet[Kpi]:
+    """The KPIs whose result for `year` (`Figures.for_year`) has `status` on `today`, chosen by the database from
+    the stored figures with the rule of `achievement.status_of`: 進行中 until the period ends (or fixed by the KPI),
+    then 達成 or 未達 when the year's figure is complete. KPIs whose figures were never stored are not found."""
+    # The year's figures are found through their index, then the KPIs among them (not a lookup per KPI).
+    figures = KpiFigure.objects.filter(view=FigureView.YEAR, for_year=True, end_year=year)
+    evaluable = Q(measurable=True) & ~Q(shape=Shape.QUALITATIVE)
+    ended = Q(period_end__lt=today, fixed_status="", target__isnull=False)
+    if status == Status.IN_PROGRESS:
+        fixed = figures.filter(fixed_status=Status.IN_PROGRESS.value).values("kpi_id")
+        running = figures.filter(fixed_status="", period_end__gte=today, target__isnull=False).values("kpi_id")
+        return kpis.filter(Q(pk__in=fixed) | (evaluable & Q(pk__in=running)))
+    if status == Status.ACHIEVED:
+        return kpis.filter(evaluable, pk__in=figures.filter(ended, met=True).values("kpi_id"))
+    if status == Status.NOT_ACHIEVED:
+        missed = ended & Q(met=False, actual__isnull=False, complete=True)
+        return kpis.filter(evaluable, pk__in=figures.filter(missed).values("kpi_id"))
+    raise ValueError(f"not a status a filter chooses: {status}")

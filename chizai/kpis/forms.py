@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 
-from chizai.kpis.models import HalfChoice, Kpi, Shape
+from chizai.kpis import figures
+from chizai.kpis.achievement import Status
+from chizai.kpis.models import HalfChoice, Kpi, KpiKind, Plan, Shape
 from chizai.lib.numbers import parse_number
+from chizai.lib.wareki import wareki_fiscal_year, wareki_year
+from chizai.organizations.models import Organization
 
 MAX_FIGURE = Decimal("999999999999")
 
@@ -44,6 +51,14 @@ def _choices(field: forms.Field, choices: list[tuple[Any, str]]) -> None:
     field.choices = choices
 
 
+def reload_on_change(url: str, **hx: str) -> dict[str, str]:
+    """A select whose change reloads the form for the chosen period (htmx), so the form's own include renders it."""
+    return {"hx-get": url, **{f"hx-{name.replace('_', '-')}": value for name, value in hx.items()}}
+
+
+HALF_MONTHS: dict[str, str] = {HalfChoice.FIRST: "（4～9月）", HalfChoice.SECOND: "（10～3月）"}
+
+
 def year_choices(kpi: Kpi) -> list[tuple[int, str]]:
     years = set(kpi.plan.fiscal_years)
     years |= {t.end_year for t in kpi.targets.all() if t.start_year == t.end_year}
@@ -64,8 +79,14 @@ class ActualForm(forms.Form):
     def __init__(self, *args: Any, kpi: Kpi, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kpi = kpi
-        _choices(self.fields["year"], year_choices(kpi))
+        era = wareki_year if kpi.is_calendar_year else wareki_fiscal_year
+        _choices(self.fields["year"], [(y, f"{label}（{era(y)}）") for y, label in year_choices(kpi)])
+        _choices(self.fields["half"], [(v, f"{label}{HALF_MONTHS.get(v, '')}") for v, label in HalfChoice.choices])
         self.fields["year"].label = "年" if kpi.is_calendar_year else "年度"
+        url = reverse("kpis:actual_edit", args=[kpi.pk])
+        swap = {"target": "#actual-form", "swap": "outerHTML"}
+        self.fields["year"].widget.attrs.update(reload_on_change(url, include="#actual-form [name=half]", **swap))
+        self.fields["half"].widget.attrs.update(reload_on_change(url, include="#actual-form [name=year]", **swap))
         self.fields["value"].label = f"実績値（{kpi.unit}）"
         if kpi.shape != Shape.RATIO:
             del self.fields["numerator"]
@@ -115,12 +136,16 @@ class EvaluationForm(forms.Form):
         max_length=4000,
         error_messages={"max_length": "評価は4,000文字以内で入力してください。"},
         widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="空欄で保存すると、その期間の評価を削除します。",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args: Any, kpi: Kpi, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kpi = kpi
+        url = reverse("kpis:evaluation_edit", args=[kpi.pk])
+        page = {"target": "main", "select": "main", "swap": "outerHTML", "push_url": "true"}
+        self.fields["period"].widget.attrs.update(reload_on_change(url, **page))
         plan = kpi.plan
         choices = [(f"{y}-{y}", kpi.label_period(y, y)) for y, _ in year_choices(kpi)]
         choices.append((f"{plan.first_fiscal_year}-{plan.last_fiscal_year}", f"計画期間全体（{plan.period_label}）"))
@@ -130,3 +155,83 @@ class EvaluationForm(forms.Form):
     def period_years(self) -> tuple[int, int]:
         start, end = self.cleaned_data["period"].split("-")
         return int(start), int(end)
+
+
+STATUS_FILTERS = (Status.ACHIEVED, Status.NOT_ACHIEVED, Status.IN_PROGRESS)
+"""The statuses the KPI list filters by (評価不能 is not something anyone looks for)."""
+
+
+class KpiFilterForm(forms.Form):
+    """Filters of the KPI list: the plan and fiscal year shown, the owner, its regional block, the kind, the year's
+    status and a search in the KPI's name (partial match).
+
+    A filter only narrows the KPIs the user already sees (`Kpi.objects.visible_to`); a value that is not valid is
+    ignored, the other filters still apply.
+    """
+
+    q = forms.CharField(
+        label="指標名",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "一部だけでも検索できます"}),
+    )
+    plan = forms.TypedChoiceField(label="計画", coerce=int, required=False, empty_value=None)
+    year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
+    organization = forms.ModelChoiceField(
+        label="関係主体",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
+    block = forms.ModelChoiceField(
+        label="地域ブロック",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="すべて",
+    )
+    kind = forms.ChoiceField(label="区分", choices=[("", "すべて"), *KpiKind.choices], required=False)
+    status = forms.ChoiceField(
+        label="状況", choices=[("", "すべて"), *((s.value, s.label) for s in STATUS_FILTERS)], required=False
+    )
+
+    def __init__(
+        self, *args: Any, plans: list[Plan], plan: Plan, owners: QuerySet[Organization], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [(p.number, p.name) for p in plans]  # type: ignore[attr-defined]
+        self.fields["year"].choices = [(y, f"{y}年度") for y in plan.fiscal_years]  # type: ignore[attr-defined]
+        organization: Any = self.fields["organization"]
+        organization.queryset = owners.order_by("sort_order", "jis_code", "code")
+        organization.label_from_instance = lambda o: o.display_name
+        block: Any = self.fields["block"]
+        block.queryset = Organization.objects.bureaus()
+        block.label_from_instance = lambda o: o.block_name or o.display_name
+
+    def values(self) -> dict[str, Any]:
+        """The valid, non-empty filters by field name (an invalid one is left out)."""
+        if self.is_bound:
+            self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: value for name, value in cleaned.items() if value not in (None, "")}
+
+    def filter(self, kpis: QuerySet[Kpi], year: int, today: datetime.date) -> QuerySet[Kpi]:
+        """The KPIs that pass every valid filter; the status is the one of `year`'s result on `today`."""
+        values = self.values()
+        if "organization" in values:
+            kpis = kpis.filter(owner=values["organization"])
+        if "block" in values:
+            kpis = kpis.filter(Q(owner__bureau=values["block"]) | Q(owner=values["block"]))
+        if "kind" in values:
+            kpis = kpis.filter(kind=values["kind"])
+        if "q" in values:
+            kpis = kpis.filter(name__icontains=values["q"].strip())
+        if "status" in values:
+            kpis = figures.with_status(kpis, Status(values["status"]), year, today)
+        return kpis
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter narrows the list (the plan and year only choose what is shown)."""
+        return any(name not in ("plan", "year") for name in self.values())

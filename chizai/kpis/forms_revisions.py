@@ -7,12 +7,13 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from chizai.kpis.actions import MAX_KPI_NAME, MAX_VISION_CHANGE
-from chizai.kpis.forms import JapaneseNumberField
+from chizai.kpis.forms import JapaneseNumberField, reload_on_change
 from chizai.kpis.models import Kpi, KpiRevision, RevisionStatus, Shape
 from chizai.lib.fiscal import fiscal_year_label, fiscal_year_of
-from chizai.lib.numbers import format_number
+from chizai.lib.numbers import format_number, format_quantity
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
 from chizai.organizations.models import Organization, OrganizationKind
 
@@ -78,11 +79,16 @@ class RevisionForm(forms.Form):
         self.fields[
             "effective_year"
         ].help_text = "この年度以降の目標を変更します。それより前の年度の目標はそのまま残ります。"
+        page = {"include": "closest form", "target": "main", "select": "main", "swap": "outerHTML", "push_url": "true"}
+        year_field.widget.attrs.update(reload_on_change(reverse("kpis:revision_propose", args=[kpi.pk]), **page))
         if kpi.baseline_value is None and kpi.shape != Shape.BASELINE_TARGET:
             del self.fields["new_baseline_value"]
         else:
             self.fields["new_baseline_value"].label = f"基準値（見直し後・{kpi.unit}）"
             self.fields["new_baseline_value"].initial = _plain(kpi.baseline_value)
+            self.fields[
+                "new_baseline_value"
+            ].help_text = f"現在の基準値: {format_quantity(kpi.baseline_value, kpi.unit)}"
         current = {t.start_year: t.value for t in kpi.targets.all() if t.start_year == t.end_year}
         for year in target_years(kpi, effective_year):
             self.fields[f"{TARGET_PREFIX}{year}"] = self._target_field(year, current.get(year))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
-from chizai.kpis import achievement
+from chizai.kpis import achievement, figures
 from chizai.kpis.achievement import PeriodResult, Status
 from chizai.kpis.models import Kpi, KpiKind, Plan, Shape
 from chizai.kpis.revisions import revision_summary
@@ -107,15 +107,16 @@ def kpi_lines(kpi: Kpi, today: datetime.date) -> Iterator[str]:
         yield ""
 
 
-def regional_lines(kpis: list[Kpi], plan: Plan, today: datetime.date) -> Iterator[str]:
-    """Regional KPI items met / total, per fiscal year, computed from the regional KPIs entered."""
-    regional = [k for k in kpis if k.kind == KpiKind.REGIONAL]
-    if not regional:
+def regional_lines(plan: Plan, today: datetime.date) -> Iterator[str]:
+    """Regional KPI items met / total, per fiscal year, counted by the database from the regional KPIs' stored
+    figures (a national plan has thousands of regional KPIs: their rows are never loaded)."""
+    items = figures.regional_items(Kpi.objects.for_plan(plan).filter(kind=KpiKind.REGIONAL), plan.fiscal_years, today)
+    if not items.count:
         return
     yield "#### 地域KPIの達成状況（各自治体の地域KPIから集計）"
     yield ""
     for year in plan.fiscal_years:
-        counted = achievement.items_met(achievement.result_for_year(k, year, today) for k in regional)
+        counted = items.national(year)
         if counted.total == 0:
             continue
         yield f"・{year}年度の地域KPIの項目数（合計値） {format_quantity(counted.total, '件')}"
@@ -128,14 +129,20 @@ def regional_lines(kpis: list[Kpi], plan: Plan, today: datetime.date) -> Iterato
 
 def plan_report_markdown(plan: Plan, *, today: datetime.date | None = None) -> str:
     today = today or datetime.date.today()
-    kpis = list(Kpi.objects.for_plan(plan).with_values().prefetch_related("revisions").order_by("sort_order", "pk"))
+    kpis = list(
+        Kpi.objects.for_plan(plan)
+        .exclude(kind=KpiKind.REGIONAL)
+        .with_values()
+        .prefetch_related("revisions")
+        .order_by("sort_order", "pk")
+    )
     lines = [f"# {plan.name} 評価（{plan.period_label}）", ""]
     if plan.source:
         lines += [f"出典: {plan.source}", ""]
     lines += ["達成率は実績÷目標（小数点以下四捨五入）で、保存された目標と実績からその都度計算しています。", ""]
     for title, kinds in SECTIONS:
         section = [k for k in kpis if k.kind in kinds and k.kind != KpiKind.REGIONAL]
-        regional = list(regional_lines(kpis, plan, today)) if KpiKind.REGIONAL in kinds else []
+        regional = list(regional_lines(plan, today)) if KpiKind.REGIONAL in kinds else []
         if not section and not regional:
             continue
         lines += [f"## {title}", ""]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chizai.kpis import views, views_grid, views_revisions
+from chizai.kpis import views, views_grid, views_list, views_revisions
 
 app_name = "kpis"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("organizations/<slug:code>/", views.organization_detail, name="organization_detail"),
     path("grid/", views_grid.grid_start, name="grid_start"),
     path("organizations/<slug:code>/grid/", views_grid.organization_grid, name="organization_grid"),
+    path("kpis/", views_list.kpi_list, name="kpi_list"),
     path("kpis/<int:pk>/", views.kpi_detail, name="kpi_detail"),
     path("kpis/<int:pk>/actual/", views.actual_edit, name="actual_edit"),
     path("kpis/<int:pk>/evaluation/", views.evaluation_edit, name="evaluation_edit"),

@@ -12,8 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods
 
+from chizai.audit.generation import request_generation
 from chizai.audit.models import AuditEntry
 from chizai.kpis import achievement, figures
 from chizai.kpis.access import can_enter_actuals, get_kpi_for_user, get_organization_for_user
@@ -45,23 +47,33 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 @login_required
 def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
+    """The national dashboard. Its figures are a fragment cached under the data's generation, the day and the
+    session (the fragment holds the 督促 forms' CSRF token): they are computed only when something changed, and
+    lazily, so that a cached page never computes them."""
     plans = list(Plan.objects.order_by("-number"))
     plan = next((p for p in plans if number is None or p.number == number), None)
     if plan is None:
         raise Http404("計画が登録されていません。")
     today = _today()
     home = primary_organization(request.user)
-    own, central = shown_kpis(request.user, plan, home)
-    stored = figures.load([*own, *central])
+
+    def tables() -> dict[str, Any]:
+        own, central = shown_kpis(request.user, plan, home)
+        stored = figures.load([*own, *central])
+        return {
+            "rows": kpi_rows(central, today, stored),
+            "own_rows": kpi_rows(own, today, stored),
+            "regional": regional_summary(Kpi.objects.for_plan(plan).visible_to(request.user), plan, today),
+        }
+
     context = {
         "plan": plan,
         "plans": plans,
-        "rows": kpi_rows(central, today, stored),
-        "own_rows": kpi_rows(own, today, stored),
-        "regional": regional_summary(Kpi.objects.for_plan(plan).visible_to(request.user), plan, today),
+        "tables": SimpleLazyObject(tables),
         "home": home,
         "sees_everything": sees_everything(request.user),
         "today": today,
+        "generation": request_generation(request),
     }
     return render(request, "kpis/dashboard.html", context)
 
@@ -155,7 +167,7 @@ def _actual_grid(kpi: Kpi) -> list[dict[str, Any]]:
 
 def _kpi_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
     today = _today()
-    rows = achievement.results(kpi, today)
+    rows = figures.load([kpi]).results(kpi, today)
     return {
         "kpi": kpi,
         "rows": rows,

@@ -16,11 +16,11 @@ def date_label(value: datetime.date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def datetime_label(value: datetime.datetime | None) -> str:
-    """2026年12月2日 14:05; empty for no datetime."""
+def datetime_label(value: datetime.datetime | None, *, seconds: bool = False) -> str:
+    """2026年12月2日 14:05 (14:05:09 with seconds, for the audit log); empty for no datetime."""
     if value is None:
         return ""
-    return f"{date_label(value)} {value:%H:%M}"
+    return f"{date_label(value)} {value:%H:%M:%S}" if seconds else f"{date_label(value)} {value:%H:%M}"
 
 
 def similarity_label(score: float | None) -> str:

@@ -81,6 +81,8 @@ def format_number(value: Decimal | int | None, decimals: int | None = None) -> s
     if value is None:
         return EMPTY
     number = _to_decimal(value)
+    if not decimals and number == number.to_integral_value():
+        return f"{int(number):,}"  # the common case, without the exact decimal arithmetic (pages format thousands)
     if decimals is None:
         number = _drop_trailing_zeros(number)
     else:

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from chizai.kpis import achievement
+from chizai.kpis import achievement, figures
 from chizai.kpis.achievement import ItemsMet, Status
 from chizai.kpis.models import Kpi, KpiKind, KpiRevision, RevisionStatus
 from chizai.lib.fiscal import Half, half_end
@@ -135,18 +135,19 @@ def _prefecture_of(kpi: Kpi) -> int | None:
 def kpi_status(
     meeting: LiaisonMeeting, prefectures: list[Organization], years: list[int], today: datetime.date
 ) -> list[YearStatus]:
-    """(a) Items met / total of the block's regional KPIs, per prefecture and for the block, per year."""
+    """(a) Items met / total of the block's regional KPIs, per prefecture and for the block, per year, read from the
+    stored figures (`chizai.kpis.figures`)."""
     kpis = list(
         Kpi.objects.filter(plan_id=meeting.plan_id, kind=KpiKind.REGIONAL)
         .filter(block_filter(meeting, "owner"))
-        .with_values()
+        .select_related("owner")
     )
-    computed = {kpi.pk: achievement.results(kpi, today) for kpi in kpis}
+    stored = figures.load(kpis, years=years, first_halves=False)
     statuses = []
     for year in years:
         by_prefecture: dict[int | None, list[achievement.PeriodResult | None]] = {}
         for kpi in kpis:
-            result = achievement.result_for_year(kpi, year, today, computed[kpi.pk])
+            result = stored.for_year(kpi, year, today)
             by_prefecture.setdefault(_prefecture_of(kpi), []).append(result)
         rows = [(p, _tally(by_prefecture.get(p.pk, []))) for p in prefectures]
         block = sum((_tally(results) for results in by_prefecture.values()), EMPTY)
@@ -279,7 +280,7 @@ class AgendaRecord:
 
 
 def _organization(organization: Any) -> OrganizationRow:
-    return OrganizationRow(pk=organization.pk, code=organization.code, name=organization.name)
+    return OrganizationRow(pk=organization.pk, code=organization.code, name=organization.display_name)
 
 
 def _tally_row(tally: Tally) -> TallyRow:

@@ -163,12 +163,12 @@ class AttendanceForm(forms.Form):
 
 class RevisionChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.kpi.owner.name}「{obj.kpi.short_name}」{obj.effective_year}年度から見直し"
+        return f"{obj.kpi.owner.display_name}「{obj.kpi.short_name}」{obj.effective_year}年度から見直し"
 
 
 class EvaluationChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.organization.name} {obj.period.short_label} 自己評価（{obj.status_label}）"
+        return f"{obj.organization.display_name} {obj.period.short_label} 自己評価（{obj.status_label}）"
 
 
 class DecisionForm(forms.Form):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from chizai.lib.date_labels import date_label
 from chizai.organizations.models import OrganizationKind
 from chizai.organizations.permissions import CENTRAL_KINDS, organizations_where, sees_everything
 
@@ -145,4 +146,4 @@ class AgendaSnapshot(models.Model):
         verbose_name_plural = "議題の記録"
 
     def __str__(self) -> str:
-        return f"{self.meeting}（{self.as_of:%Y/%m/%d}時点）"
+        return f"{self.meeting}（{date_label(self.as_of)}時点）"

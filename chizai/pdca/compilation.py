@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Count, QuerySet, prefetch_related_objects
 
 from chizai.kpis import figures
 from chizai.kpis.achievement import ItemsMet, PeriodResult
-from chizai.kpis.models import Actual, Evaluation, Kpi, KpiKind, Plan
+from chizai.kpis.models import Evaluation, Kpi, KpiKind, Plan
 from chizai.lib.fiscal import Half
 from chizai.lib.numbers import format_number, format_percent
 from chizai.organizations.models import Organization, OrganizationKind
@@ -26,7 +26,7 @@ from chizai.organizations.types import AnyUser
 from chizai.pdca.forms import TEXT_FIELDS
 from chizai.pdca.models import RatingScale, ReportingPeriod, SelfEvaluation, Status
 from chizai.pdca.rules import reviewed_bureaus
-from chizai.pdca.table import KpiRow, evaluation_rows
+from chizai.pdca.table import KpiRow, evaluation_rows, load_year_actuals, stored_half_results
 
 NOT_STARTED = "none"
 """The status key of a body that has not started its self-evaluation (未着手)."""
@@ -116,6 +116,10 @@ def _status_counts(bodies: Iterable[BodyEntry]) -> list[int]:
     return [counts[key] for key, _label in STATUS_COLUMNS]
 
 
+CENTRAL = "central"
+"""The key of the central bodies' section (JPO, INPIT)."""
+
+
 @dataclass(frozen=True)
 class Section:
     """A regional block (or the central bodies) in the compilation, with its totals."""
@@ -124,6 +128,13 @@ class Section:
     bureau: Organization | None
     bodies: list[BodyEntry]
     items: ItemsMet
+    detailed: bool = True
+    """Whether its bodies' KPI tables and texts were read (the national page shows one section at a time)."""
+
+    @property
+    def key(self) -> str:
+        """The section's name in the national page's ?section= ("central" or the bureau's code)."""
+        return self.bureau.code if self.bureau else CENTRAL
 
     @property
     def items_text(self) -> str:
@@ -162,6 +173,11 @@ class Compilation:
     def body_count(self) -> int:
         return sum(len(section.bodies) for section in self.sections)
 
+    @property
+    def one_section(self) -> bool:
+        """Whether only one section's bodies are shown in detail (the national page, a block at a time)."""
+        return any(not section.detailed for section in self.sections)
+
 
 def _required_bodies(scope: CompilationScope) -> list[Organization]:
     """Every prefecture and INPIT window of the blocks; for the nation also the central bodies (JPO, INPIT)."""
@@ -181,14 +197,6 @@ def _kpis_by_owner(user: AnyUser, period: ReportingPeriod, owner_ids: list[int])
     return grouped
 
 
-def _half_results(kpis: list[Kpi], period: ReportingPeriod, today: datetime.date, stored: figures.Figures) -> Any:
-    """Each KPI's result as the half year's evaluation reports it, from the stored figures (see pdca.table)."""
-    year = period.fiscal_year
-    if period.half == Half.FIRST:
-        return {kpi.pk: stored.first_half(kpi, year, today) for kpi in kpis}
-    return {kpi.pk: stored.for_year(kpi, year, today) for kpi in kpis}
-
-
 def _load_changed_figures(evaluations: dict[int, SelfEvaluation], kpis: dict[int, list[Kpi]], year: int) -> None:
     """The actuals of the year, for the KPIs of evaluations JPO accepted once (their 受理後に変更 check), in one
     query; the figures of every other KPI come from the stored figures alone."""
@@ -198,7 +206,7 @@ def _load_changed_figures(evaluations: dict[int, SelfEvaluation], kpis: dict[int
         if evaluation.accepted_at is not None or evaluation.snapshot_values.all()
         for kpi in kpis[organization_id]
     ]
-    prefetch_related_objects(accepted, Prefetch("actuals", queryset=Actual.objects.filter(end_year=year)))
+    load_year_actuals(accepted, year)
 
 
 def _entry(
@@ -213,7 +221,7 @@ def _entry(
 ) -> BodyEntry:
     rows = []
     if evaluation is not None and visible:
-        results = _half_results(kpis, period, today, stored)
+        results = stored_half_results(kpis, period.fiscal_year, period.half, today, stored)
         rows = evaluation_rows(evaluation, today, kpis=kpis, scale=scale, results=results)
     status = evaluation.status if evaluation else NOT_STARTED
     overdue = today > period.due_date and status in NOT_YET_SUBMITTED
@@ -232,51 +240,80 @@ def _regional_items(
     return {owner_id: counted for (owner_id, _year), counted in items.items()}
 
 
-def _load_evaluations(user: AnyUser, period: ReportingPeriod, owner_ids: list[int]) -> tuple[dict[int, Any], set[int]]:
-    """The period's evaluations by organisation, and the ids of those the user may read."""
-    evaluations = (
-        SelfEvaluation.objects.filter(period=period, organization_id__in=owner_ids)
-        .select_related("period", "organization")
-        .prefetch_related("ratings", "snapshot_values")
-    )
+def _load_evaluations(
+    user: AnyUser, period: ReportingPeriod, owner_ids: list[int], detailed: set[int]
+) -> tuple[dict[int, Any], set[int]]:
+    """The period's evaluations by organisation (with their ratings and snapshots for the `detailed` bodies), and
+    the ids of those the user may read."""
+    evaluations = {
+        e.organization_id: e
+        for e in SelfEvaluation.objects.filter(period=period, organization_id__in=owner_ids).select_related(
+            "period", "organization"
+        )
+    }
+    prefetch_related_objects([e for o, e in evaluations.items() if o in detailed], "ratings", "snapshot_values")
     visible = SelfEvaluation.objects.visible_to(user).filter(period=period, organization_id__in=owner_ids)
-    return {e.organization_id: e for e in evaluations}, set(visible.values_list("pk", flat=True))
+    return evaluations, set(visible.values_list("pk", flat=True))
+
+
+def _section_of(organization: Organization) -> int | None:
+    return None if organization.is_central else organization.bureau_id
+
+
+def _shown_section(scope: CompilationScope, section: str | None) -> Callable[[int | None], bool]:
+    """Whether a section (a bureau id; None: the central bodies) is shown in detail: on the nation's page with a
+    `section`, that one only (an unknown one: the central bodies); else every section."""
+    if section is None or not scope.national:
+        return lambda key: True
+    chosen = next((bureau.pk for bureau in scope.bureaus if bureau.code == section), None)
+    return lambda key: key == chosen
 
 
 def _block_title(bureau: Organization) -> str:
     return f"{bureau.block_name}ブロック（{bureau.display_name}）"
 
 
-def compile_period(period: ReportingPeriod, user: AnyUser, today: datetime.date) -> Compilation:
+def compile_period(
+    period: ReportingPeriod, user: AnyUser, today: datetime.date, *, section: str | None = None
+) -> Compilation:
     """The compilation of a half year for the user's scope: each required body's state, and the KPI table
-    and texts of the evaluations the user may read (others' drafts show only 「作成中」)."""
+    and texts of the evaluations the user may read (others' drafts show only 「作成中」).
+
+    `section` ("central" or a bureau's code) reads the KPI tables and texts of that section only, the nation's
+    page showing one block at a time (every section's state and items met are still counted); without it every
+    section is read (a block's page, the Word, PDF and Excel documents)."""
     scope = compilation_scope(user)
     bodies = _required_bodies(scope)
+    shown = _shown_section(scope, section)
+    detailed = {body.pk for body in bodies if shown(_section_of(body))}
     ids = [body.pk for body in bodies]
-    evaluations, visible_ids = _load_evaluations(user, period, ids)
+    evaluations, visible_ids = _load_evaluations(user, period, ids, detailed)
     # Only the KPI tables shown are loaded; the items met of every body are counted by the database.
-    kpis = _kpis_by_owner(user, period, [e.organization_id for e in evaluations.values() if e.pk in visible_ids])
-    stored = figures.load([kpi for owned in kpis.values() for kpi in owned], year=period.fiscal_year)
+    readable = {o: e for o, e in evaluations.items() if e.pk in visible_ids and o in detailed}
+    kpis = _kpis_by_owner(user, period, list(readable))
+    shown_kpis = [kpi for owned in kpis.values() for kpi in owned]
+    stored = figures.load(shown_kpis, year=period.fiscal_year, first_halves=period.half == Half.FIRST)
     counted = _regional_items(user, period, ids, today)
-    _load_changed_figures({o: e for o, e in evaluations.items() if e.pk in visible_ids}, kpis, period.fiscal_year)
+    _load_changed_figures(readable, kpis, period.fiscal_year)
     scale = RatingScale.current()
     by_section: dict[int | None, list[BodyEntry]] = defaultdict(list)
     items: dict[int | None, ItemsMet] = defaultdict(lambda: ItemsMet(0, 0))
     for organization in bodies:
         evaluation = evaluations.get(organization.pk)
         visible = evaluation is not None and evaluation.pk in visible_ids
-        entry = _entry(organization, evaluation, visible, kpis[organization.pk], period, today, scale, stored)
-        section = None if organization.is_central else organization.bureau_id
-        by_section[section].append(entry)
-        items[section] += counted.get(organization.pk, ItemsMet(0, 0))
-    sections = [
-        Section(
-            f"{bureau.block_name}ブロック（{bureau.display_name}）", bureau, by_section[bureau.pk], items[bureau.pk]
+        owned = kpis[organization.pk] if organization.pk in detailed else []
+        entry = _entry(
+            organization, evaluation, visible and organization.pk in detailed, owned, period, today, scale, stored
         )
+        by_section[_section_of(organization)].append(entry)
+        items[_section_of(organization)] += counted.get(organization.pk, ItemsMet(0, 0))
+    sections = [
+        Section(_block_title(bureau), bureau, by_section[bureau.pk], items[bureau.pk], shown(bureau.pk))
         for bureau in scope.bureaus
     ]
     if scope.national:
-        sections.insert(0, Section("中央（特許庁・INPIT）", None, by_section[None], items[None]))
+        central = Section("中央（特許庁・INPIT）", None, by_section[None], items[None], shown(None))
+        sections.insert(0, central)
     return Compilation(period, scope, sections)
 
 

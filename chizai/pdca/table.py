@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chizai.kpis import achievement
+from django.db.models import Prefetch, prefetch_related_objects
+
+from chizai.kpis import figures
 from chizai.kpis.achievement import PeriodResult
 from chizai.kpis.models import Actual, HalfChoice, Kpi
 from chizai.lib.fiscal import Half
@@ -52,11 +54,19 @@ def rating_basis(result: PeriodResult | None, half: str) -> Decimal | None:
     return result.achievement
 
 
-def half_result(kpi: Kpi, fiscal_year: int, half: str, today: datetime.date) -> PeriodResult | None:
-    """The KPI's result as the half year's evaluation reports it (上期: the figures up to 上期 only)."""
+def stored_half_results(
+    kpis: list[Kpi], fiscal_year: int, half: str, today: datetime.date, stored: figures.Figures
+) -> dict[int, PeriodResult | None]:
+    """Each KPI's result as the half year's evaluation reports it (上期: the figures up to 上期 only), read from the
+    stored figures (`figures.load(kpis, year=fiscal_year)`)."""
     if half == Half.FIRST:
-        return achievement.first_half_result(kpi, fiscal_year, today)
-    return achievement.result_for_year(kpi, fiscal_year, today)
+        return {kpi.pk: stored.first_half(kpi, fiscal_year, today) for kpi in kpis}
+    return {kpi.pk: stored.for_year(kpi, fiscal_year, today) for kpi in kpis}
+
+
+def load_year_actuals(kpis: list[Kpi], fiscal_year: int) -> None:
+    """Prefetch the actuals a half year of `fiscal_year` reports (`period_actuals`), in one query."""
+    prefetch_related_objects(kpis, Prefetch("actuals", queryset=Actual.objects.filter(end_year=fiscal_year)))
 
 
 def period_actuals(kpi: Kpi, fiscal_year: int, half: str) -> list[Actual]:
@@ -72,6 +82,19 @@ def kpis_of(evaluation: SelfEvaluation) -> list[Kpi]:
         .with_values()
         .order_by("sort_order", "pk")
     )
+
+
+def _table_kpis(evaluation: SelfEvaluation, accepted_once: bool) -> list[Kpi]:
+    """The organisation's KPIs for the table: their figures come from the stored figures; the year's actuals are
+    read only for an evaluation JPO accepted once (its 受理後に変更 check)."""
+    kpis = list(
+        Kpi.objects.filter(plan_id=evaluation.period.plan_id, owner_id=evaluation.organization_id)
+        .select_related("plan")
+        .order_by("sort_order", "pk")
+    )
+    if accepted_once:
+        load_year_actuals(kpis, evaluation.period.fiscal_year)
+    return kpis
 
 
 def _label(kpi: Kpi, value: SnapshotValue | Actual) -> str:
@@ -112,10 +135,10 @@ def evaluation_rows(
     forecast against the annual target), even when the 下期 has been entered since; its rating follows from
     that. The status is the KPI's status for the year as of `today`, the same one the dashboard shows.
 
-    A page listing many evaluations passes `scale` (read once) so that the thresholds cost one query in all, and
-    may pass each KPI's half-year `results` read from the stored figures (`chizai.kpis.figures`).
+    The results are read from the stored figures (`chizai.kpis.figures`), in a fixed number of queries. A page
+    listing many evaluations passes `scale` (read once) so that the thresholds cost one query in all, its `kpis`
+    (with the year's actuals for the evaluations accepted once) and their `results` (`stored_half_results`).
     """
-    kpis = kpis_of(evaluation) if kpis is None else kpis
     scale = RatingScale.current() if scale is None else scale
     ratings = {r.kpi_id: r for r in evaluation.ratings.all()}
     snapshots: dict[int, list[SnapshotValue]] = {}
@@ -123,9 +146,13 @@ def evaluation_rows(
         snapshots.setdefault(snap.kpi_id, []).append(snap)
     accepted_once = bool(snapshots) or evaluation.accepted_at is not None
     year, half = evaluation.period.fiscal_year, evaluation.period.half
+    kpis = _table_kpis(evaluation, accepted_once) if kpis is None else kpis
+    if results is None:
+        stored = figures.load(kpis, year=year, first_halves=half == Half.FIRST)
+        results = stored_half_results(kpis, year, half, today, stored)
     rows = []
     for kpi in kpis:
-        result = results[kpi.pk] if results is not None else half_result(kpi, year, half, today)
+        result = results[kpi.pk]
         basis = rating_basis(result, half)
         changes = _changes(kpi, snapshots.get(kpi.pk, []), year, half) if accepted_once else []
         rows.append(KpiRow(kpi, result, basis, scale.suggest(basis), ratings.get(kpi.pk), changes))

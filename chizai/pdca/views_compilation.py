@@ -9,18 +9,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from chizai.kpis.models import Plan
-from chizai.pdca.compilation import STATUS_COLUMNS, compile_period, end_of_plan_evaluation
+from chizai.pdca.compilation import CENTRAL, STATUS_COLUMNS, compile_period, end_of_plan_evaluation
 from chizai.pdca.models import ReportingPeriod
 
 
 @login_required
 @require_GET
 def compilation(request: HttpRequest, period_id: int) -> HttpResponse:
-    """A block's (bureau) or the nation's (JPO) self-evaluations of one half year, side by side."""
+    """A block's (bureau) or the nation's (JPO) self-evaluations of one half year, side by side; the nation's page
+    shows every block's state and the bodies of one section at a time (?section=, the central bodies first)."""
     period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=period_id)
     today = timezone.localdate()
+    section = request.GET.get("section") or CENTRAL
     context = {
-        "compilation": compile_period(period, request.user, today),
+        "compilation": compile_period(period, request.user, today, section=section),
         "period": period,
         "periods": ReportingPeriod.objects.filter(plan_id=period.plan_id),
         "status_columns": STATUS_COLUMNS,

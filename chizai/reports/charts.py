@@ -15,12 +15,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import pyplot  # noqa: E402
+from matplotlib import font_manager, pyplot  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from chizai.lib.numbers import format_number, format_percent  # noqa: E402
 
-FONT_FAMILY = ["BIZ UDGothic", "BIZ UDPGothic", "Noto Sans CJK JP", "DejaVu Sans"]
+WANTED_FONTS = ["BIZ UDGothic", "BIZ UDPGothic", "Noto Sans CJK JP", "DejaVu Sans"]
+# Only the installed ones: matplotlib looks every listed family up for every text and warns of each missing one
+# (a national document has hundreds of texts).
+FONT_FAMILY = [name for name in WANTED_FONTS if name in {font.name for font in font_manager.fontManager.ttflist}]
 INK = "#1f3a5f"
 TARGET = "#c0392b"
 MUTED = "#9aa5b1"

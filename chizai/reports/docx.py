@@ -22,6 +22,7 @@ from docx.oxml.parser import parse_xml
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 
+from chizai.lib.date_labels import date_label
 from chizai.reports.document import Block, Chart, Document, Heading, Paragraph, Table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates_docx"
@@ -88,7 +89,7 @@ def render_docx(document: Document) -> bytes:
     context = {
         "title": document.title,
         "subtitle": document.subtitle,
-        "meta": f"作成日 {document.created:%Y年%-m月%-d日}・データ {document.as_of:%Y年%-m月%-d日}時点"
+        "meta": f"作成日 {date_label(document.created)}・データ {date_label(document.as_of)}時点"
         + ("・デモデータを含む" if document.demo else ""),
         "demo": document.demo,
         "blocks": [_block(template, block) for block in document.blocks],

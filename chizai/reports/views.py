@@ -5,22 +5,32 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from chizai.audit.log import log_access
 from chizai.cases.access import get_case_for_user
 from chizai.cases.model_cases import get_model_case_for_user
+from chizai.exchange.exports import Table as ExportTable
+from chizai.exchange.exports import table_response
 from chizai.kpis.dashboard import plan_or_404
 from chizai.meetings.access import get_meeting_for_user
 from chizai.pdca.models import ReportingPeriod
 from chizai.pdca.rules import get_evaluation_for_user
-from chizai.reports import builders, builders_meetings_cases
+from chizai.reports import builders, builders_meetings_cases, builders_surveys, jobs
 from chizai.reports.document import Document
-from chizai.reports.render import FORMATS, render
+from chizai.reports.models import DocumentJob, DocumentStatus
+from chizai.reports.render import FORMATS
+from chizai.reports.render import render as render_document
+from chizai.surveys.access import can_export_answers, get_questionnaire_for_user
+from chizai.surveys.analysis import get_region_for_user
+from chizai.surveys.exports import answer_sheet
+from chizai.workers.health import tasks_can_run
+
+Download = HttpResponse | StreamingHttpResponse
 
 
 def _today() -> datetime.date:
@@ -28,7 +38,7 @@ def _today() -> datetime.date:
 
 
 def _download(document: Document, fmt: str, name: str) -> HttpResponse:
-    response = HttpResponse(render(document, fmt), content_type=FORMATS[fmt])
+    response = HttpResponse(render_document(document, fmt), content_type=FORMATS[fmt])
     response["Content-Disposition"] = content_disposition_header(True, f"{name}_{document.as_of:%Y%m%d}.{fmt}")
     return response
 
@@ -87,3 +97,72 @@ def model_case(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     found = get_model_case_for_user(request.user, pk)
     log_access(request.user, "cases.model_case.exported", found, detail=f"モデル事例シート {fmt}")
     return _download(builders_meetings_cases.model_case_document(found, _today()), fmt, f"モデル事例_{found.pk}")
+
+
+@login_required
+@require_GET
+def regional_analysis(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    region = get_region_for_user(request.user, code)
+    document = builders_surveys.regional_analysis_document(region, _today())
+    return _download(document, fmt, f"地域別の支援の分析_{region.display_name}")
+
+
+# --- documents made in the background (the national compilation) ----------------------------------------------
+
+
+@login_required
+@require_POST
+def compilation_request(request: HttpRequest, period_id: int, fmt: str) -> HttpResponse:
+    """Queue the compilation as a document job (the national one takes longer than a request may wait)."""
+    period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=period_id)
+    job = jobs.request_compilation(user=request.user, period=period, fmt=fmt)
+    return redirect("reports:document_job", token=job.token)
+
+
+def _job_for_user(request: HttpRequest, token: str) -> DocumentJob:
+    return get_object_or_404(DocumentJob.objects.visible_to(request.user), token=token)
+
+
+@login_required
+@require_GET
+def document_job(request: HttpRequest, token: str) -> HttpResponse:
+    job = _job_for_user(request, token)
+    return render(request, "reports/document_job.html", {"job": job, "workers_ok": tasks_can_run()})
+
+
+@login_required
+@require_GET
+def survey_answers(request: HttpRequest, pk: int, fmt: str) -> Download:
+    """The raw answers as xlsx or CP932 CSV (UTF-8 on ?encoding=utf-8), recorded as an export of company data."""
+    questionnaire = get_questionnaire_for_user(request.user, pk)
+    if not can_export_answers(request.user, questionnaire):
+        raise Http404("この調査票の回答データは出力できません。")
+    sheet = answer_sheet(request.user, questionnaire)
+    log_access(request.user, "surveys.answers.exported", questionnaire, detail=fmt)
+    table = ExportTable(sheet.title, sheet.columns, sheet.rows, sheet_name="回答")
+    encoding = "utf-8-sig" if request.GET.get("encoding", "").lower() in ("utf-8", "utf8") else "cp932"
+    return table_response(
+        [table], ["アンケート回答", questionnaire.title, f"第{questionnaire.version}版"], fmt, encoding=encoding
+    )
+
+
+@login_required
+@require_GET
+def document_job_progress(request: HttpRequest, token: str) -> HttpResponse:
+    job = _job_for_user(request, token)
+    response = render(request, "reports/_document_job_progress.html", {"job": job, "workers_ok": tasks_can_run()})
+    if not job.running and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # made (or failed): reload to offer the download
+    return response
+
+
+@login_required
+@require_GET
+def document_job_download(request: HttpRequest, token: str) -> FileResponse:
+    job = _job_for_user(request, token)
+    if job.status != DocumentStatus.DONE or not job.file:
+        raise Http404("帳票はまだ作成されていません。")
+    log_access(request.user, "reports.document.downloaded", job, detail=job.download_name)
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=job.download_name, content_type=FORMATS[job.fmt]
+    )

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import caches
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -18,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from chizai.audit.generation import request_generation
 from chizai.kpis.models import Notice, Plan
 from chizai.organizations.permissions import is_jpo_reviewer
 from chizai.organizations.types import AnyUser
@@ -51,7 +53,13 @@ MENU = (
             Link(
                 "全国ダッシュボード",
                 "kpis:dashboard",
-                children=("kpis:plan_dashboard", "kpis:kpi_detail", "surveys:kpi_answers"),
+                children=(
+                    "kpis:plan_dashboard",
+                    "kpis:kpi_detail",
+                    "kpis:actual_edit",
+                    "cases:kpi_drill",
+                    "surveys:kpi_answers",
+                ),
             ),
             Link("やること", "pdca:todo", badge="todo"),
             Link("お知らせ", "kpis:notice_list", badge="notices"),
@@ -66,9 +74,10 @@ MENU = (
                 "pdca:evaluation_list",
                 children=("pdca:evaluation_detail", "pdca:evaluation_edit", "kpis:evaluation_edit"),
             ),
+            Link("KPIの一覧", "kpis:kpi_list"),
             Link("実績の一括入力", "kpis:grid_start", children=("kpis:organization_grid",)),
             Link("都道府県の比較", "pdca:comparison", children=("pdca:comparison_remind",)),
-            Link("取りまとめ", "pdca:compilation", needs="period"),
+            Link("取りまとめ", "pdca:compilation", needs="period", children=("reports:document_job",)),
             Link("計画期間の評価", "pdca:final_evaluation", needs="plan"),
             Link("全体報告", "kpis:plan_report", needs="plan"),
             Link("KPIの見直し", "kpis:revision_list", children=("kpis:revision_detail", "kpis:revision_propose")),
@@ -85,10 +94,22 @@ MENU = (
             Link(
                 "モデル事例の管理",
                 "cases:model_case_admin_list",
-                children=("cases:model_case_review", "cases:model_case_edit"),
+                children=("cases:model_case_review", "cases:model_case_edit", "cases:model_case_start"),
             ),
             Link("公開モデル事例サイト", "public:model_case_list"),
-            Link("アンケート", "surveys:questionnaire_list", children=("surveys:results", "surveys:case_surveys")),
+            Link(
+                "アンケート",
+                "surveys:questionnaire_list",
+                children=(
+                    "surveys:results",
+                    "surveys:case_surveys",
+                    "surveys:free_texts",
+                    "surveys:questionnaire_create",
+                    "surveys:questionnaire_edit",
+                    "surveys:municipal_status",
+                ),
+            ),
+            Link("地域別の分析", "surveys:analysis_index", children=("surveys:analysis_region",)),
         ),
     ),
     Group(
@@ -128,11 +149,13 @@ HELP_TEXTS = {
     "上部の検索欄からKPI・関係主体・企業（名称・法人番号）を探せます。",
     "kpis:plan_dashboard": "計画を切り替えると、その計画のKPIの達成状況を表示します。",
     "kpis:kpi_detail": "年度・半期ごとの目標と実績です。「実績を入力」で値を入力し、履歴で変更の経緯を確認できます。",
+    "kpis:kpi_list": "閲覧できるKPIを、関係主体・地域ブロック・区分・状況（達成・未達・進行中）・指標名で絞り込めます。"
+    "状況は選んだ年度の結果です。",
     "kpis:organization_list": "関係主体の名前を選ぶと、その組織のKPIと自己評価を表示します。",
     "kpis:organization_detail": "この組織のKPIの達成状況です。Excel・CSVでの出力もここから行えます。",
     "kpis:revision_list": "KPIの見直しの提案と、その報告状況の一覧です。見直しはKPIの画面から提案します。",
     "kpis:notice_list": "特許庁からのお知らせです（新しい順）。30日以内のお知らせはメニューに件数を表示します。",
-    "pdca:todo": "各行の「入力する」「局確認する」から、そのまま入力画面・確認画面へ進めます。"
+    "pdca:todo": "各行の「入力する」「修正する」「局確認する」から、そのまま入力画面・確認画面へ進めます。"
     "差し戻された自己評価はコメントを読んで修正し、再提出してください。",
     "pdca:evaluation_list": "報告期間を選ぶと、その半期の自己評価の状況を表示します。"
     "行を選ぶと自己評価の画面へ進みます。",
@@ -149,6 +172,8 @@ HELP_TEXTS = {
     "cases:network": "どの関係主体がどの支援チームに企業を紹介したかの件数です。企業名は表示しません。",
     "cases:model_case_admin_list": "モデル事例の作成・審査・公開の状況です。公開したものは公開サイトに載ります。",
     "surveys:questionnaire_list": "支援企業のフォローアップ調査と自治体アンケートの調査票、回答率です。",
+    "surveys:results": "設問ごとの回答の割合（n）です。内訳でブロック・業種・企業規模・きっかけ別に分けられます。",
+    "surveys:analysis_index": "ブロック・都道府県を選ぶと、その地域の支援の分析（件数と割合）を表示します。",
     "audit:entry_list": "誰が・いつ・何を変更し、会社情報を閲覧・出力したかの記録です。期間や利用者で絞り込めます。",
     "meetings:meeting_list": "地域連絡会議の一覧です。会議を選ぶと議題・出席者・議事録・決定事項を表示します。",
     "meetings:meeting_detail": "議題に沿って各関係主体のKPIを確認し、議事録と決定事項を記録します。",
@@ -156,6 +181,16 @@ HELP_TEXTS = {
     "取り込む前に全行を確認し、誤りは行番号つきで表示します。",
     "api:token": "他のシステムからAPIを使うためのトークンを発行します。"
     "APIの説明書はメニューの「データ連携」にあります。",
+    "search:results": "名称の一部や法人番号で探します。結果の名前を選ぶと、その画面へ移動します。",
+    "search:help": "自分の役割の使い方が先頭に表示されます。各画面の上部にも、その画面の操作説明があります。",
+    "kpis:grid_start": "関係主体と年度を選ぶと、その年度のKPIの実績を表の形でまとめて入力できます。",
+    "kpis:organization_grid": "セルに実績を入力して「保存」します。矢印キーでセルを移動でき、"
+    "誤りのあるセルは赤い枠で示します。",
+    "kpis:plan_report": "計画全体のKPIの達成状況をまとめた報告です。印刷・ダウンロードして資料にできます。",
+    "pdca:comparison": "見出しを選ぶと並べ替えます。提出期限を過ぎた団体には、この画面から督促できます（特許庁・局）。",
+    "accounts:account": "パスワードの変更と二要素認証（認証アプリ・リカバリーコード）の設定を行います。",
+    "accounts:member_index": "利用者を管理する組織を選びます（組織の管理者のみ）。",
+    "accounts:member_list": "この組織の利用者の一覧です。新しい利用者は、下のフォームから招待メールで登録します。",
 }
 
 
@@ -164,6 +199,9 @@ class Badges:
     returned: int = 0
     pending: int = 0
     notices: int = 0
+    # The one returned / waiting evaluation, when there is exactly one: the notice links straight to its form.
+    returned_pk: int | None = None
+    pending_pk: int | None = None
 
     @property
     def todo(self) -> int:
@@ -174,6 +212,10 @@ def _count(queryset: QuerySet[Any]) -> Coalesce:
     """COUNT(*) of a queryset as a scalar subquery (0 when it has no rows)."""
     counted = queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted), 0)
+
+
+def _first_pk(queryset: QuerySet[Any]) -> Subquery:
+    return Subquery(queryset.order_by("pk").values("pk")[:1])
 
 
 def _waiting_for(user: AnyUser) -> Q:
@@ -195,6 +237,8 @@ def _current(user: AnyUser, today: datetime.date) -> tuple[Plan | None, int | No
     evaluations = SelfEvaluation.objects.visible_to(user)
     edited = [o.pk for o in rules.edited_organizations(user)]
     since = timezone.now() - datetime.timedelta(days=NOTICE_DAYS)
+    returned = evaluations.filter(status=Status.RETURNED, organization_id__in=edited)
+    pending = evaluations.filter(_waiting_for(user))
     periods = ReportingPeriod.objects.filter(
         plan=OuterRef("pk"), due_date__lte=today + datetime.timedelta(days=PERIOD_LOOKAHEAD_DAYS)
     )
@@ -202,16 +246,37 @@ def _current(user: AnyUser, today: datetime.date) -> tuple[Plan | None, int | No
         Plan.objects.order_by("-number")
         .annotate(
             nav_period=Subquery(periods.order_by("-due_date").values("pk")[:1]),
-            nav_returned=_count(evaluations.filter(status=Status.RETURNED, organization_id__in=edited)),
-            nav_pending=_count(evaluations.filter(_waiting_for(user))),
+            nav_returned=_count(returned),
+            nav_returned_pk=_first_pk(returned),
+            nav_pending=_count(pending),
+            nav_pending_pk=_first_pk(pending),
             nav_notices=_count(Notice.objects.filter(published_at__gte=since)),
         )
         .first()
     )
     if plan is None:
         return None, None, Badges()
-    badges = Badges(returned=plan.nav_returned, pending=plan.nav_pending, notices=plan.nav_notices)  # type: ignore[attr-defined]
+    badges = Badges(
+        returned=plan.nav_returned,  # type: ignore[attr-defined]
+        pending=plan.nav_pending,  # type: ignore[attr-defined]
+        notices=plan.nav_notices,  # type: ignore[attr-defined]
+        returned_pk=plan.nav_returned_pk if plan.nav_returned == 1 else None,  # type: ignore[attr-defined]
+        pending_pk=plan.nav_pending_pk if plan.nav_pending == 1 else None,  # type: ignore[attr-defined]
+    )
     return plan, plan.nav_period, badges  # type: ignore[attr-defined]
+
+
+def _kept_current(request: HttpRequest) -> tuple[Plan | None, int | None, Badges]:
+    """`_current`, kept under the data's generation, the day and the user (every change that moves a badge, a
+    plan or a period is audited, so a kept answer is never stale)."""
+    today = timezone.localdate()
+    key = f"nav:{request_generation(request)}:{today.isoformat()}:{request.user.pk}"
+    cache = caches["fragments"]
+    kept: tuple[Plan | None, int | None, Badges] | None = cache.get(key)
+    if kept is None:
+        kept = _current(request.user, today)
+        cache.set(key, kept)
+    return kept
 
 
 def _arguments(link: Link, plan: Plan | None, period: int | None) -> list[Any] | None:
@@ -257,7 +322,7 @@ def breadcrumbs(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _navigation(request: HttpRequest) -> dict[str, Any]:
     match = request.resolver_match
     current = match.view_name if match else ""
-    plan, period, badges = _current(request.user, timezone.localdate())
+    plan, period, badges = _kept_current(request)
     groups = menu(request.user, current, plan, period)
     return {
         "groups": groups,

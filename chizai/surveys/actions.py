@@ -439,6 +439,8 @@ def submit_answers(*, token: str, raw: Mapping[str, Any], now: datetime.datetime
         return _store(response, checked, actor=None, action="surveys.response.anonymous")
     existing = Response.objects.select_for_update().filter(invitation=invitation).first()
     first = existing is None
+    if first:
+        check_one_municipal_answer(invitation)
     response = existing or Response(
         questionnaire=questionnaire,
         invitation=invitation,
@@ -533,3 +535,46 @@ def _store(response: Response, checked: Checked, *, actor: Actor, action: str) -
     log(actor, action, response, before, answers_snapshot(response), actor_label=label)
     _recount(response.questionnaire, response.fiscal_year, actor)
     return response
+
+
+# --- the municipality survey: one answer per prefecture a year, answered while signed in too -----------------
+
+
+def check_one_municipal_answer(invitation: Invitation) -> None:
+    """A prefecture answers the municipality survey once a fiscal year, whichever version or link it used."""
+    if invitation.organization_id is None:
+        return
+    other = (
+        Response.objects.filter(
+            questionnaire__code=invitation.questionnaire.code,
+            organization_id=invitation.organization_id,
+            fiscal_year=invitation.fiscal_year,
+        )
+        .exclude(invitation=invitation)
+        .exists()
+    )
+    if other:
+        name = invitation.organization.name if invitation.organization else ""
+        raise ValidationError(
+            f"{name}の{invitation.fiscal_year}年度の回答は受付済みです（自治体アンケートは1都道府県・1年度に1件です）。"
+            "内容を直す場合は、受け付けた回答の依頼から修正してください。"
+        )
+
+
+@transaction.atomic
+def issue_member_link(*, invitation: Invitation, actor: Actor, now: datetime.datetime | None = None) -> str:
+    """A fresh link for a prefecture's signed-in editor to answer its municipality survey now (the e-mailed
+    link's token is not kept); the answer then goes through the same page and rules as the e-mailed link."""
+    current = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("questionnaire", "organization")
+        .get(pk=invitation.pk)
+    )
+    if current.organization is None or actor is None or not can_edit_organization(actor, current.organization):
+        raise PermissionDenied("この自治体アンケートに回答する権限がありません。")
+    open_check = now or timezone.now()
+    if current.closed_at is not None or current.expires_at <= open_check:
+        raise ValidationError("この回答依頼は締め切られたか、回答期限を過ぎています。")
+    check_one_municipal_answer(current)
+    log(actor, "surveys.invitation.member_link", current, None, invitation_snapshot(current))
+    return _new_link(current)

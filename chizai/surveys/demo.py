@@ -78,6 +78,12 @@ MUNICIPAL_QUESTIONS = [
     QuestionSpec("comment", "自由意見", QuestionKind.TEXT, required=False),
 ]
 COMMENTS = ("営業の場で権利をアピールできるようになった（デモ）", "社内に知財担当を置いた（デモ）", "")
+MUNICIPAL_COMMENTS = (
+    "支援機関と目標を共有でき、連携会議の議題が具体的になった（デモ）",
+    "産業振興ビジョンの改定時に知財の取組を位置付けた（デモ）",
+    "数値目標の設定が難しい分野がある（デモ）",
+    "",
+)
 
 
 @dataclass
@@ -163,7 +169,7 @@ def load_surveys_demo(plan: Plan, today: datetime.date) -> SurveysDemoSummary:
         )
         if n % 6:
             benefits = rng.sample(MUNICIPAL_QUESTIONS[0].choices[:3], k=rng.randint(1, 3))
-            raw = {"benefits": benefits, "ripple": str(rng.choice((3, 4, 4, 5)))}
+            raw = {"benefits": benefits, "ripple": str(rng.choice((3, 4, 4, 5))), "comment": MUNICIPAL_COMMENTS[n % 4]}
             actions.submit_answers(token=token, raw=raw, now=now - datetime.timedelta(days=10))
     summary.invitations = counts
     _survey_kpis(plan)

@@ -262,6 +262,14 @@ class Response(models.Model):
         verbose_name = "回答"
         verbose_name_plural = "回答"
         ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            # 自治体アンケート: one answer per prefecture a fiscal year (actions say so in Japanese first).
+            models.UniqueConstraint(
+                fields=["questionnaire", "organization", "fiscal_year"],
+                condition=Q(organization__isnull=False),
+                name="one_municipal_answer_a_year",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.questionnaire.title} 回答 #{self.pk}"

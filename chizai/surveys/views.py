@@ -6,24 +6,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from chizai.audit.log import log_access
-from chizai.surveys import actions, charts
+from chizai.surveys import actions
 from chizai.surveys.access import (
+    can_design,
     can_invite,
     can_see_results,
     get_case_for_answers,
-    get_questionnaire_for_user,
 )
 from chizai.surveys.forms import InviteForm
 from chizai.surveys.mail import send_invitation
-from chizai.surveys.models import Audience, Invitation, QuestionKind, Questionnaire, Response
-from chizai.surveys.results import distributions, response_rate
-
-SPLITS = {"": "全体のみ", "block": "ブロック別", "fiscal_year": "年度別"}
+from chizai.surveys.models import Audience, Invitation, Questionnaire, Response
+from chizai.surveys.results import response_rate
 
 
 @login_required
@@ -34,32 +32,10 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
         for q in questionnaires
     ]
     return render(
-        request, "surveys/questionnaire_list.html", {"rows": rows, "can_results": can_see_results(request.user)}
+        request,
+        "surveys/questionnaire_list.html",
+        {"rows": rows, "can_results": can_see_results(request.user), "can_design": can_design(request.user)},
     )
-
-
-@login_required
-def results(request: HttpRequest, pk: int) -> HttpResponse:
-    if not can_see_results(request.user):
-        raise Http404("アンケート結果の集計は特許庁の担当者のみ閲覧できます。")
-    questionnaire = get_questionnaire_for_user(request.user, pk)
-    split = request.GET.get("split", "")
-    if split not in SPLITS:
-        split = ""
-    responses = Response.objects.visible_to(request.user).filter(questionnaire=questionnaire)
-    sections = []
-    for question in questionnaire.questions.all():
-        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.SCALE):
-            found = distributions(question, responses, split_by=split)
-            sections.append({"question": question, "chart": charts.share_bars(question, found), "rows": found})
-        else:
-            texts = [
-                a.value for a in question.answers.filter(response__in=responses).order_by("-response__submitted_at")
-            ]
-            sections.append({"question": question, "texts": texts[:200], "count": len(texts)})
-    rate = response_rate(Invitation.objects.visible_to(request.user).filter(questionnaire=questionnaire))
-    context = {"questionnaire": questionnaire, "sections": sections, "rate": rate, "split": split, "splits": SPLITS}
-    return render(request, "surveys/results.html", context)
 
 
 @login_required

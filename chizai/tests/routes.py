@@ -62,6 +62,10 @@ def obj(name: str, key: str = "pk") -> Kwargs:
     return lambda world, side: {key: getattr(side, name).pk}
 
 
+def token(name: str) -> Kwargs:
+    return lambda world, side: {"token": getattr(side, name).token}
+
+
 def with_(base: Kwargs, **extra: Any) -> Kwargs:
     return lambda world, side: {**base(world, side), **extra}
 
@@ -108,6 +112,29 @@ def member(world: World, side: Side) -> dict[str, Any]:
     return {"code": side.code, "pk": membership.user_id}
 
 
+NO_RESULT_BODIES = ("inpit_editor", "tokyo_window_editor")  # neither a bureau nor a prefecture
+NO_RESULTS = {"tokyo": NO_RESULT_BODIES, "osaka": NO_RESULT_BODIES}
+
+
+def _questionnaire(world: World, side: Side) -> dict[str, Any]:
+    return {"pk": side.survey_invitation.questionnaire_id}
+
+
+def _municipal_invitation(side: Side) -> Any:
+    """The demo municipality survey's invitation of the side's prefecture."""
+    from chizai.surveys.models import Invitation
+
+    return Invitation.objects.get(questionnaire__code="demo-municipal", organization__code=side.code)
+
+
+def _design(edit: bool = False) -> dict[str, Any]:
+    form = (
+        {"title": "契約テストの調査票"} if edit else {"code": "contract", "title": "契約テスト", "audience": "company"}
+    )
+    total = {"q-TOTAL_FORMS": "1", "q-INITIAL_FORMS": "1" if edit else "0", "q-MIN_NUM_FORMS": "0"}
+    return {**form, **total, "q-MAX_NUM_FORMS": "100", "q-0-key": "q1", "q-0-text": "満足度", "q-0-kind": "scale"}
+
+
 ROUTES: dict[str, Route] = {
     "login": Route(kind="auth"),
     "logout": Route(kind="auth", methods=("POST",)),
@@ -133,6 +160,7 @@ ROUTES: dict[str, Route] = {
     "kpis:plan_report": Route(plan),
     "kpis:organization_list": Route(),
     "kpis:organization_detail": Route(lambda w, s: {"code": s.code}, outsiders=SIDED),
+    "kpis:kpi_list": Route(),
     "kpis:kpi_detail": Route(obj("kpi"), outsiders=SIDED),
     # The entry grid: everyone who sees the body reads it; its editors save (an untouched grid writes nothing).
     "kpis:grid_start": Route(query="?org=pref-13"),
@@ -174,6 +202,13 @@ ROUTES: dict[str, Route] = {
     "reports:plan_report": Route(with_(plan, fmt="docx")),
     "reports:self_evaluation": Route(with_(obj("evaluation"), fmt="docx"), outsiders=SIDED),
     "reports:compilation": Route(lambda w, s: {"period_id": w.period.pk, "fmt": "docx"}),
+    # The national compilation is made by a task: asked for by POST (the user's own job), downloaded by its owner only
+    "reports:compilation_request": Route(
+        lambda w, s: {"period_id": w.period.pk, "fmt": "docx"}, ("POST",), own_data=True
+    ),
+    "reports:document_job": Route(token("document_job"), outsiders=SIDED),
+    "reports:document_job_progress": Route(token("document_job"), outsiders=SIDED),
+    "reports:document_job_download": Route(token("document_job"), outsiders=SIDED),
     "reports:final_evaluation": Route(with_(plan, fmt="docx")),
     "reports:meeting": Route(with_(obj("meeting"), fmt="docx"), outsiders=BLOCK_OUTSIDERS),
     "reports:case": Route(with_(obj("case"), fmt="docx"), outsiders=SIDED),
@@ -215,12 +250,35 @@ ROUTES: dict[str, Route] = {
     "cases:model_case_transition": Route(with_(obj("model_case"), action="submit"), ("POST",), JPO_ONLY),
     "public:model_case_list": Route(kind="public"),
     "public:model_case_feed": Route(kind="public"),
+    "public:feed_help": Route(kind="public"),
     "public:model_case_detail": Route(obj("published_model_case"), kind="public"),
     # --- surveys -----------------------------------------------------------------------------------------
     # The answering page: the link's token is the key, no login (its POST is tested in chizai/surveys/tests).
     "survey_answer:answer": Route(lambda w, s: {"token": s.survey_token}, kind="public"),
     "surveys:questionnaire_list": Route(),
-    "surveys:results": Route(lambda w, s: {"pk": s.survey_invitation.questionnaire_id}, outsiders=JPO_ONLY),
+    # Aggregates: JPO all, a bureau its block, a prefecture itself; bodies of other kinds see none.
+    "surveys:results": Route(_questionnaire, outsiders=NO_RESULTS),
+    "surveys:free_texts": Route(_questionnaire, outsiders=NO_RESULTS, query="?q=満足&block=3&year=2025"),
+    "reports:survey_answers": Route(
+        with_(_questionnaire, fmt="csv"), outsiders=NO_RESULTS, query="?encoding=utf-8"
+    ),  # UTF-8, so the leak check reads it
+    # Questionnaire design is JPO's writers'; a sent questionnaire's edit makes its next version.
+    "surveys:questionnaire_create": Route(methods=("GET", "POST"), outsiders=JPO_ONLY, post=lambda w, s: _design()),
+    "surveys:questionnaire_edit": Route(
+        _questionnaire, ("GET", "POST"), JPO_ONLY, post=lambda w, s: _design(edit=True)
+    ),
+    "surveys:questionnaire_send": Route(_questionnaire, ("POST",), JPO_ONLY),
+    # The municipality survey: every body sees its own prefectures' rows; JPO sends; a prefecture answers its own.
+    "surveys:municipal_status": Route(
+        lambda w, s: {"pk": _municipal_invitation(s).questionnaire_id},
+        ("GET", "POST"),
+        post=lambda w, s: {"year": _municipal_invitation(s).fiscal_year},
+    ),
+    "surveys:municipal_answer": Route(lambda w, s: {"invitation_pk": _municipal_invitation(s).pk}, ("POST",), SIDED),
+    # The analysis fed back to the regions: aggregates of a block or a prefecture, page and document.
+    "surveys:analysis_index": Route(),
+    "surveys:analysis_region": Route(lambda w, s: {"code": s.code}, outsiders=SIDED),
+    "reports:regional_analysis": Route(lambda w, s: {"code": s.code, "fmt": "docx"}, outsiders=SIDED),
     "surveys:case_surveys": Route(
         lambda w, s: {"case_pk": s.case.pk},
         methods=("GET", "POST"),

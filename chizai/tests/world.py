@@ -58,6 +58,7 @@ def build_world() -> World:
     from chizai.kpis.models import Kpi, KpiRevision, Plan, Target
     from chizai.meetings.models import LiaisonMeeting
     from chizai.pdca.models import ReportingPeriod, SelfEvaluation
+    from chizai.reports.models import DocumentJob
 
     call_command("load_plan", PLAN_FILE, verbosity=0, stdout=_Null())
     call_command("load_demo", verbosity=0, stdout=_Null())
@@ -85,6 +86,7 @@ def build_world() -> World:
             user=editor, plan=plan, organization=owner, original_name=f"{side}.csv", sha256="0" * 64, size=1
         )
         revision = KpiRevision.objects.filter(kpi__owner=owner).first()
+        document_job = DocumentJob.objects.create(user=editor, kind="compilation", fmt="docx", title=f"{side}の帳票")
         sides[side] = Side(
             code=code,
             objects={
@@ -97,6 +99,7 @@ def build_world() -> World:
                 "meeting": meeting,
                 "job": job,
                 "revision": revision,
+                "document_job": document_job,
             },
         )
     if sides["osaka"].objects["revision"] is None:

@@ -32,11 +32,21 @@ def test_it_serves_the_docs_from_the_app_itself_without_a_cdn(client: Any, login
     login(client, tokyo_viewer)
     response = client.get("/api/docs/")
     assert response.status_code == 200
-    urls = re.findall(r'(?:src|href)="([^"]+)"', response.content.decode())
-    assert urls, "the docs page loads Swagger UI"
-    assert all(url.startswith("/static/") for url in urls), urls
-    for url in urls:
+    assets = re.findall(r'(?:src|<link[^>]*href)="([^"]+)"', response.content.decode())
+    assert assets, "the docs page loads Swagger UI"
+    assert all(url.startswith("/static/") for url in assets), assets
+    for url in assets:
         assert client.get(url).status_code == 200, url
+
+
+def test_the_docs_lead_back_to_the_app_without_javascript(client: Any, login: Any, tokyo_viewer: Any) -> None:
+    login(client, tokyo_viewer)
+    page = client.get("/api/docs/").content.decode()
+
+    links = dict((label, url) for url, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page))
+    assert links["← chizaiの画面に戻る（全国ダッシュボード）"] == "/"
+    assert links["使い方"] == "/help/"
+    assert '<html lang="ja">' in page
 
 
 def test_it_tells_readers_of_the_docs_where_to_get_a_token(client: Any, login: Any, tokyo_viewer: Any) -> None:

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
 from chizai.audit import chain
-from chizai.audit.log import build_entry, log, log_access, save_entries
+from chizai.audit.log import build_entry, draft, entry_inserter, log, log_access, save_drafts, save_entries
 from chizai.audit.models import AppendOnlyError, AuditChainHead, AuditEntry
 from chizai.organizations.models import Organization
 
@@ -47,6 +47,30 @@ def test_it_chains_a_batch_in_order_with_one_lock(org: Any) -> None:
     saved = save_entries([None, *entries])
 
     assert [entry.previous_hash for entry in saved] == [before] + [entry.entry_hash for entry in saved[:-1]]
+
+
+def test_entries_drafted_ahead_hash_as_if_built_in_the_transaction(org: Any) -> None:
+    """A bulk writer drafts entries before its transaction; the chained text is the same `canonical` text."""
+    tokyo = org("pref-13")
+    texts = ['引用符 " と \\ 改行\n', "絵文字 🗾 と\u3000全角空白", "", "<b>&amp;</b>"]
+    inserter = entry_inserter()
+    drafts = [
+        draft(None, "organization.updated", tokyo, {"name": "前"}, {"name": text}, inserter=inserter, reason=text)
+        for text in texts
+    ]
+    fresh = Organization(code="pref-new", name="新しい組織（架空）")  # not inserted yet: its id is filled in later
+    created = draft(None, "organization.created", fresh, None, {"name": fresh.name}, inserter=inserter, kpi_id=7)
+    assert created is not None and created.source is fresh
+    fresh.pk = 123456
+
+    saved = save_drafts([d for d in [*drafts, created] if d is not None], inserter)
+
+    stored = list(AuditEntry.objects.order_by("-pk")[:saved])[::-1]
+    assert [e.reason for e in stored[:-1]] == texts and stored[-1].object_id == "123456"
+    assert all(chain.entry_hash(entry) == entry.entry_hash for entry in stored)
+    assert [e.previous_hash for e in stored[1:]] == [e.entry_hash for e in stored[:-1]]
+    assert AuditChainHead.objects.get().last_hash == stored[-1].entry_hash
+    assert len({entry.at for entry in stored}) == 1  # written at one time, inside the transaction
 
 
 def test_it_refuses_to_change_or_delete_a_recorded_entry_from_the_application(org: Any) -> None:

@@ -98,7 +98,7 @@ def test_it_runs_a_referred_case_to_follow_up_and_the_plans_kpis_follow(live_ser
         page.get_by_label("紹介の経緯・メモ").fill("事業承継を機に知財の活用を考えている企業です。")
         shots.take("referral_form")
         page.get_by_role("button", name="紹介する").click()
-        expect(page.locator("#id_corporate_number_error")).to_have_text("法人番号のチェックデジットが一致しません。")
+        expect(page.locator("#id_corporate_number-error")).to_have_text("法人番号のチェックデジットが一致しません。")
         shots.take("referral_error")
         page.get_by_role("main").get_by_label("法人番号").fill(NUMBER)
         page.get_by_role("button", name="紹介する").click()

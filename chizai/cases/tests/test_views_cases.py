@@ -359,7 +359,7 @@ def test_it_shows_a_wrong_corporate_number_beside_the_field(client, login, tokyo
     response = client.post(url("case_create"), referral(corporate_number="1000020130001"))
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_corporate_number_error"' in html and "法人番号のチェックデジットが一致しません。" in html
+    assert 'id="id_corporate_number-error"' in html and "法人番号のチェックデジットが一致しません。" in html
     assert not SupportCase.objects.exists()
 
 

@@ -1,4 +1,5 @@
-"""Template filters for the app's one date rule (`chizai.lib.date_labels`): {{ day|ymd }}, {{ moment|ymd_hm }}.
+"""Template filters for the app's one date rule (`chizai.lib.date_labels`): {{ day|ymd }}, {{ moment|ymd_hm }},
+{{ moment|ymd_hms }} (with seconds).
 
 A datetime is shown in local time. Fiscal years: {{ year|fiscal_year }} (2026年度（令和8年度）).
 """
@@ -33,6 +34,15 @@ def ymd_hm(value: datetime.datetime | None) -> str:
         return ""
     local = _local(value)
     return datetime_label(local) if isinstance(local, datetime.datetime) else date_label(local)
+
+
+@register.filter
+def ymd_hms(value: datetime.datetime | None) -> str:
+    """With seconds, where the order of close events matters (the audit log)."""
+    if value in (None, ""):
+        return ""
+    local = _local(value)
+    return datetime_label(local, seconds=True) if isinstance(local, datetime.datetime) else date_label(local)
 
 
 @register.filter

@@ -273,7 +273,7 @@ def test_it_counts_only_the_visible_regional_kpis_on_the_dashboard(
 
     response = client.get(reverse("kpis:dashboard"))
 
-    assert response.context["regional"]["count"] == regional_count
+    assert response.context["tables"]["regional"]["count"] == regional_count
     assert f"地域KPI（{regional_count}項目" in text_of(response)
 
 

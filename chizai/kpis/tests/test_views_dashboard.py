@@ -20,17 +20,17 @@ more_regional_kpis = fx.more_regional_kpis
 
 pytestmark = pytest.mark.django_db
 
-# Pinned: session, user, memberships, the plans (the one shown and the switcher), the KPIs listed (own and central),
-# their stored figures, the regional items counted per block, the blocks, the demo-data flag, the notices. Not one
-# more per KPI, and the regional KPIs are counted by the database, never loaded.
+# Pinned: session, user, memberships, the plans (the one shown and the switcher), the data's generation, the KPIs
+# listed (own and central), their stored figures, the regional items counted per block, the blocks, the demo-data
+# flag, the notices. Not one more per KPI, and the regional KPIs are counted by the database, never loaded.
 DASHBOARD_QUERIES = 10 + NAVIGATION_QUERIES
 # A reviewer's home adds the prefectures side by side (chizai.pdca.comparison): the prefectures, their regional
 # KPIs and those KPIs' stored figures, and the half years (and their self-evaluations, one query, when there are
 # half years: not here). Not one more per KPI.
 COMPARISON_QUERIES = 4
-# Session, user, memberships, the KPI with its targets, actuals and evaluations, its subsets, demo flag, history,
-# its revisions.
-KPI_PAGE_QUERIES = 11 + NAVIGATION_QUERIES
+# Session, user, memberships, the KPI with its targets, actuals and evaluations, its stored figures (the results
+# table and the chart), its subsets, demo flag, history, its revisions.
+KPI_PAGE_QUERIES = 12 + NAVIGATION_QUERIES
 
 
 def row_of(page: str, name_part: str) -> str:
@@ -116,7 +116,7 @@ def test_it_summarises_the_visible_regional_kpis_by_year_and_block(client, login
 
     response = client.get(reverse("kpis:dashboard"))
 
-    regional = response.context["regional"]
+    regional = response.context["tables"]["regional"]
     assert regional["count"] == 2
     national = {y["year"]: y["national"] for y in regional["years"]}
     # 東京都 12/10 met, 9/12 not; 大阪府 25/20 met, 18/20 not; 2025: 大阪府 has a first half only, 東京都 nothing.
@@ -136,7 +136,7 @@ def test_it_summarises_only_the_regional_kpis_the_user_sees(client, login, views
 
     response = client.get(reverse("kpis:dashboard"))
 
-    regional = response.context["regional"]
+    regional = response.context["tables"]["regional"]
     assert regional["count"] == 1
     assert {y["year"]: y["national"] for y in regional["years"]}[2023] == ItemsMet(1, 1)
     assert [bureau.block_name for bureau, _ in regional["years"][0]["blocks"]] == ["近畿"]
@@ -164,7 +164,7 @@ def test_it_costs_the_same_queries_with_2_or_30_regional_kpis(
     with_2 = (count_queries(client, dashboard), count_queries(client, kpi_page))
     more_regional_kpis(28)
     response = client.get(dashboard)
-    assert response.context["regional"]["count"] == 30
+    assert response.context["tables"]["regional"]["count"] == 30
     with_30 = (count_queries(client, dashboard), count_queries(client, kpi_page))
 
     assert with_2 == with_30 == (DASHBOARD_QUERIES + COMPARISON_QUERIES, KPI_PAGE_QUERIES)
@@ -184,3 +184,57 @@ def test_it_costs_the_same_queries_for_a_prefecture_user(client, login, views_da
 
     assert before == after
     assert before[0] == DASHBOARD_QUERIES
+
+
+# The figures and the menu of a warm dashboard are kept under the data's generation: the session, user and
+# memberships, the plans, the generation, the notices and the demo flag. No KPI, figure, prefecture or badge is
+# read.
+WARM_DASHBOARD_QUERIES = 7
+
+
+def test_a_kept_dashboard_shows_a_change_at_once(client, login, views_data, jpo_admin, fragment_cache):
+    from decimal import Decimal
+
+    from chizai.kpis.actions import save_actual
+
+    login(client, jpo_admin)
+    url = reverse("kpis:plan_dashboard", args=[2])
+    assert "277社" in row_of(text_of(client.get(url)), "ハンズオン支援社数")
+    hands_on = views_data.plan2.kpis.get(name__contains="ハンズオン支援社数")
+    actual = hands_on.actuals.get(start_year=2022, end_year=2022, half="FY")
+
+    save_actual(
+        kpi=hands_on,
+        start_year=2022,
+        end_year=2022,
+        value=Decimal(300),
+        expected_version=actual.version,
+        actor=jpo_admin,
+        reason="訂正",
+    )
+
+    row = row_of(text_of(client.get(url)), "ハンズオン支援社数")
+    assert "300社" in row and "277社" not in row and "120%" in row
+
+
+def test_a_kept_dashboard_reads_no_figures(client, login, views_data, jpo_admin, fragment_cache):
+    login(client, jpo_admin)
+    dashboard = reverse("kpis:dashboard")
+    cold = count_queries(client, dashboard)
+
+    warm = count_queries(client, dashboard)
+
+    assert warm == WARM_DASHBOARD_QUERIES < cold
+
+
+def test_a_kept_dashboard_is_never_shown_to_another_user(
+    client, login, views_data, jpo_admin, tokyo_editor, fragment_cache
+):
+    login(client, jpo_admin)
+    client.get(reverse("kpis:dashboard"))
+    client.logout()
+
+    login(client, tokyo_editor)
+    page = text_of(client.get(reverse("kpis:dashboard")))
+
+    assert "東京都のKPI" in page and "関東経済産業局" not in page.split("中央KPI")[0]

@@ -83,7 +83,8 @@ def test_it_offers_the_existing_figure_and_its_version_in_the_form(client, login
     page = text_of(client.get(actual_url(views_data.tokyo), {"year": 2023, "half": "FY"}))
 
     assert form_version(page) == 1
-    assert 'name="value" id="id_value" value="12' in page
+    value = re.search(r'<input[^>]*id="id_value"[^>]*>', page)
+    assert value and 'name="value"' in value.group(0) and 'value="12' in value.group(0)
     assert re.search(r'<option value="2023"\s*selected>', page)
     assert "現在の値: 12社" in page
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from chizai.audit.models import AuditEntry
+from chizai.kpis import figures
 from chizai.kpis.models import Kpi, KpiRevision, Plan
 from chizai.kpis.tests import conftest as kpi_fixtures
 from chizai.meetings import actions
@@ -63,10 +64,13 @@ def kinki_meeting(plan3: Plan, kinki_reviewer: Any, org: Callable[[str], Organiz
 
 @pytest.fixture
 def regional_kpi(make_kpi: Callable[..., Kpi], plan3: Plan) -> Callable[..., Kpi]:
-    """`regional_kpi(owner, targets, actuals)`: a regional KPI of the 3rd plan."""
+    """`regional_kpi(owner, targets, actuals)`: a regional KPI of the 3rd plan, its figures stored as the writers
+    store them (the agenda reads the stored figures)."""
 
     def make(owner: str, targets: dict[Any, Any], actuals: dict[Any, Any] | None = None, **fields: Any) -> Kpi:
-        return make_kpi(plan=plan3, owner=owner, targets=targets, actuals=actuals or {}, **fields)
+        kpi = make_kpi(plan=plan3, owner=owner, targets=targets, actuals=actuals or {}, **fields)
+        figures.refresh([kpi])
+        return kpi
 
     return make
 

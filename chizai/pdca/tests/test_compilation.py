@@ -147,9 +147,15 @@ def test_it_shows_jpo_every_block_and_the_national_total(
     kinki = next(s for s in compilation.sections if s.bureau and s.bureau.code == "bureau-kinki")
     assert kinki.items_text == "1件の項目のうち 1件達成（100.0%）"
 
-    page = login(client, jpo_viewer).get(reverse("pdca:compilation", args=[period.pk])).content.decode()
+    url = reverse("pdca:compilation", args=[period.pk])
+    page = login(client, jpo_viewer).get(url).content.decode()
     assert "全国計" in page and "4件の項目のうち 3件達成（75.0%）" in page
-    assert "近畿ブロック" in page and "大阪府の取組（局確認済み）" in page
+    assert "近畿ブロック" in page and "大阪府の取組（局確認済み）" not in page, "one section at a time: the central"
+    assert 'href="?section=bureau-kinki#section-' in page
+
+    page = client.get(url + "?section=bureau-kinki").content.decode()
+    assert "全国計" in page and "4件の項目のうち 3件達成（75.0%）" in page, "every block's totals still shown"
+    assert "大阪府の取組（局確認済み）" in page and "東京都の取組（提出済み）" not in page
     assert "神奈川県の下書きの文章" not in page
 
 
@@ -264,9 +270,13 @@ def test_it_pins_the_queries_of_the_national_compilation(
 ) -> None:
     _evaluate(["pref-01", "pref-27"], regional_kpi, evaluation)
     login(client, jpo_viewer)
+    url = reverse("pdca:compilation", args=[period.pk])
 
     with django_assert_max_num_queries(18):
-        assert client.get(reverse("pdca:compilation", args=[period.pk])).status_code == 200
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(18):
+        response = client.get(url + "?section=bureau-kinki")
+    assert "pref-27の取組" in response.content.decode()
 
 
 def test_it_needs_the_same_number_of_queries_for_2_or_10_evaluations(

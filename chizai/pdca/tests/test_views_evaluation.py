@@ -7,8 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chizai.kpis.figures import refresh as refresh_figures
 from chizai.kpis.models import Actual
 from chizai.organizations.models import Organization
 from chizai.pdca import actions
@@ -532,3 +535,45 @@ def test_it_says_a_central_bodys_submission_waits_for_jpo_not_for_a_bureau(clien
     page = text(as_user(client, "inpit_editor").get(detail_url(evaluation)))
 
     assert "提出済み（特許庁の受理待ち）" in page and "局の確認待ち" not in page
+
+
+def _detail_queries(client: Any, evaluation: SelfEvaluation) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(detail_url(evaluation)).status_code == 200
+    return len(captured)
+
+
+# Session, user, memberships, the evaluation (with period and organisation), the rating scale, the ratings, the
+# snapshots, the KPIs, their stored figures of the year, the year's actuals (only once accepted: the 受理後に変更
+# check), the transitions, the demo flag. Not one more per KPI.
+EVALUATION_PAGE_QUERIES = 12 + NAVIGATION_QUERIES
+
+
+@pytest.mark.parametrize("steps", [(), ("submit", "review", "accept")])
+def test_it_builds_the_evaluation_page_from_the_stored_figures_in_the_same_queries_for_1_or_21_kpis(
+    client, pdca_data: PdcaData, tokyo_evaluation, steps: tuple[str, ...], django_assert_max_num_queries
+):
+    refresh_figures([pdca_data.tokyo_kpi])
+    evaluation = tokyo_evaluation(*steps)
+    as_user(client, "tokyo_editor").get(detail_url(evaluation))
+    with_one = _detail_queries(client, evaluation)
+    tokyo = Organization.objects.get(code="pref-13")
+    more = [
+        fx.add_regional_kpi(
+            pdca_data.plan,
+            tokyo,
+            code=f"more-{n}",
+            name=f"東京都 追加KPI{n}",
+            targets={2023: 10},
+            actuals={"2023H1": 7},
+        )
+        for n in range(20)
+    ]
+    refresh_figures(more)
+
+    with django_assert_max_num_queries(EVALUATION_PAGE_QUERIES):
+        response = client.get(detail_url(evaluation))
+    assert _detail_queries(client, evaluation) == with_one, with_one
+    lines = response.context["lines"]
+    assert len(lines) == 21 and "東京都 追加KPI19" in text(response)
+    assert {row.result.first_half for row, _rating, _reason in lines if row.kpi in more} == {Decimal(7)}

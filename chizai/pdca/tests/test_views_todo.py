@@ -236,3 +236,16 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(client, login, period, o
         assert client.get(URL).status_code == 200
     assert len(many) == len(few)
     assert len(many) <= 12 + NAVIGATION_QUERIES
+
+
+def test_a_kept_menu_announces_a_return_at_once(
+    client, login, period, org, tokyo_editor, kanto_reviewer, on, fragment_cache
+):
+    evaluation = submitted(period, tokyo_editor, "pref-13", org)
+    login(client, tokyo_editor)
+    assert "差し戻された自己評価" not in client.get(reverse("kpis:dashboard")).content.decode()
+
+    return_evaluation(evaluation=evaluation, actor=kanto_reviewer, comment="相談件数の内訳を記入してください。")
+
+    page = client.get(reverse("kpis:dashboard")).content.decode()
+    assert "差し戻された自己評価が<strong>1件</strong>" in page

@@ -98,3 +98,19 @@ def test_every_document_states_the_demo_label_when_demo_data_is_loaded(kind, wor
     }[kind]()
 
     assert "デモデータ" in docx_text(render(document, "docx"))
+
+
+def test_word_prints_the_title_and_date_line_once_on_page_one(world):
+    """Page 1 opens with the title and the 作成日 line in the body; its header stays empty (Word's and LibreOffice's
+    page 1 used to repeat that line from the running header), while the later pages carry it."""
+    import io
+
+    from docx import Document as WordDocument
+
+    word = WordDocument(io.BytesIO(render(builders.self_evaluation_document(world["tokyo"], TODAY), "docx")))
+    section = word.sections[0]
+
+    assert section.different_first_page_header_footer
+    assert not "".join(p.text for p in section.first_page_header.paragraphs).strip()
+    assert "自己評価票" in section.header.paragraphs[0].text and "作成日" in section.header.paragraphs[0].text
+    assert "PAGE" in section.first_page_footer._element.xml and "NUMPAGES" in section.footer._element.xml

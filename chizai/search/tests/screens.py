@@ -25,6 +25,8 @@ def main_pages(objects: dict[str, Any]) -> dict[str, str]:
         "organizations": "/organizations/",
         "organization": "/organizations/pref-13/",
         "kpi": f"/kpis/{objects['kpi']}/",
+        "kpis": "/kpis/?plan=3",
+        "compilation_block": f"/pdca/compilation/{objects['period']}/?section=bureau-kanto",
         "revisions": "/revisions/",
         "notices": "/notices/",
         "cases": "/cases/",
