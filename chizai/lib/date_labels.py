@@ -16,6 +16,13 @@ def date_label(value: datetime.date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def month_label(value: datetime.date | None) -> str:
+    """2026年12月, for what is known only to the month (an anonymised answer's time); empty for no date."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月"
+
+
 def datetime_label(value: datetime.datetime | None, *, seconds: bool = False) -> str:
     """2026年12月2日 14:05 (14:05:09 with seconds, for the audit log); empty for no datetime."""
     if value is None:

@@ -11,7 +11,7 @@ import datetime
 from django import template
 from django.utils import timezone
 
-from chizai.lib.date_labels import date_label, datetime_label, similarity_label
+from chizai.lib.date_labels import date_label, datetime_label, month_label, similarity_label
 from chizai.lib.fiscal import fiscal_year_label
 
 register = template.Library()
@@ -43,6 +43,12 @@ def ymd_hms(value: datetime.datetime | None) -> str:
         return ""
     local = _local(value)
     return datetime_label(local, seconds=True) if isinstance(local, datetime.datetime) else date_label(local)
+
+
+@register.filter
+def ym(value: datetime.date | None) -> str:
+    """2026年12月 (local time for a datetime)."""
+    return month_label(_local(value) if value is not None else None)
 
 
 @register.filter
