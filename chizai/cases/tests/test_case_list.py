@@ -114,3 +114,16 @@ def test_the_number_of_queries_does_not_grow_with_the_cases(client, login, cases
     few = count_queries(client)
     add_cases(58, start=2)
     assert count_queries(client) == few
+
+
+def test_kept_national_counts_follow_a_new_case_at_once(client, login, jpo_admin, cases_data, fragment_cache):
+    login(client, jpo_admin)
+    before = sum(line["total"] for line in client.get(LIST).context["counts"]["years"])
+
+    add_cases(2)
+
+    after = sum(line["total"] for line in client.get(LIST).context["counts"]["years"])
+    assert after == before + 2
+    # Another filter is counted on its own, never from the unfiltered counts.
+    counts = client.get(LIST + "?year=2024").context["counts"]
+    assert [line["year"] for line in counts["years"]] == [2024]
