@@ -216,11 +216,14 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
 
     @extend_schema_field(PeriodResultSerializer(many=True))
     def get_results(self, kpi: Kpi) -> list[dict[str, Any]]:
+        """From the stored figures the view loaded for its page (`figures` in the context), else computed."""
         from chizai.kpis.achievement import results
 
-        rows = serializers.ListSerializer(results(kpi, self.context["today"]), child=PeriodResultSerializer())
-        data: list[dict[str, Any]] = rows.data
-        return data
+        today = self.context["today"]
+        stored = self.context.get("figures")
+        rows = stored.results(kpi, today) if stored is not None else results(kpi, today)
+        child = self.context.setdefault("_period_result_serializer", PeriodResultSerializer())
+        return [child.to_representation(row) for row in rows]
 
 
 class KpiWriteSerializer(StrictTypes, serializers.ModelSerializer[Kpi]):

@@ -24,6 +24,7 @@ from chizai.audit.log import log_access
 from chizai.cases import actions as case_actions
 from chizai.cases.access import can_refer, get_case_for_user
 from chizai.cases.models import Company, SupportCase
+from chizai.kpis import figures
 from chizai.kpis.access import get_kpi_for_user, get_target_for_user
 from chizai.kpis.actions import (
     ConflictError,
@@ -154,7 +155,7 @@ class KpiList(StrictQuery, KpiContextMixin, generics.ListCreateAPIView[Kpi]):
 
     def get_queryset(self) -> QuerySet[Kpi]:
         filters = read_query(self.request, api.KpiFilterSerializer)
-        kpis = Kpi.objects.visible_to(self.request.user).with_values()
+        kpis = Kpi.objects.visible_to(self.request.user).select_related("plan", "owner", "owner__bureau", "parent")
         if "plan" in filters:
             kpis = kpis.filter(plan__number=filters["plan"])
         if "organization" in filters:
@@ -165,7 +166,10 @@ class KpiList(StrictQuery, KpiContextMixin, generics.ListCreateAPIView[Kpi]):
 
     @extend_schema(parameters=[api.KpiFilterSerializer], responses={200: api.KpiSerializer(many=True), **errors(400)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # the list is always paged (`paginated`)
+        context = {**self.get_serializer_context(), "figures": figures.load(page)}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     @extend_schema(request=api.KpiWriteSerializer, responses={201: api.KpiSerializer, **errors(400, 403)})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
