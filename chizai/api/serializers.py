@@ -176,6 +176,10 @@ class PeriodResultSerializer(serializers.Serializer[PeriodResult]):
         return result.status.label
 
 
+# One instance serves every result (a serializer per KPI costs more than the figures it shows).
+PERIOD_RESULT = PeriodResultSerializer()
+
+
 class KpiSerializer(serializers.ModelSerializer[Kpi]):
     plan = serializers.IntegerField(source="plan.number", read_only=True)
     owner = serializers.CharField(source="owner.code", read_only=True)
@@ -222,7 +226,7 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
         today = self.context["today"]
         stored = self.context.get("figures")
         rows = stored.results(kpi, today) if stored is not None else results(kpi, today)
-        child = self.context.setdefault("_period_result_serializer", PeriodResultSerializer())
+        child = PERIOD_RESULT
         return [child.to_representation(row) for row in rows]
 
 
