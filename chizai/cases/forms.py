@@ -31,6 +31,7 @@ from chizai.cases.models import (
 )
 from chizai.kpis.forms import JapaneseNumberField
 from chizai.lib.corporate_number import normalize_corporate_number, validate_corporate_number
+from chizai.organizations.forms import organization_filter
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.types import AnyUser
 
@@ -343,20 +344,8 @@ class CaseFilterForm(forms.Form):
     year = forms.TypedChoiceField(label="支援開始年度", coerce=int, required=False, empty_value=None)
     stage = forms.ChoiceField(label="段階", choices=[("", "すべて"), *Stage.choices], required=False)
     origin = forms.ChoiceField(label="きっかけ", choices=[("", "すべて"), *Origin.choices], required=False)
-    block = forms.ModelChoiceField(
-        label="地域ブロック",
-        queryset=Organization.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label="すべて",
-    )
-    prefecture = forms.ModelChoiceField(
-        label="企業の所在都道府県",
-        queryset=Organization.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label="すべて",
-    )
+    block = organization_filter("地域ブロック")
+    prefecture = organization_filter("企業の所在都道府県")
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

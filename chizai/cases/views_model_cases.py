@@ -21,6 +21,7 @@ from chizai.cases import actions, model_cases
 from chizai.cases.model_cases import Flag
 from chizai.cases.models import IssueCategory, ModelCase, ModelCaseStatus, SupportCase
 from chizai.kpis.actions import ConflictError
+from chizai.organizations.forms import organization_filter
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import sees_everything
 from chizai.organizations.types import AnyUser
@@ -263,13 +264,7 @@ class ModelCaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状態", required=False, choices=[("", "すべて"), *((s.value, s.label) for s in ADMIN_LIST_ORDER)]
     )
-    region = forms.ModelChoiceField(
-        label="地域（都道府県）",
-        queryset=Organization.objects.prefectures(),
-        to_field_name="code",
-        required=False,
-        empty_label="すべて",
-    )
+    region = organization_filter("地域（都道府県）", Organization.objects.prefectures())
 
     def filter(self, model_case_list: QuerySet[ModelCase]) -> QuerySet[ModelCase]:
         """The list narrowed by every valid filter (an invalid one is ignored)."""

@@ -15,6 +15,7 @@ from chizai.kpis.achievement import Status
 from chizai.kpis.models import HalfChoice, Kpi, KpiKind, Plan, Shape
 from chizai.lib.numbers import parse_number
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
+from chizai.organizations.forms import organization_filter
 from chizai.organizations.models import Organization
 
 MAX_FIGURE = Decimal("999999999999")
@@ -177,20 +178,8 @@ class KpiFilterForm(forms.Form):
     )
     plan = forms.TypedChoiceField(label="計画", coerce=int, required=False, empty_value=None)
     year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
-    organization = forms.ModelChoiceField(
-        label="関係主体",
-        queryset=Organization.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label="すべて",
-    )
-    block = forms.ModelChoiceField(
-        label="地域ブロック",
-        queryset=Organization.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label="すべて",
-    )
+    organization = organization_filter("関係主体")
+    block = organization_filter("地域ブロック")
     kind = forms.ChoiceField(label="区分", choices=[("", "すべて"), *KpiKind.choices], required=False)
     status = forms.ChoiceField(
         label="状況", choices=[("", "すべて"), *((s.value, s.label) for s in STATUS_FILTERS)], required=False

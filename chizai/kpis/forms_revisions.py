@@ -15,6 +15,7 @@ from chizai.kpis.models import Kpi, KpiRevision, RevisionStatus, Shape
 from chizai.lib.fiscal import fiscal_year_label, fiscal_year_of
 from chizai.lib.numbers import format_number, format_quantity
 from chizai.lib.wareki import wareki_fiscal_year, wareki_year
+from chizai.organizations.forms import organization_filter
 from chizai.organizations.models import Organization, OrganizationKind
 
 # Bodies that own KPIs: JPO and INPIT (central KPIs), the bureaus and the prefectures (regional KPIs).
@@ -120,13 +121,7 @@ class RevisionFilterForm(forms.Form):
         label="指標名", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
     )
     status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *RevisionStatus.choices])
-    organization = forms.ModelChoiceField(
-        label="関係主体",
-        queryset=Organization.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label="すべて",
-    )
+    organization = organization_filter("関係主体")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
+from chizai.organizations.forms import organization_filter
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.pdca.models import TEXT_MAX_LENGTH, Rating, SelfEvaluation, Status
 from chizai.pdca.table import KpiRow
@@ -135,13 +136,7 @@ class OthersFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *Status.choices])
     kind = forms.ChoiceField(label="種別", required=False, choices=[("", "すべて"), *OrganizationKind.choices])
-    block = forms.ModelChoiceField(
-        label="地域ブロック",
-        queryset=Organization.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label="すべて",
-    )
+    block = organization_filter("地域ブロック")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
