@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from chizai.pdca.tests import fixtures_pdca as fx
 from chizai.search.navigation import MENU, _navigation
+from chizai.testing import NAVIGATION_QUERIES
 from chizai.tests.routes import ROUTES
 
 pdca_today = fx.pdca_today
@@ -68,13 +69,16 @@ def test_a_submitted_evaluation_waits_for_its_blocks_reviewer_only(
 
 
 @pytest.mark.django_db
-def test_the_menu_costs_one_query(tokyo_evaluation, kanto_reviewer):
+def test_the_menu_costs_two_queries_and_one_when_kept(tokyo_evaluation, kanto_reviewer, fragment_cache):
     tokyo_evaluation("submit")
     from chizai.organizations.permissions import memberships
 
     memberships(kanto_reviewer)  # loaded once per request by the page anyway
     with CaptureQueriesContext(connection) as queries:
         navigation = context_for(kanto_reviewer, "/pdca/todo/")
-    assert len(queries) == 1
+    assert len(queries) == NAVIGATION_QUERIES == 2  # the data's generation, then plan, period and badges
+    with CaptureQueriesContext(connection) as kept:
+        context_for(kanto_reviewer, "/pdca/todo/")
+    assert len(kept) == 1  # the generation: the rest is kept under it
     todo = next(item for item in navigation["groups"][0]["links"] if item["link"].url_name == "pdca:todo")
     assert todo["current"] and navigation["breadcrumbs"][-1]["label"] == "やること"

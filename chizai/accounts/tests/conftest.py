@@ -11,7 +11,8 @@ def own_cache(settings: Any) -> None:
     """A cache of the test's own: allauth keeps used TOTP codes and its rate limits there, and the file cache in
     var/ outlives a test run."""
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex},
     }
 
 

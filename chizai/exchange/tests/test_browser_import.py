@@ -76,7 +76,7 @@ def test_it_imports_a_register_fixing_a_bad_row_first(live_server, monkeypatch, 
 
 
 def _upload(page: Any, path: Path) -> None:
-    page.get_by_label("ファイル（必須）", exact=True).set_input_files(str(path))
+    page.get_by_label("ファイル必須", exact=True).set_input_files(str(path))
     page.get_by_role("button", name="内容を確認する").click()
 
 

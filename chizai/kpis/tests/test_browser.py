@@ -96,7 +96,7 @@ def test_it_lets_tokyos_editor_enter_a_first_half_actual_in_the_browser(live_ser
         shots.take("kpi_after")
 
         # 全国ダッシュボード, then 東京都's row: the achievement follows the new figure.
-        page.get_by_role("link", name="全国ダッシュボード").click()
+        page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="全国ダッシュボード").click()
         expect(page.get_by_role("heading", name="地域KPIの達成状況")).to_be_visible()
         expect(page.get_by_text("地域KPI（1項目・閲覧できる範囲）")).to_be_visible()
         expect(own_row).to_contain_text("6社")
