@@ -10,6 +10,9 @@ Access entries (閲覧・出力の記録) are not changes: reading a case keeps 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.cache import caches
 from django.http import HttpRequest
 
 from chizai.audit.models import AuditEntry
@@ -30,3 +33,15 @@ def request_generation(request: HttpRequest) -> str:
         generation = data_generation()
         request._chizai_generation = generation  # type: ignore[attr-defined]
     return generation
+
+
+def kept[T](request: HttpRequest, name: str, compute: Callable[[], T], *vary_on: object) -> T:
+    """`compute()`, kept in the fragments cache under the data's generation, `name` and `vary_on` (the day, the
+    viewer, a filter: whatever else the value depends on). None is never kept."""
+    key = ":".join([name, request_generation(request), *(str(part) for part in vary_on)])
+    cache = caches["fragments"]
+    value: T | None = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value)
+    return value

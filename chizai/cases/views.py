@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chizai.audit.generation import request_generation
+from chizai.audit.generation import kept
 from chizai.audit.log import log_access
 from chizai.cases import actions
 from chizai.cases.access import (
@@ -124,13 +123,7 @@ def _kept_stage_counts(request: HttpRequest, lookup: dict[str, Any]) -> dict[str
     """`_stage_counts` of the national cases under `lookup`, kept under the data's generation: they are the same
     for every user, and counting 50,000 cases on every page of the list costs more than the page itself."""
     narrowed = "&".join(f"{name}={value}" for name, value in sorted(lookup.items()))
-    key = f"case-stage-counts:{request_generation(request)}:{narrowed}"
-    cache = caches["fragments"]
-    counts: dict[str, Any] | None = cache.get(key)
-    if counts is None:
-        counts = _stage_counts(SupportCase.objects.filter(**lookup))
-        cache.set(key, counts)
-    return counts
+    return kept(request, "case-stage-counts", lambda: _stage_counts(SupportCase.objects.filter(**lookup)), narrowed)
 
 
 @login_required

@@ -11,7 +11,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import caches
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -19,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from chizai.audit.generation import request_generation
+from chizai.audit.generation import kept
 from chizai.kpis.models import Notice, Plan
 from chizai.organizations.permissions import is_jpo_reviewer
 from chizai.organizations.types import AnyUser
@@ -270,13 +269,7 @@ def _kept_current(request: HttpRequest) -> tuple[Plan | None, int | None, Badges
     """`_current`, kept under the data's generation, the day and the user (every change that moves a badge, a
     plan or a period is audited, so a kept answer is never stale)."""
     today = timezone.localdate()
-    key = f"nav:{request_generation(request)}:{today.isoformat()}:{request.user.pk}"
-    cache = caches["fragments"]
-    kept: tuple[Plan | None, int | None, Badges] | None = cache.get(key)
-    if kept is None:
-        kept = _current(request.user, today)
-        cache.set(key, kept)
-    return kept
+    return kept(request, "nav", lambda: _current(request.user, today), today.isoformat(), request.user.pk)
 
 
 def _arguments(link: Link, plan: Plan | None, period: int | None) -> list[Any] | None:
