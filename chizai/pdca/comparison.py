@@ -8,13 +8,11 @@ the submission status from the rules of `chizai.pdca.deadlines` (like the to-do 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chizai.kpis.achievement import PeriodResult
 from chizai.kpis.comparison import BodyYear, body_years
-from chizai.kpis.models import Kpi, KpiKind, Plan
+from chizai.kpis.models import Kpi, Plan
 from chizai.lib.business_days import business_days_until
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import can_review_organization, is_jpo_reviewer, sees_everything
@@ -155,21 +153,11 @@ def compare(
     *,
     sort: str = "",
     years: list[int] | None = None,
-    loaded: tuple[list[Kpi], Mapping[int, list[PeriodResult]]] | None = None,
 ) -> Comparison:
-    """The comparison table for the user, sorted by `sort` (a column key, "-" first for descending).
-
-    `loaded`: the plan's KPIs the page loaded already (with their values) and their results, when it has them.
-    """
+    """The comparison table for the user, sorted by `sort` (a column key, "-" first for descending)."""
     prefectures, label = compared_prefectures(user)
     years = years or plan.fiscal_years
-    if loaded is not None:
-        ids = {p.pk for p in prefectures}
-        kpis = [k for k in loaded[0] if k.kind == KpiKind.REGIONAL and k.owner_id in ids]
-        figures = body_years(kpis, years, today, loaded[1])
-    else:
-        queryset = Kpi.objects.for_plan(plan).regional().filter(owner__in=prefectures)
-        figures = body_years(queryset, years, today)
+    figures = body_years(Kpi.objects.for_plan(plan).regional().filter(owner__in=prefectures), years, today)
     periods = list(
         ReportingPeriod.objects.filter(plan=plan, fiscal_year__in=years)
         .select_related("plan")

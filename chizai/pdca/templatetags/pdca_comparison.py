@@ -12,9 +12,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from chizai.kpis.achievement import PeriodResult
 from chizai.kpis.comparison import BodyYear, current_fiscal_year
-from chizai.kpis.models import Kpi, Plan
+from chizai.kpis.models import Plan
 from chizai.organizations.permissions import sees_everything
 from chizai.pdca.comparison import PrefectureRow, compare
 from chizai.pdca.models import ReportingPeriod
@@ -38,7 +37,7 @@ def prefecture_comparison(context: dict[str, Any], plan: Plan) -> dict[str, Any]
     year = current_fiscal_year(plan, today)
     years = [y for y in (year - 1, year) if y in plan.fiscal_years]
     return {
-        "comparison": compare(user, plan, today, years=years, loaded=_loaded(context, plan)),
+        "comparison": compare(user, plan, today, years=years),
         "plan": plan,
         "here": request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
@@ -54,11 +53,3 @@ def year_cells(row: PrefectureRow, years: list[int]) -> list[BodyYear | None]:
 @register.filter
 def period_cells(row: PrefectureRow, periods: list[ReportingPeriod]) -> list[tuple[str, str]]:
     return row.period_cells(periods)
-
-
-def _loaded(context: dict[str, Any], plan: Plan) -> tuple[list[Kpi], dict[int, list[PeriodResult]]] | None:
-    """The KPIs and results the dashboard computed already (`dashboard_kpis`, `achievement_results`), if any."""
-    kpis, results = context.get("dashboard_kpis"), context.get("achievement_results")
-    if kpis is None or results is None or any(k.plan_id != plan.pk for k in kpis[:1]):
-        return None
-    return kpis, results
