@@ -40,8 +40,12 @@ def kpi_list(request: HttpRequest) -> HttpResponse:
     plan = _chosen_plan(plans, request.GET.get("plan"))
     visible = Kpi.objects.for_plan(plan).visible_to(request.user)
     owners = Organization.objects.filter(Q(pk__in=visible.values("owner_id")))
-    form = KpiFilterForm(request.GET or None, plans=plans, plan=plan, owners=owners)
-    year = form.values().get("year") or current_fiscal_year(plan, today)
+    default_year = current_fiscal_year(plan, today)
+    data = request.GET.copy()
+    if not data.get("year"):
+        data["year"] = str(default_year)  # the select shows the year the list shows, and 絞り込む keeps it
+    form = KpiFilterForm(data, plans=plans, plan=plan, owners=owners)
+    year = form.values().get("year") or default_year
     kpis = form.filter(visible, year, today).select_related("owner")
     paged = paginate(request, kpis.order_by("sort_order", "pk"))
     shown = list(paged.items)

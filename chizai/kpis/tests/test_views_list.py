@@ -125,3 +125,13 @@ def test_it_is_in_the_menu(client, login, views_data, tokyo_viewer):
     page = client.get(reverse("kpis:dashboard")).content.decode()
 
     assert f'href="{reverse("kpis:kpi_list")}"' in page
+
+
+def test_the_year_select_shows_the_year_listed_when_none_is_asked(client, login, views_data, jpo_admin):
+    login(client, jpo_admin)
+
+    response = client.get(reverse("kpis:kpi_list"), {"plan": 3})
+
+    year = response.context["year"]
+    assert f'<option value="{year}" selected>' in response.content.decode()
+    assert not response.context["filtered"]
