@@ -92,6 +92,7 @@ test-postgres: install
 	@trap 'scripts/pg-test-server.sh stop' EXIT; \
 	scripts/pg-test-server.sh start; \
 	export DATABASE_URL="$$(scripts/pg-test-server.sh url)"; \
+	export PGOPTIONS="-c statement_timeout=120s"; \
 	echo "DATABASE_URL=$$DATABASE_URL"; \
 	$(run_pytest)
 

@@ -17,7 +17,7 @@ from django.db import connections
 
 from chizai.organizations.models import Organization
 from chizai.organizations.reference import load_reference_organizations
-from chizai.testing import create_cast
+from chizai.testing import analyze_for_planner, create_cast
 
 # Tests share one database whose rows roll back, and their fixtures write rows directly: page fragments cached
 # under the data's generation (chizai.audit.generation) are off, but for the tests that turn them on
@@ -40,6 +40,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     with django_db_blocker.unblock():
         load_reference_organizations()
         create_cast()
+        analyze_for_planner()
         # Serialized-rollback tests restore this snapshot: let it include the data just loaded.
         for connection in connections.all():
             if hasattr(connection, "_test_serialized_contents"):

@@ -110,9 +110,17 @@ class RegionalAnalysis:
 
 def region_cases(region: Organization) -> QuerySet[SupportCase]:
     """The cases of the region's companies (a block: of every prefecture in it)."""
+    return SupportCase.objects.filter(in_region(region))
+
+
+def in_region(region: Organization, via: str = "") -> Q:
+    """Rows whose case (reached through `via`, e.g. "response__case__") belongs to a company of the region.
+
+    A join, never `case__in=<subquery>`: PostgreSQL planned the nested subqueries as a loop over every answer
+    times every case when its statistics were stale (minutes for a block with a few hundred answers)."""
     if region.kind == OrganizationKind.BUREAU:
-        return SupportCase.objects.filter(company__prefecture__bureau=region)
-    return SupportCase.objects.filter(company__prefecture=region)
+        return Q(**{f"{via}company__prefecture__bureau": region})
+    return Q(**{f"{via}company__prefecture": region})
 
 
 def _percent(count: int, n: int) -> Decimal:
@@ -131,11 +139,11 @@ def regional_analysis(region: Organization, *, today: datetime.date) -> Regional
     origins = Counter(dict(cases.values_list("origin").annotate(n=Count("pk")).order_by()))
     report.cases = sum(origins.values())
     report.by_origin = _shares(origins, list(Origin.choices), report.cases)
-    _issues(report, cases)
-    report.stage_times = stage_times(cases)
+    _issues(report)
+    report.stage_times = stage_times(in_region(region, "case__"))
     supported = Counter(
         dict(
-            ExpertSupport.objects.filter(case__in=cases)
+            ExpertSupport.objects.filter(in_region(report.region, "case__"))
             .values_list("kind")
             .annotate(n=Count("case", distinct=True))
             .order_by()
@@ -158,11 +166,11 @@ def _block_prefectures(bureau: Organization) -> QuerySet[Organization]:
     return Organization.objects.filter(kind=OrganizationKind.PREFECTURE, bureau=bureau).values("pk")  # type: ignore[return-value]
 
 
-def _issues(report: RegionalAnalysis, cases: QuerySet[SupportCase]) -> None:
+def _issues(report: RegionalAnalysis) -> None:
     """How many of the region's cases raised each issue category (a case counts once per category)."""
     counts = Counter(
         dict(
-            CaseIssue.objects.filter(case__in=cases)
+            CaseIssue.objects.filter(in_region(report.region, "case__"))
             .values_list("category")
             .annotate(n=Count("case", distinct=True))
             .order_by()
@@ -174,14 +182,10 @@ def _issues(report: RegionalAnalysis, cases: QuerySet[SupportCase]) -> None:
     report.ip_issues = _shares(counts, ip, report.cases)
 
 
-def stage_times(cases: QuerySet[SupportCase]) -> list[StageTime]:
+def stage_times(where: Q) -> list[StageTime]:
     """Days spent in each stage: from entering it to entering the next (stages still running are not counted)."""
     days: dict[str, list[float]] = defaultdict(list)
-    changes = (
-        StageChange.objects.filter(case__in=cases)
-        .order_by("case_id", "at", "pk")
-        .values_list("case_id", "to_stage", "at")
-    )
+    changes = StageChange.objects.filter(where).order_by("case_id", "at", "pk").values_list("case_id", "to_stage", "at")
     previous: tuple[int, str, datetime.datetime] | None = None
     for case_id, stage, at in changes:
         if previous is not None and previous[0] == case_id:
@@ -208,11 +212,14 @@ def _outcomes(report: RegionalAnalysis, cases: QuerySet[SupportCase]) -> None:
     for name, label in OUTCOMES:
         yes, known = found[f"{name}_yes"], found[f"{name}_known"]
         report.outcomes.append((label, yes, known, _percent(yes, known)))
-    responses = Response.objects.filter(case__in=cases, questionnaire__audience=Audience.COMPANY)
+    responses = Response.objects.filter(in_region(report.region, "case__"), questionnaire__audience=Audience.COMPANY)
     report.survey_answers = responses.count()
     yes_no = (
         Answer.objects.filter(
-            response__in=responses, question__kind=QuestionKind.SINGLE, question__choices=["はい", "いいえ"]
+            in_region(report.region, "response__case__"),
+            response__questionnaire__audience=Audience.COMPANY,
+            question__kind=QuestionKind.SINGLE,
+            question__choices=["はい", "いいえ"],
         )
         .values_list("question__text", "value")
         .annotate(n=Count("pk"))

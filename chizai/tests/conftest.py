@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from chizai.testing import analyze_for_planner
 from chizai.tests.world import World, build_world
 
 
@@ -18,7 +19,9 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield build_world()
+            world = build_world()
+            analyze_for_planner()
+            yield world
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)

@@ -21,7 +21,7 @@ from chizai.kpis.planfile import load_plan_file
 from chizai.organizations.models import Membership
 from chizai.pdca import rules
 from chizai.pdca.models import KpiRating, ReportingPeriod, SelfEvaluation, SnapshotValue, Status, Transition
-from chizai.testing import CAST_PASSWORD
+from chizai.testing import CAST_PASSWORD, analyze_for_planner
 
 PLAN_3 = Path(settings.PROJECT_DIR) / "plans" / "3rd_regional_ip_action_plan.yaml"
 
@@ -37,7 +37,9 @@ def first_output(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]
     """The demo loaded once for the whole module (it is slow) and rolled back afterwards."""
     with django_db_blocker.unblock(), transaction.atomic():
         load_plan_file(PLAN_3)
-        yield run_load_demo()
+        output = run_load_demo()
+        analyze_for_planner()
+        yield output
         transaction.set_rollback(True)
 
 

@@ -19,6 +19,7 @@ from chizai.meetings.models import LiaisonMeeting
 from chizai.reports import builders_meetings_cases as documents
 from chizai.reports.render import render
 from chizai.reports.tests.readback import docx_text, pdf_text, squeeze
+from chizai.testing import analyze_for_planner
 
 TODAY = __import__("datetime").date(2025, 6, 1)
 
@@ -33,6 +34,7 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, An
             quiet = {"verbosity": 0, "stdout": StringIO()}
             call_command("load_plan", "plans/3rd_regional_ip_action_plan.yaml", **quiet)
             call_command("load_demo", **quiet)
+            analyze_for_planner()
             yield {
                 "case": SupportCase.objects.filter(referred_by__code="pref-13").order_by("pk").first(),
                 "meeting": LiaisonMeeting.objects.filter(bureau__code="bureau-kanto").order_by("pk").first(),
