@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from html.parser import HTMLParser
 from io import StringIO
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 
 from chizai.audit.models import AuditEntry
 from chizai.cases.counting import recompute_plan
@@ -31,17 +33,27 @@ from chizai.cases.models import (
 from chizai.kpis.models import Actual, ActualSource, HalfChoice, Plan
 from chizai.kpis.planfile import load_plan_file
 from chizai.lib.corporate_number import validate_corporate_number
-from chizai.testing import CAST_PASSWORD
+from chizai.testing import CAST_PASSWORD, analyze_for_planner
 
 PLAN3_FILE = Path(settings.PROJECT_DIR) / "plans" / "3rd_regional_ip_action_plan.yaml"
 COUNTED = ("core-model-case-support", "core-regional-discovery", "effect-ip-in-strategy")
 
 
+@pytest.fixture(scope="module")
+def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Plan 3 and the demo, loaded once for the module and rolled back after it; each test is rolled back to it.
+    The loads into other states are in test_demo_cases_fresh.py."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_plan_file(PLAN3_FILE)
+        call_command("load_demo", stdout=StringIO())
+        analyze_for_planner()
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo_plan(db: None) -> Plan:
-    plan = load_plan_file(PLAN3_FILE).plan
-    call_command("load_demo", stdout=StringIO())
-    return plan
+def demo_plan(loaded: None, db: None) -> Plan:
+    return Plan.objects.get(number=3)
 
 
 def counts() -> dict[str, Any]:
@@ -151,21 +163,6 @@ def test_it_counts_the_case_based_kpis_from_the_demo_cases(demo_plan: Plan) -> N
     assert SupportCase.objects.filter(fiscal_year=2024).count() == 61
 
 
-def test_it_replaces_typed_demo_figures_of_counted_kpis_left_by_an_older_load(db: None) -> None:
-    plan = load_plan_file(PLAN3_FILE).plan
-    core = plan.kpis.get(code="core-model-case-support")
-    Actual.objects.create(kpi=core, start_year=2025, end_year=2025, half=HalfChoice.FIRST, value=27, source="demo")
-    Actual.objects.create(kpi=core, start_year=2025, end_year=2025, half=HalfChoice.SECOND, value=35, source="demo")
-
-    call_command("load_demo", stdout=StringIO())
-
-    assert list(core.actuals.values_list("start_year", "half", "value", "source")) == [
-        (year, HalfChoice.FULL, Decimal(value), ActualSource.COMPUTED)
-        for year, value in ((2023, 63), (2024, 61), (2025, 62))
-    ]
-    assert AuditEntry.objects.filter(action="kpi.actual.deleted", kpi_id=core.pk, actor_label=ACTOR_LABEL).count() == 2
-
-
 def test_it_changes_nothing_when_run_twice(demo_plan: Plan) -> None:
     before = counts()
 
@@ -186,15 +183,6 @@ def test_it_audits_each_creation_as_the_demo_loader(demo_plan: Plan) -> None:
     assert entries.filter(action="cases.case.referred").count() == referred
     assert entries.filter(action="cases.case.opened").count() == SupportCase.objects.count() - referred
     assert entries.filter(action="cases.model_case.created").count() == ModelCase.objects.count()
-
-
-def test_it_prints_a_summary_line(db: None) -> None:
-    load_plan_file(PLAN3_FILE)
-    output = StringIO()
-
-    call_command("load_demo", stdout=output)
-
-    assert f"ハンズオン支援（デモ）: 企業 {len(demo_cases())}社、案件 {len(demo_cases())}件" in output.getvalue()
 
 
 def test_it_generates_the_same_cases_every_time() -> None:
