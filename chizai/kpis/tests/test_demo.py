@@ -182,7 +182,7 @@ def test_it_never_overwrites_a_figure_entered_by_a_user(plan3: Plan) -> None:
     assert "変更しなかった実績 1件" in output
 
 
-def test_it_prints_the_cast_the_password_and_the_disclaimer(first_output: str) -> None:
+def test_it_prints_the_cast_the_password_and_the_disclaimer(first_output: str, db: None) -> None:
     output = first_output
 
     assert "ユーザー名" in output and "所属" in output and "役割" in output
