@@ -28,6 +28,7 @@ from chizai.kpis import figures
 from chizai.kpis.access import get_kpi_for_user, get_target_for_user
 from chizai.kpis.actions import (
     ConflictError,
+    counted_refusal,
     save_actual,
     save_evaluation,
     save_kpi,
@@ -36,9 +37,6 @@ from chizai.kpis.actions import (
 )
 from chizai.kpis.models import Actual, ActualSource, Evaluation, Kpi, KpiKind, Plan, Target
 
-COMPUTED_MESSAGE = (
-    "案件から自動集計される指標のため、実績はAPIから入力できません（ハンズオン支援案件を更新してください）。"
-)
 # The largest id a database row can have: larger ids in a URL are simply not found.
 MAX_ID = 2**63 - 1
 NOT_FOUND_MESSAGE = "見つかりませんでした。"
@@ -333,7 +331,7 @@ class KpiActuals(StrictQuery, generics.ListAPIView[Actual]):
     def put(self, request: Request, pk: int) -> Response:
         kpi = get_kpi_for_user(request.user, checked_id(pk), write=True)
         if kpi.counting_rule:
-            raise serializers.ValidationError(COMPUTED_MESSAGE)
+            raise serializers.ValidationError(counted_refusal(kpi, "APIからは入力できません"))
         serializer = api.ActualWriteSerializer(data=request.data, context={"kpi": kpi})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

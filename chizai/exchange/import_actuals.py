@@ -25,6 +25,7 @@ from chizai.kpis.actions import (
     EvaluationText,
     actual_refusals,
     check_subset,
+    counted_refusal,
 )
 from chizai.kpis.forms import figure_errors
 from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi, Shape
@@ -34,7 +35,6 @@ from chizai.lib.numbers import format_quantity, ratio_percent
 CHUNK_ROWS = 5000
 MAX_COMMENT = 4000
 HALF_INDEX: dict[str, int] = {HalfChoice.FULL: 0, HalfChoice.FIRST: 1, HalfChoice.SECOND: 2}
-COMPUTED_MESSAGE = "この指標の実績はハンズオン支援案件から自動集計されるため、取り込めません。"
 UNKNOWN_KPI_MESSAGE = (
     "登録されていないKPIです。先にKPI一覧を取り込むか、KPI名・KPIコードを画面の表示どおりに入力してください。"
 )
@@ -104,7 +104,7 @@ class ActualsImporter:
         if kpi.shape == Shape.QUALITATIVE and (value is not None or numerator is not None):
             row.problem("定性のKPIには数値の実績は入力できません。評価コメントのみ取り込めます。", "value")
         elif kpi.counting_rule and (value is not None or numerator is not None):
-            row.problem(COMPUTED_MESSAGE, "value")
+            row.problem(counted_refusal(kpi, "取り込めません"), "value")
         elif value is None and numerator is None and not comment:
             row.problem("実績が空欄です。", "value")
         if row.failed or not self._first_occurrence(row, kpi, *period):

@@ -34,6 +34,7 @@ from chizai.audit.log import Draft, build_entry, draft, entry_inserter, save_dra
 from chizai.audit.models import AuditEntry
 from chizai.kpis import figures
 from chizai.kpis.achievement import YearFigure, year_figure
+from chizai.kpis.counting_rules import counts_survey_answers
 from chizai.kpis.locks import lock_reason, lock_reasons
 from chizai.kpis.models import (
     COUNTED_SOURCES,
@@ -575,6 +576,13 @@ def actual_refusal(actual: Actual) -> str | None:
     if actual.source in COUNTED_SOURCES:
         return counted_message(actual)
     return lock_reason(actual.kpi, start_year=actual.start_year, end_year=actual.end_year, half=actual.half)
+
+
+def counted_refusal(kpi: Kpi, refused: str) -> str:
+    """Why a counted KPI's figure cannot be typed in through some channel (`refused`, e.g. 「取り込めません」):
+    it is counted from the hands-on support cases, or from the survey answers."""
+    source = "アンケートの回答" if counts_survey_answers(kpi.counting_rule) else "ハンズオン支援案件"
+    return f"この指標の実績は{source}から自動集計されるため、{refused}。"
 
 
 def counted_message(actual: Actual | None) -> str:

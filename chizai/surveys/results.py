@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from chizai.lib.numbers import round_half_up
 from chizai.surveys.models import Answer, Invitation, Question, QuestionKind, Response
@@ -93,3 +93,13 @@ class ResponseRate:
 
 def response_rate(invitations: QuerySet[Invitation]) -> ResponseRate:
     return ResponseRate(invitations.count(), invitations.filter(answered_at__isnull=False).count())
+
+
+def response_rates(invitations: QuerySet[Invitation]) -> dict[int, ResponseRate]:
+    """Per questionnaire id, the response rate of these invitations: one query for any number of questionnaires."""
+    grouped = (
+        invitations.order_by()
+        .values("questionnaire_id")
+        .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False)))
+    )
+    return {row["questionnaire_id"]: ResponseRate(row["invited"], row["answered"]) for row in grouped}

@@ -21,16 +21,14 @@ from chizai.surveys.access import (
 from chizai.surveys.forms import InviteForm
 from chizai.surveys.mail import send_invitation
 from chizai.surveys.models import Audience, Invitation, Questionnaire, Response
-from chizai.surveys.results import response_rate
+from chizai.surveys.results import ResponseRate, response_rates
 
 
 @login_required
 def questionnaire_list(request: HttpRequest) -> HttpResponse:
-    questionnaires = Questionnaire.objects.visible_to(request.user)
-    rows = [
-        {"questionnaire": q, "rate": response_rate(Invitation.objects.visible_to(request.user).filter(questionnaire=q))}
-        for q in questionnaires
-    ]
+    questionnaires = list(Questionnaire.objects.visible_to(request.user))
+    rates = response_rates(Invitation.objects.visible_to(request.user).filter(questionnaire__in=questionnaires))
+    rows = [{"questionnaire": q, "rate": rates.get(q.pk, ResponseRate(0, 0))} for q in questionnaires]
     return render(
         request,
         "surveys/questionnaire_list.html",

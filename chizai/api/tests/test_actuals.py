@@ -81,7 +81,7 @@ def test_it_refuses_actuals_of_a_kpi_computed_from_cases(api: Any, make_kpi: Any
     computed = make_kpi(owner="pref-13", counting_rule="cases_regional", targets={2023: 5})
     response = api("tokyo_editor").put(url(computed), {"year": 2023, "value": 9, "version": 0}, format="json")
     assert response.status_code == 400
-    assert detail(response).startswith("案件から自動集計")
+    assert detail(response) == "この指標の実績はハンズオン支援案件から自動集計されるため、APIからは入力できません。"
     assert not Actual.objects.filter(kpi=computed).exists()
 
 

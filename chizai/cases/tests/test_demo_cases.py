@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 
 from chizai.audit.models import AuditEntry
 from chizai.cases.counting import recompute_plan
@@ -31,9 +30,8 @@ from chizai.cases.models import (
     SupportCase,
 )
 from chizai.kpis.models import Actual, ActualSource, HalfChoice, Plan
-from chizai.kpis.planfile import load_plan_file
 from chizai.lib.corporate_number import validate_corporate_number
-from chizai.testing import CAST_PASSWORD, analyze_for_planner
+from chizai.testing import CAST_PASSWORD, demo_for_module
 
 PLAN3_FILE = Path(settings.PROJECT_DIR) / "plans" / "3rd_regional_ip_action_plan.yaml"
 COUNTED = ("core-model-case-support", "core-regional-discovery", "effect-ip-in-strategy")
@@ -41,14 +39,9 @@ COUNTED = ("core-model-case-support", "core-regional-discovery", "effect-ip-in-s
 
 @pytest.fixture(scope="module")
 def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """Plan 3 and the demo, loaded once for the module and rolled back after it; each test is rolled back to it.
-    The loads into other states are in test_demo_cases_fresh.py."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_plan_file(PLAN3_FILE)
-        call_command("load_demo", stdout=StringIO())
-        analyze_for_planner()
+    """Plan 3 and the demo, loaded once for the module (loads into other states: test_demo_cases_fresh.py)."""
+    with demo_for_module(django_db_blocker):
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

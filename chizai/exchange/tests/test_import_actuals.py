@@ -156,7 +156,8 @@ def test_computed_and_qualitative_kpis_take_no_figures(seminars, make_kpi, tokyo
 
     messages = {p.row: p.message for p in report.problems}
     assert set(messages) == {2, 3}
-    assert "自動集計" in messages[2] and "評価コメントのみ" in messages[3]
+    assert messages[2] == "この指標の実績はハンズオン支援案件から自動集計されるため、取り込めません。"
+    assert "評価コメントのみ" in messages[3]
 
 
 def test_unknown_kpis_blank_figures_and_duplicates(seminars, tokyo_editor, write_xlsx, import_file):

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 
 from chizai.audit.models import AuditEntry
 from chizai.kpis.achievement import result_for_year, year_figure
@@ -36,9 +35,8 @@ from chizai.kpis.models import (
     Shape,
     Target,
 )
-from chizai.kpis.planfile import load_plan_file
 from chizai.organizations.models import Membership
-from chizai.testing import CAST, CAST_PASSWORD, analyze_for_planner
+from chizai.testing import CAST, CAST_PASSWORD, demo_for_module
 
 PLAN_3 = Path(__file__).resolve().parents[3] / "plans" / "3rd_regional_ip_action_plan.yaml"
 AFTER_PLAN = datetime.date(2026, 4, 1)
@@ -52,14 +50,9 @@ def run_load_demo(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def first_output(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    """Plan 3 and the demo, loaded once for the module (it takes seconds) and rolled back after it; each test
-    runs inside it and is rolled back to it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_plan_file(PLAN_3)
-        output = run_load_demo()
-        analyze_for_planner()
+    """Plan 3 and the demo, loaded once for the module; what load_demo printed."""
+    with demo_for_module(django_db_blocker) as output:
         yield output
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -11,17 +11,15 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 
 from chizai.audit.models import AuditEntry
 from chizai.kpis.demo import ACTOR_LABEL
 from chizai.kpis.models import Plan
-from chizai.kpis.planfile import load_plan_file
 from chizai.organizations.models import Membership
 from chizai.pdca import rules
 from chizai.pdca.models import KpiRating, ReportingPeriod, SelfEvaluation, SnapshotValue, Status, Transition
-from chizai.testing import CAST_PASSWORD, analyze_for_planner
+from chizai.testing import CAST_PASSWORD, demo_for_module
 
 PLAN_3 = Path(settings.PROJECT_DIR) / "plans" / "3rd_regional_ip_action_plan.yaml"
 
@@ -35,12 +33,8 @@ def run_load_demo() -> str:
 @pytest.fixture(scope="module")
 def first_output(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """The demo loaded once for the whole module (it is slow) and rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_plan_file(PLAN_3)
-        output = run_load_demo()
-        analyze_for_planner()
+    with demo_for_module(django_db_blocker) as output:
         yield output
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chizai.cases.tests import fixtures_counting as fc
-from chizai.kpis.actions import SURVEY_MESSAGE, save_actual, save_kpi
+from chizai.kpis.actions import SURVEY_MESSAGE, counted_refusal, save_actual, save_kpi
 from chizai.kpis.models import Actual, ActualSource, HalfChoice, Kpi, KpiKind, Plan, Shape
 from chizai.organizations.models import Organization
 from chizai.surveys import actions, counting
@@ -146,6 +146,26 @@ def test_a_survey_figure_cannot_be_typed_over(surveyed: Any) -> None:
             expected_version=None,
             actor=user("jpo_admin"),
         )
+
+
+def test_the_api_and_the_import_refuse_a_survey_figure_saying_it_comes_from_the_answers(surveyed: Any) -> None:
+    from rest_framework.test import APIClient
+
+    kpi = surveyed["kpi"]
+    api = APIClient()
+    api.force_authenticate(user("jpo_admin"))
+
+    response = api.put(f"/api/kpis/{kpi.pk}/actuals/", {"year": YEAR, "value": 99, "version": 0}, format="json")
+
+    assert response.status_code == 400
+    said = response.json()["detail"]
+    assert said == "この指標の実績はアンケートの回答から自動集計されるため、APIからは入力できません。"
+    assert full_year(kpi).figure == Decimal("33.3")  # type: ignore[union-attr]
+    # The import's row message (chizai.exchange.import_actuals) is built the same way.
+    assert (
+        counted_refusal(kpi, "取り込めません")
+        == "この指標の実績はアンケートの回答から自動集計されるため、取り込めません。"
+    )
 
 
 def test_the_response_rate_stands_beside_the_figure_and_the_figure_drills_through_to_the_answers(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from chizai.cases.tests import fixtures_cases as fx
 from chizai.surveys import actions
@@ -69,3 +71,27 @@ def test_the_support_team_sends_an_invitation_by_mail_with_a_working_link(
     link = next(line for line in message.body.splitlines() if "/survey/" in line)
     path = link[link.index("/survey/") :]
     assert client.get(path).status_code == 200
+
+
+def test_the_questionnaire_list_shows_each_response_rate_in_the_same_queries_for_one_or_three(
+    cases_data: fx.CasesData,
+) -> None:
+    first = sent_questionnaire()
+    _invitation, token = invite(cases_data.tokyo_case, first)
+    actions.submit_answers(token=token, raw=GOOD, now=NOW)
+    invite(cases_data.kanagawa_case, first)
+    client = signed_in("jpo_admin")
+    client.get("/surveys/")  # the session and the menu's kept answers are warm
+
+    with CaptureQueriesContext(connection) as one:
+        page = client.get("/surveys/")
+    assert "50.0%（1件／2件）" in page.content.decode()
+
+    second, third = sent_questionnaire(code="second"), sent_questionnaire(code="third")
+    invite(cases_data.tokyo_case, third)
+    with CaptureQueriesContext(connection) as three:
+        text = client.get("/surveys/").content.decode()
+
+    assert len(three) == len(one)
+    assert text.count("0.0%（0件／1件）") == 1 and text.count("0%（0件／0件）") == 1
+    assert second.title in text
