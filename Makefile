@@ -83,7 +83,7 @@ test: install
 	@# PostgreSQL's (the longer run) as it goes. Either failing fails the target.
 	@mkdir -p var; \
 	$(MAKE) --no-print-directory test-sqlite >var/test-sqlite.log 2>&1 & sqlite=$$!; \
-	trap 'kill $$sqlite 2>/dev/null' EXIT; \
+	trap 'kill $$sqlite 2>/dev/null || true' EXIT; \
 	pg=0; $(MAKE) --no-print-directory test-postgres || pg=$$?; \
 	lite=0; wait $$sqlite || lite=$$?; \
 	cat var/test-sqlite.log; \
