@@ -68,8 +68,15 @@ CONFLICT_MESSAGE = (
     "保存できませんでした。この画面を開いた後に、他の利用者が同じ値を更新しています。"
     "画面を再読み込みして最新の値を確認してから、もう一度入力してください。"
 )
-COMPUTED_MESSAGE = "この指標の実績はハンズオン支援案件から自動集計されるため、入力・変更できません。"
-SURVEY_MESSAGE = "この指標の実績はアンケートの回答から自動集計されるため、入力・変更できません。"
+CASES_SOURCE, SURVEY_SOURCE = "ハンズオン支援案件", "アンケートの回答"
+
+
+def _counted(source: str, refused: str) -> str:
+    return f"この指標の実績は{source}から自動集計されるため、{refused}。"
+
+
+COMPUTED_MESSAGE = _counted(CASES_SOURCE, "入力・変更できません")
+SURVEY_MESSAGE = _counted(SURVEY_SOURCE, "入力・変更できません")
 DATA_PERMISSION_MESSAGE = "このKPIのデータを変更する権限がありません。"
 DEFINITION_PERMISSION_MESSAGE = "このKPIの定義を登録・変更する権限がありません。"
 SYSTEM_LABEL = "システム"
@@ -581,8 +588,7 @@ def actual_refusal(actual: Actual) -> str | None:
 def counted_refusal(kpi: Kpi, refused: str) -> str:
     """Why a counted KPI's figure cannot be typed in through some channel (`refused`, e.g. 「取り込めません」):
     it is counted from the hands-on support cases, or from the survey answers."""
-    source = "アンケートの回答" if counts_survey_answers(kpi.counting_rule) else "ハンズオン支援案件"
-    return f"この指標の実績は{source}から自動集計されるため、{refused}。"
+    return _counted(SURVEY_SOURCE if counts_survey_answers(kpi.counting_rule) else CASES_SOURCE, refused)
 
 
 def counted_message(actual: Actual | None) -> str:

@@ -139,18 +139,19 @@ def regional_analysis(region: Organization, *, today: datetime.date) -> Regional
     origins = Counter(dict(cases.values_list("origin").annotate(n=Count("pk")).order_by()))
     report.cases = sum(origins.values())
     report.by_origin = _shares(origins, list(Origin.choices), report.cases)
-    _issues(report)
-    report.stage_times = stage_times(in_region(region, "case__"))
+    of_case = in_region(region, "case__")
+    _issues(report, of_case)
+    report.stage_times = stage_times(of_case)
     supported = Counter(
         dict(
-            ExpertSupport.objects.filter(in_region(report.region, "case__"))
+            ExpertSupport.objects.filter(of_case)
             .values_list("kind")
             .annotate(n=Count("case", distinct=True))
             .order_by()
         )
     )
     report.supports = _shares(supported, list(ExpertSupportKind.choices), report.cases)
-    _outcomes(report, cases)
+    _outcomes(report, cases, of_case)
     report.model_cases = list(
         ModelCase.objects.filter(
             status=ModelCaseStatus.PUBLISHED,
@@ -166,11 +167,11 @@ def _block_prefectures(bureau: Organization) -> QuerySet[Organization]:
     return Organization.objects.filter(kind=OrganizationKind.PREFECTURE, bureau=bureau).values("pk")  # type: ignore[return-value]
 
 
-def _issues(report: RegionalAnalysis) -> None:
+def _issues(report: RegionalAnalysis, of_case: Q) -> None:
     """How many of the region's cases raised each issue category (a case counts once per category)."""
     counts = Counter(
         dict(
-            CaseIssue.objects.filter(in_region(report.region, "case__"))
+            CaseIssue.objects.filter(of_case)
             .values_list("category")
             .annotate(n=Count("case", distinct=True))
             .order_by()
@@ -202,7 +203,7 @@ def stage_times(where: Q) -> list[StageTime]:
     ]
 
 
-def _outcomes(report: RegionalAnalysis, cases: QuerySet[SupportCase]) -> None:
+def _outcomes(report: RegionalAnalysis, cases: QuerySet[SupportCase], of_case: Q) -> None:
     """Fig. 4's outcomes recorded on the cases, then the named follow-up survey's yes/no questions."""
     aggregates = {}
     for name, _label in OUTCOMES:
@@ -212,7 +213,7 @@ def _outcomes(report: RegionalAnalysis, cases: QuerySet[SupportCase]) -> None:
     for name, label in OUTCOMES:
         yes, known = found[f"{name}_yes"], found[f"{name}_known"]
         report.outcomes.append((label, yes, known, _percent(yes, known)))
-    responses = Response.objects.filter(in_region(report.region, "case__"), questionnaire__audience=Audience.COMPANY)
+    responses = Response.objects.filter(of_case, questionnaire__audience=Audience.COMPANY)
     report.survey_answers = responses.count()
     yes_no = (
         Answer.objects.filter(

@@ -6,11 +6,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from html.parser import HTMLParser
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from chizai.audit.models import AuditEntry
@@ -33,7 +31,6 @@ from chizai.kpis.models import Actual, ActualSource, HalfChoice, Plan
 from chizai.lib.corporate_number import validate_corporate_number
 from chizai.testing import CAST_PASSWORD, demo_for_module
 
-PLAN3_FILE = Path(settings.PROJECT_DIR) / "plans" / "3rd_regional_ip_action_plan.yaml"
 COUNTED = ("core-model-case-support", "core-regional-discovery", "effect-ip-in-strategy")
 
 

@@ -6,7 +6,6 @@ import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +37,6 @@ from chizai.kpis.models import (
 from chizai.organizations.models import Membership
 from chizai.testing import CAST, CAST_PASSWORD, demo_for_module
 
-PLAN_3 = Path(__file__).resolve().parents[3] / "plans" / "3rd_regional_ip_action_plan.yaml"
 AFTER_PLAN = datetime.date(2026, 4, 1)
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
@@ -20,8 +18,6 @@ from chizai.organizations.models import Membership
 from chizai.pdca import rules
 from chizai.pdca.models import KpiRating, ReportingPeriod, SelfEvaluation, SnapshotValue, Status, Transition
 from chizai.testing import CAST_PASSWORD, demo_for_module
-
-PLAN_3 = Path(settings.PROJECT_DIR) / "plans" / "3rd_regional_ip_action_plan.yaml"
 
 
 def run_load_demo() -> str:

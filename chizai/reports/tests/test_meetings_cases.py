@@ -4,12 +4,9 @@ read back from PDF and Word."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -19,7 +16,7 @@ from chizai.meetings.models import LiaisonMeeting
 from chizai.reports import builders_meetings_cases as documents
 from chizai.reports.render import render
 from chizai.reports.tests.readback import docx_text, pdf_text, squeeze
-from chizai.testing import analyze_for_planner
+from chizai.testing import demo_for_module
 
 TODAY = __import__("datetime").date(2025, 6, 1)
 
@@ -27,22 +24,12 @@ TODAY = __import__("datetime").date(2025, 6, 1)
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     """東京都's demo case, the 関東 block's demo meeting and the first model case; rolled back after the module."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            quiet = {"verbosity": 0, "stdout": StringIO()}
-            call_command("load_plan", "plans/3rd_regional_ip_action_plan.yaml", **quiet)
-            call_command("load_demo", **quiet)
-            analyze_for_planner()
-            yield {
-                "case": SupportCase.objects.filter(referred_by__code="pref-13").order_by("pk").first(),
-                "meeting": LiaisonMeeting.objects.filter(bureau__code="bureau-kanto").order_by("pk").first(),
-                "model_case": ModelCase.objects.order_by("pk").first(),
-            }
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with demo_for_module(django_db_blocker):
+        yield {
+            "case": SupportCase.objects.filter(referred_by__code="pref-13").order_by("pk").first(),
+            "meeting": LiaisonMeeting.objects.filter(bureau__code="bureau-kanto").order_by("pk").first(),
+            "model_case": ModelCase.objects.order_by("pk").first(),
+        }
 
 
 def both(document: Any) -> list[str]:
