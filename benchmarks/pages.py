@@ -6,7 +6,8 @@ For each page: the median and p95 wall time of N sequential requests, the wall t
 change of the data (every fragment kept under the data's generation recomputes), the gunicorn worker's CPU per
 request (from /proc), the response size, the number of SQL queries (the same request in-process), and the ratio of the
 median to the median of the raw SQL that reads the same figures. With --throughput, two gunicorn workers serve
-the dashboard and a KPI page to 8 concurrent loopback clients for that many seconds (bounded, stops by itself).
+the dashboard alone, a KPI page alone, then both alternately, each to 8 concurrent loopback clients for that many
+seconds (bounded, stops by itself).
 Build the data first: `python benchmarks/national.py --scale N` (same --database).
 """
 
@@ -377,12 +378,14 @@ def main() -> None:
         server = Server(url, secret_key, workers=2)
         try:
             by_name = {p.name: p.path for p in pages()}
-            paths = [by_name["national dashboard"], by_name["KPI page"]]
-            print(
-                f"\nthroughput, gunicorn 2 workers, dashboard + KPI page: {
-                    throughput(server, paths, cookie, options.throughput)
-                }"
-            )
+            runs = {
+                "dashboard": [by_name["national dashboard"]],
+                "KPI page": [by_name["KPI page"]],
+                "dashboard + KPI page alternately": [by_name["national dashboard"], by_name["KPI page"]],
+            }
+            print("\nthroughput, gunicorn 2 workers, 8 loopback clients (one signed-in user):\n")
+            for name, paths in runs.items():
+                print(f"- {name}: {throughput(server, paths, cookie, options.throughput)}")
         finally:
             server.stop()
 

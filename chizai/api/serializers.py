@@ -420,6 +420,11 @@ class CaseRecordSerializer(serializers.ModelSerializer[SupportCase]):
         fields = ["company", *(name for name in RECORD_FIELDS if name != "stage_due_date"), "issues"]
 
 
+# One instance serves every case of a list: a serializer built per case rebuilt its fields from the model each
+# time, 3/4 of the case list's CPU.
+CASE_RECORD = CaseRecordSerializer()
+
+
 class CaseSerializer(serializers.ModelSerializer[SupportCase]):
     """A case as the user may see it: `record` is null for a referrer, who sees the status only."""
 
@@ -452,9 +457,13 @@ class CaseSerializer(serializers.ModelSerializer[SupportCase]):
         read_only_fields = fields
 
     def _access(self, case: SupportCase) -> str | None:
+        """The user's access to the case, asked once per case (both `access` and `record` need it)."""
         from chizai.cases.access import case_access
 
-        return case_access(self.context["request"].user, case)
+        asked: dict[int, str | None] = self.__dict__.setdefault("_access_by_case", {})
+        if case.pk not in asked:
+            asked[case.pk] = case_access(self.context["request"].user, case)
+        return asked[case.pk]
 
     @extend_schema_field(serializers.ChoiceField(choices=[("full", "全体"), ("status", "状況のみ")]))
     def get_access(self, case: SupportCase) -> str | None:
@@ -464,7 +473,8 @@ class CaseSerializer(serializers.ModelSerializer[SupportCase]):
     def get_record(self, case: SupportCase) -> dict[str, Any] | None:
         if self._access(case) != FULL:
             return None
-        return CaseRecordSerializer(case).data
+        record: dict[str, Any] = CASE_RECORD.to_representation(case)
+        return record
 
 
 class NewCompanySerializer(StrictTypes, serializers.Serializer[Company]):

@@ -115,23 +115,34 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """An organisation's KPIs with their figures and this year beside last year. The figures are the same for
+    everyone who may see the organisation: a fragment kept under the data's generation and the day, computed
+    lazily, so a kept page reads no figure (its cost does not grow with the organisation's KPIs)."""
     organization = get_organization_for_user(request.user, code)
     plan = plan_or_404(int(request.GET["plan"]) if request.GET.get("plan", "").isdigit() else None)
     today = _today()
-    kpis = organization_kpis(organization, plan)
-    stored = figures.load(kpis)
-    rows = kpi_rows(kpis, today, stored)
-    year = current_fiscal_year(plan, today)
-    computed = {kpi.pk: stored.results(kpi, today) for kpi in kpis}
+
+    def kpi_figures() -> dict[str, Any]:
+        kpis = organization_kpis(organization, plan)
+        stored = figures.load(kpis)
+        rows = kpi_rows(kpis, today, stored)
+        year = current_fiscal_year(plan, today)
+        computed = {kpi.pk: stored.results(kpi, today) for kpi in kpis}
+        return {
+            "rows": rows,
+            "items": achievement.items_met(row["result"] for row in rows),
+            "year_over_year": year_over_year(kpis, year, today, computed),
+            "comparison_year": year,
+        }
+
     context = {
-        "year_over_year": year_over_year(kpis, year, today, computed),
-        "comparison_year": year,
         "organization": organization,
         "plan": plan,
         "plans": Plan.objects.order_by("-number"),
-        "rows": rows,
+        "figures": SimpleLazyObject(kpi_figures),
         "can_edit": can_edit_organization(request.user, organization),
-        "items": achievement.items_met(row["result"] for row in rows),
+        "today": today,
+        "generation": request_generation(request),
     }
     return render(request, "kpis/organization_detail.html", context)
 

@@ -6,9 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
+from chizai.audit.generation import request_generation
 from chizai.kpis.models import Plan
+from chizai.organizations.permissions import sees_everything
 from chizai.pdca.compilation import CENTRAL, STATUS_COLUMNS, compile_period, end_of_plan_evaluation
 from chizai.pdca.models import ReportingPeriod
 
@@ -34,8 +37,17 @@ def compilation(request: HttpRequest, period_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def final_evaluation(request: HttpRequest, number: int) -> HttpResponse:
-    """The end-of-plan evaluation: every KPI's results over the plan, scoped to what the user may see."""
+    """The end-of-plan evaluation: every KPI's results over the plan, scoped to what the user may see. The page
+    is kept under the data's generation, the day and the scope (the nation for JPO, else the user): computed
+    lazily, so a kept page reads no figure."""
     plan = get_object_or_404(Plan, number=number)
     today = timezone.localdate()
-    context = {"final": end_of_plan_evaluation(plan, request.user, today), "plan": plan, "today": today}
+    user = request.user
+    context = {
+        "final": SimpleLazyObject(lambda: end_of_plan_evaluation(plan, user, today)),
+        "plan": plan,
+        "today": today,
+        "generation": request_generation(request),
+        "scope": "all" if sees_everything(user) else f"user-{user.pk}",
+    }
     return render(request, "pdca/final_evaluation.html", context)

@@ -46,6 +46,17 @@ def test_it_shows_jpo_the_whole_record(api: Any, cases_data: fx.CasesData) -> No
     assert tokyo["record"]["issues"] == [{"category": "trade_secrets", "description": fx.ISSUE_SECRET}]
 
 
+def test_each_listed_record_is_its_own_cases(api: Any, cases_data: fx.CasesData) -> None:
+    # One record serializer serves the whole list: each case still gets its own company and issues.
+    listed = api("jpo_viewer").get("/api/cases/").json()["results"]
+    records = {c["company_name"]: c["record"] for c in listed}
+    assert len(records) >= 2
+    for case in SupportCase.objects.select_related("company").prefetch_related("issues"):
+        record = records[case.company.name]
+        assert record["company"]["corporate_number"] == case.company.corporate_number
+        assert record["issues"] == [{"category": i.category, "description": i.description} for i in case.issues.all()]
+
+
 def test_it_hides_cases_the_user_neither_referred_nor_supports(api: Any, cases_data: fx.CasesData) -> None:
     response = api("tokyo_editor").get(f"/api/cases/{cases_data.kanagawa_case.pk}/")
     assert response.status_code == 404

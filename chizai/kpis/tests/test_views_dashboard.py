@@ -238,3 +238,32 @@ def test_a_kept_dashboard_is_never_shown_to_another_user(
     page = text_of(client.get(reverse("kpis:dashboard")))
 
     assert "東京都のKPI" in page and "関東経済産業局" not in page.split("中央KPI")[0]
+
+
+def test_a_kept_organisation_page_shows_a_change_at_once_and_reads_no_figures(
+    client, login, views_data, more_regional_kpis, jpo_admin, fragment_cache
+):
+    from decimal import Decimal
+
+    from chizai.kpis.actions import save_actual
+
+    login(client, jpo_admin)
+    url = reverse("kpis:organization_detail", args=["pref-13"]) + "?plan=3"
+    cold = count_queries(client, url)
+    warm = count_queries(client, url)
+    more_regional_kpis(28)  # other prefectures' KPIs: the kept page still reads no figure
+    assert warm == count_queries(client, url) < cold
+    assert "9社" in row_of(text_of(client.get(url)), fx.TOKYO_KPI_NAME)
+
+    save_actual(
+        kpi=views_data.tokyo,
+        start_year=2025,
+        end_year=2025,
+        value=Decimal(18),
+        expected_version=None,
+        actor=jpo_admin,
+        reason="入力",
+    )
+
+    row = row_of(text_of(client.get(url)), fx.TOKYO_KPI_NAME)
+    assert "18社" in row and "120%" in row

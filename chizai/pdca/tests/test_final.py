@@ -202,3 +202,35 @@ def test_it_annotates_a_revised_central_target(client, login, jpo_admin, tokyo_e
 
     assert "令和6年度に目標改定（旧: 60件）" in page
     assert page.count("令和6年度に目標改定（旧: 60件）") == 2  # 2024 and 2025; 2023 keeps its 60件
+
+
+def test_a_kept_page_reads_no_figure_shows_a_change_at_once_and_keeps_each_scope_apart(
+    plan: Plan, regional: None, client: Any, login: Any, jpo_admin: Any, tokyo_editor: Any, fragment_cache: Any
+) -> None:
+    from chizai.kpis.actions import save_actual
+
+    login(client, jpo_admin)
+    cold = _queries(client)
+    assert _queries(client) < cold  # kept: no KPI or figure is read
+    url = reverse("pdca:final_evaluation", args=[90])
+    assert "<td>3件の項目のうち 2件達成（66.7%）</td>" in _total_row(client.get(url).content.decode())
+
+    kanagawa = Kpi.objects.get(owner__code="pref-14")
+    save_actual(
+        kpi=kanagawa,
+        start_year=2023,
+        end_year=2023,
+        value=Decimal(25),
+        expected_version=1,
+        actor=jpo_admin,
+        reason="訂正",
+    )
+    assert "<td>3件の項目のうち 3件達成（100.0%）</td>" in _total_row(client.get(url).content.decode())
+
+    client.logout()
+    own = _total_row(page(client, login, tokyo_editor, 90))
+    assert "閲覧できる範囲の合計" in own and "<td>1件の項目のうち 1件達成（100.0%）</td>" in own
+
+
+def _total_row(html: str) -> str:
+    return html.split('<tr class="total-row">', 1)[1].split("</tr>", 1)[0]
