@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
+from chizai.audit.generation import request_generation
 from chizai.kpis.access import get_organization_for_user
 from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import Plan
@@ -115,16 +117,23 @@ def _return_note(evaluation: SelfEvaluation, transitions: list[Transition] | Non
 
 @login_required
 def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A self-evaluation with its KPI table. The table (and what changed since acceptance) is the same for
+    everyone who may see the evaluation: kept under the data's generation, the day and the rating scale, and
+    computed lazily, so a kept page reads no KPI or figure."""
     evaluation = rules.get_evaluation_for_user(request.user, pk)
     today = _today()
     scale = RatingScale.current()
-    rows = evaluation_rows(evaluation, today, scale=scale)
+
+    def table() -> dict[str, Any]:
+        rows = evaluation_rows(evaluation, today, scale=scale)
+        return {"lines": _lines(rows), "changed_rows": [row for row in rows if row.changes]}
+
     transitions = list(evaluation.transitions.select_related("actor", "actor_organization"))
     context = {
         "evaluation": evaluation,
-        "lines": _lines(rows),
+        "table": SimpleLazyObject(table),
+        "generation": request_generation(request),
         "first_half": evaluation.period.half == Half.FIRST,
-        "changed_rows": [row for row in rows if row.changes],
         "scale": scale,
         "steps": _steps(request.user, evaluation),
         "can_edit": rules.can_edit(request.user, evaluation),

@@ -574,6 +574,33 @@ def test_it_builds_the_evaluation_page_from_the_stored_figures_in_the_same_queri
     with django_assert_max_num_queries(EVALUATION_PAGE_QUERIES):
         response = client.get(detail_url(evaluation))
     assert _detail_queries(client, evaluation) == with_one, with_one
-    lines = response.context["lines"]
+    lines = response.context["table"]["lines"]
     assert len(lines) == 21 and "東京都 追加KPI19" in text(response)
     assert {row.result.first_half for row, _rating, _reason in lines if row.kpi in more} == {Decimal(7)}
+
+
+def test_a_kept_evaluation_page_reads_no_figure_and_shows_a_change_at_once(
+    client, pdca_data: PdcaData, tokyo_evaluation, fragment_cache
+):
+    from chizai.kpis.actions import save_actual
+
+    evaluation = tokyo_evaluation()
+    as_user(client, "tokyo_editor")
+    cold = _detail_queries(client, evaluation)
+    assert _detail_queries(client, evaluation) < cold
+    assert "12社 （上期まで）" in text(client.get(detail_url(evaluation))).split(TOKYO_KPI_NAME, 1)[1]
+
+    first_half = pdca_data.tokyo_kpi.actuals.get(half="H1")
+    save_actual(
+        kpi=pdca_data.tokyo_kpi,
+        start_year=2023,
+        end_year=2023,
+        half="H1",
+        value=Decimal(15),
+        expected_version=first_half.version,
+        actor=user("tokyo_editor"),
+        reason="訂正",
+    )
+
+    row = text(client.get(detail_url(evaluation))).split(TOKYO_KPI_NAME, 1)[1]
+    assert row.startswith(" 地域KPI 2023年度 20社 15社 （上期まで） 75% 15社 30社（150%）")
