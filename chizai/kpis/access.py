@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from chizai.kpis.models import Kpi, KpiKind, Target
+from chizai.kpis.models import RELATED, Kpi, KpiKind, Target
 from chizai.organizations.models import Organization
 from chizai.organizations.permissions import can_edit_organization, can_view_organization, is_jpo_admin
 from chizai.organizations.types import AnyUser
@@ -26,9 +26,12 @@ def can_define_kpi(user: AnyUser, kpi: Kpi) -> bool:
     return can_edit_organization(user, kpi.owner) if kpi.kind == KpiKind.REGIONAL else is_jpo_admin(user)
 
 
-def get_kpi_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Kpi:
-    """The KPI if the user may see it (404 otherwise), and may change its data when `write` (403 otherwise)."""
-    kpi = Kpi.objects.visible_to(user).with_values().filter(pk=pk).first()
+def get_kpi_for_user(user: AnyUser, pk: int, *, write: bool = False, values: bool = True) -> Kpi:
+    """The KPI if the user may see it (404 otherwise), and may change its data when `write` (403 otherwise).
+    With `values` (the default) its targets, actuals and evaluations come with it; without, only its plan,
+    owner and parent (for a page that may not need its rows)."""
+    kpis = Kpi.objects.visible_to(user)
+    kpi = (kpis.with_values() if values else kpis.select_related(*RELATED)).filter(pk=pk).first()
     if kpi is None:
         raise Http404("KPIが見つかりません。")
     if write and not can_enter_actuals(user, kpi):

@@ -91,6 +91,10 @@ class Direction(models.TextChoices):
 
 FLOW_SHAPES = (Shape.PER_PERIOD, Shape.CUMULATIVE)
 
+# What a KPI's pages show with it (`with_values`): its relations, and the rows achievement is computed from.
+RELATED = ("plan", "owner", "owner__bureau", "parent")
+VALUES = ("targets", "actuals", "evaluations")
+
 
 class KpiQuerySet(models.QuerySet["Kpi"]):
     def for_plan(self, plan: Plan) -> KpiQuerySet:
@@ -98,9 +102,7 @@ class KpiQuerySet(models.QuerySet["Kpi"]):
 
     def with_values(self) -> KpiQuerySet:
         """Everything achievement needs, in a fixed number of queries whatever the number of KPIs."""
-        return self.select_related("plan", "owner", "owner__bureau", "parent").prefetch_related(
-            "targets", "actuals", "evaluations"
-        )
+        return self.select_related(*RELATED).prefetch_related(*VALUES)
 
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> KpiQuerySet:
         """KPIs the user may see (the permission chokepoint for KPIs)."""

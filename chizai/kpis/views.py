@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from chizai.kpis.dashboard import (
     shown_kpis,
 )
 from chizai.kpis.forms import ActualForm, EvaluationForm
-from chizai.kpis.models import Actual, ActualSource, Evaluation, HalfChoice, Kpi, Plan
+from chizai.kpis.models import VALUES, Actual, ActualSource, Evaluation, HalfChoice, Kpi, Plan
 from chizai.kpis.report import plan_report_markdown
 from chizai.organizations.models import Organization, OrganizationKind
 from chizai.organizations.permissions import can_edit_organization, primary_organization, sees_everything
@@ -176,30 +177,40 @@ def _actual_grid(kpi: Kpi) -> list[dict[str, Any]]:
     return grid
 
 
-def _kpi_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
-    today = _today()
-    rows = figures.load([kpi]).results(kpi, today)
-    return {
-        "kpi": kpi,
-        "rows": rows,
-        "chart": build_chart(rows, kpi.unit),
-        "grid": _actual_grid(kpi),
-        "evaluations": sorted(kpi.evaluations.all(), key=lambda e: (e.end_year, e.start_year, e.half)),
-        "history": AuditEntry.objects.for_kpi(kpi.pk)[:100],
-        "can_edit": can_enter_actuals(request.user, kpi),
-        "subsets": list(kpi.subsets.all()),
-        "survey_notes": {
-            a.end_year: a.source_note
-            for a in kpi.actuals.all()
-            if a.source == ActualSource.SURVEY and a.half == HalfChoice.FULL and not a.is_range
-        },
-    }
-
-
 @login_required
 def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    kpi = get_kpi_for_user(request.user, pk)
-    return render(request, "kpis/kpi_detail.html", _kpi_context(request, kpi))
+    """A KPI with its results, chart, actuals, evaluations, revisions and history. The page is the same for
+    everyone who may see the KPI, but for the edit links: it is kept under the data's generation, the day and
+    the right to edit, and its rows are read only when it is not kept."""
+    kpi = get_kpi_for_user(request.user, pk, values=False)
+
+    today = _today()
+
+    def page() -> dict[str, Any]:
+        prefetch_related_objects([kpi], *VALUES)
+        rows = figures.load([kpi]).results(kpi, today)
+        return {
+            "rows": rows,
+            "chart": build_chart(rows, kpi.unit),
+            "grid": _actual_grid(kpi),
+            "evaluations": sorted(kpi.evaluations.all(), key=lambda e: (e.end_year, e.start_year, e.half)),
+            "history": AuditEntry.objects.for_kpi(kpi.pk)[:100],
+            "subsets": list(kpi.subsets.all()),
+            "survey_notes": {
+                a.end_year: a.source_note
+                for a in kpi.actuals.all()
+                if a.source == ActualSource.SURVEY and a.half == HalfChoice.FULL and not a.is_range
+            },
+        }
+
+    context = {
+        "kpi": kpi,
+        "page": SimpleLazyObject(page),
+        "can_edit": can_enter_actuals(request.user, kpi),
+        "today": today,
+        "generation": request_generation(request),
+    }
+    return render(request, "kpis/kpi_detail.html", context)
 
 
 def _initial_year(kpi: Kpi, request: HttpRequest) -> int:

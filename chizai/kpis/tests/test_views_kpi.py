@@ -169,3 +169,46 @@ def test_it_shows_an_empty_history_for_untouched_figures(client, login, views_da
     page = text_of(client.get(reverse("kpis:kpi_detail", args=[views_data.tokyo.pk])))
 
     assert "変更履歴はありません。" in page
+
+
+def test_a_kept_kpi_page_reads_no_rows_shows_a_change_at_once_and_keeps_edit_links_to_editors(
+    client, login, views_data, tokyo_viewer, tokyo_editor, fragment_cache
+):
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chizai.kpis.actions import save_actual
+
+    url = reverse("kpis:kpi_detail", args=[views_data.tokyo.pk])
+    edit_url = reverse("kpis:actual_edit", args=[views_data.tokyo.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        return len(captured)
+
+    login(client, tokyo_editor)
+    cold = queries()
+    assert queries() < cold - 5  # no targets, actuals, evaluations, figures, subsets, history or revisions
+    assert edit_url in text_of(client.get(url))
+    client.logout()
+
+    login(client, tokyo_viewer)
+    page = text_of(client.get(url))
+    assert edit_url not in page  # the editor's kept page is not the viewer's
+    assert "12社" in row_starting(section(page, "results"), "2023年度")
+
+    actual = views_data.tokyo.actuals.get(start_year=2023, half="FY")
+    save_actual(
+        kpi=views_data.tokyo,
+        start_year=2023,
+        end_year=2023,
+        value=Decimal(13),
+        expected_version=actual.version,
+        actor=tokyo_editor,
+        reason="訂正",
+    )
+
+    assert "13社" in row_starting(section(text_of(client.get(url)), "results"), "2023年度")
