@@ -240,6 +240,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(VAR_DIR / "cache" / "fragments"),
         "TIMEOUT": 600,
+        # KPI, organisation and self-evaluation pages are kept one per page (and day): the default 300 entries
+        # would be culled at national scale. A fragment is 10–50 KB, so this bounds the directory at ~250 MB.
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
 # Import limits: bigger files are refused with a Japanese message before they are parsed.
