@@ -15,6 +15,7 @@ class DocumentStatus(models.TextChoices):
     RUNNING = "running", "作成中"
     DONE = "done", "作成済み"
     FAILED = "failed", "エラー"
+    EXPIRED = "expired", "期限切れ"
 
 
 class DocumentJobQuerySet(models.QuerySet["DocumentJob"]):

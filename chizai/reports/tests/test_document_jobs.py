@@ -3,11 +3,18 @@ asked for from its page, stored under the uploads directory, downloaded by its o
 
 from __future__ import annotations
 
+import datetime
+import io
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from chizai.audit.models import AuditEntry
-from chizai.reports.actions import interrupt_document_jobs
+from chizai.reports.actions import expire_document_files, interrupt_document_jobs
 from chizai.reports.models import DocumentJob, DocumentStatus
 from chizai.reports.tests.readback import docx_text, pdf_text, squeeze
 
@@ -86,3 +93,60 @@ def test_a_running_document_shows_its_stage_and_an_interrupted_one_says_why(worl
     page = client.get(reverse("reports:document_job", args=[job.token]))
     assert "中断されました" in page.text
     assert reverse("reports:document_job_download", args=[job.token]) not in page.text
+
+
+# --- retention: old files are deleted, the job says 期限切れ and offers to make it again ---------------------------
+
+
+def _made(user, *, days_ago: float, fmt: str = "pdf", period_id: int | None = None) -> DocumentJob:
+    """A made document whose file exists under the uploads directory, finished `days_ago` days ago."""
+    job = DocumentJob.objects.create(
+        user=user, kind="compilation", fmt=fmt, title="取りまとめ_テスト", status="done", period_id=period_id
+    )
+    job.file.save(f"{job.token}.{fmt}", ContentFile(b"%PDF-1.7 test"), save=False)
+    job.finished_at = timezone.now() - datetime.timedelta(days=days_ago)
+    job.download_name = f"取りまとめ_テスト.{fmt}"
+    job.save()
+    return job
+
+
+def test_a_file_past_its_retention_is_deleted_and_a_newer_one_kept(world, jpo_admin, settings):
+    settings.CHIZAI_DOCUMENT_RETENTION_DAYS = 7
+    old, new = _made(jpo_admin, days_ago=8), _made(jpo_admin, days_ago=6)
+    old_path, new_path = Path(old.file.path), Path(new.file.path)
+
+    out = io.StringIO()
+    call_command("expire_documents", stdout=out)
+
+    assert "1件" in out.getvalue()
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert not old_path.exists() and old.status == DocumentStatus.EXPIRED and not old.file
+    assert new_path.exists() and new.status == DocumentStatus.DONE and new.file
+    assert expire_document_files() == 0  # idempotent: nothing more to delete
+
+
+def test_the_download_of_an_expired_document_says_so_and_offers_to_make_it_again(world, jpo_admin):
+    period_id = world["tokyo"].period_id
+    job = _made(jpo_admin, days_ago=30, period_id=period_id)
+    assert expire_document_files(days=7) == 1
+    client = client_for(jpo_admin)
+
+    response = client.get(reverse("reports:document_job_download", args=[job.token]))
+    assert response.status_code == 410
+    assert "期限切れ" in response.text and "保存期間（作成から7日）を過ぎたため削除されました" in response.text
+    again = reverse("reports:compilation_request", kwargs={"period_id": period_id, "fmt": "pdf"})
+    assert again in response.text and "もう一度作成" in response.text
+    page = client.get(reverse("reports:document_job", args=[job.token]))
+    assert "期限切れ" in page.text and again in page.text
+    assert reverse("reports:document_job_download", args=[job.token]) not in page.text
+    assert not AuditEntry.objects.filter(action="reports.document.downloaded", object_id=str(job.pk)).exists()
+
+
+def test_a_made_document_whose_file_is_gone_gives_a_message_not_an_error(world, jpo_admin):
+    job = _made(jpo_admin, days_ago=1, period_id=world["tokyo"].period_id)
+    Path(job.file.path).unlink()
+
+    response = client_for(jpo_admin).get(reverse("reports:document_job_download", args=[job.token]))
+
+    assert response.status_code == 410 and "ファイルが見つかりません" in response.text
