@@ -69,3 +69,12 @@ class DocumentJob(models.Model):
     @property
     def running(self) -> bool:
         return self.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
+
+    @property
+    def state_label(self) -> str:
+        """The job's state in the list of a user's documents: 作成中, 完成, 中断 (failed or cut off), 期限切れ."""
+        if self.running:
+            return "作成中"
+        if self.status == DocumentStatus.DONE:
+            return "完成"
+        return "期限切れ" if self.status == DocumentStatus.EXPIRED else "中断"
