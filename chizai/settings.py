@@ -251,6 +251,10 @@ CHIZAI_IMPORT_MAX_ROWS = int(env_str("CHIZAI_IMPORT_MAX_ROWS", "200000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Documents made in the background (the national compilation) are deleted from the uploads directory this many
+# days after they were made (`chizai expire_documents`, nightly); the job then says 期限切れ and offers to make it
+# again.
+CHIZAI_DOCUMENT_RETENTION_DAYS = env_int("CHIZAI_DOCUMENT_RETENTION_DAYS", 7)
 # API tokens expire after this many days at most; a user may choose a shorter life on the token page.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 # Survey reminders: days after the invitation (or the last reminder) before the next, and how many at most.

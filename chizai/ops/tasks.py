@@ -1,4 +1,5 @@
-"""Scheduled work as tasks: reminder mail and KPI recomputation, run by a `chizai db_worker`.
+"""Scheduled work as tasks: reminder mail, KPI recomputation and the expiry of old documents, run by a
+`chizai db_worker`.
 
 Each task calls the idempotent command a cron line or systemd timer would (deploy/chizai-reminders.timer), so the
 two ways give the same result and running either twice sends and writes nothing twice.
@@ -28,6 +29,12 @@ def send_survey_reminders(date: str | None = None) -> str:
 def recompute_kpis(plan: int | None = None) -> str:
     """`chizai recompute_kpis [--plan N]` as a task; returns the command's summary."""
     return _run("recompute_kpis", *(["--plan", str(plan)] if plan is not None else []))
+
+
+@task()
+def expire_documents() -> str:
+    """`chizai expire_documents` as a task: the files of documents past their retention time are deleted."""
+    return _run("expire_documents")
 
 
 def _run(command: str, *args: str) -> str:

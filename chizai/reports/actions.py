@@ -3,8 +3,10 @@ failed, interrupted. Each step is one statement (or one short transaction), as t
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -73,3 +75,24 @@ def interrupt_document_jobs(*, worker_ids: Collection[str]) -> int:
     return DocumentJob.objects.filter(status=DocumentStatus.RUNNING, worker_id__in=[w for w in worker_ids if w]).update(
         status=DocumentStatus.FAILED, failure=INTERRUPTED, stage="", finished_at=timezone.now()
     )
+
+
+def expire_document_files(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
+    """Delete the files of the documents made more than `days` (CHIZAI_DOCUMENT_RETENTION_DAYS) ago; their jobs
+    say 期限切れ (EXPIRED) and their pages offer to make the document again. Returns how many expired.
+
+    The row is marked first, then the file deleted: a file that cannot be deleted is left behind, never a job that
+    offers a file it no longer has."""
+    days = settings.CHIZAI_DOCUMENT_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    expired = 0
+    for job in DocumentJob.objects.filter(status=DocumentStatus.DONE, finished_at__lt=cutoff).only("pk", "file"):
+        name = job.file.name
+        if not DocumentJob.objects.filter(pk=job.pk, status=DocumentStatus.DONE).update(
+            status=DocumentStatus.EXPIRED, file="", stage=""
+        ):
+            continue  # another run expired it meanwhile
+        expired += 1
+        if name:
+            job.file.storage.delete(name)
+    return expired

@@ -15,6 +15,7 @@ class DocumentStatus(models.TextChoices):
     RUNNING = "running", "作成中"
     DONE = "done", "作成済み"
     FAILED = "failed", "エラー"
+    EXPIRED = "expired", "期限切れ"
 
 
 class DocumentJobQuerySet(models.QuerySet["DocumentJob"]):
@@ -68,3 +69,12 @@ class DocumentJob(models.Model):
     @property
     def running(self) -> bool:
         return self.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
+
+    @property
+    def state_label(self) -> str:
+        """The job's state in the list of a user's documents: 作成中, 完成, 中断 (failed or cut off), 期限切れ."""
+        if self.running:
+            return "作成中"
+        if self.status == DocumentStatus.DONE:
+            return "完成"
+        return "期限切れ" if self.status == DocumentStatus.EXPIRED else "中断"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -123,11 +124,20 @@ def _job_for_user(request: HttpRequest, token: str) -> DocumentJob:
     return get_object_or_404(DocumentJob.objects.visible_to(request.user), token=token)
 
 
+def _job_context(job: DocumentJob, **extra: object) -> dict[str, object]:
+    return {
+        "job": job,
+        "workers_ok": tasks_can_run(),
+        "retention_days": settings.CHIZAI_DOCUMENT_RETENTION_DAYS,
+        **extra,
+    }
+
+
 @login_required
 @require_GET
 def document_job(request: HttpRequest, token: str) -> HttpResponse:
     job = _job_for_user(request, token)
-    return render(request, "reports/document_job.html", {"job": job, "workers_ok": tasks_can_run()})
+    return render(request, "reports/document_job.html", _job_context(job))
 
 
 @login_required
@@ -150,7 +160,7 @@ def survey_answers(request: HttpRequest, pk: int, fmt: str) -> Download:
 @require_GET
 def document_job_progress(request: HttpRequest, token: str) -> HttpResponse:
     job = _job_for_user(request, token)
-    response = render(request, "reports/_document_job_progress.html", {"job": job, "workers_ok": tasks_can_run()})
+    response = render(request, "reports/_document_job_progress.html", _job_context(job))
     if not job.running and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"  # made (or failed): reload to offer the download
     return response
@@ -158,11 +168,17 @@ def document_job_progress(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def document_job_download(request: HttpRequest, token: str) -> FileResponse:
+def document_job_download(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
+    """The made file; once deleted after its retention time (期限切れ), or missing, a page that says so and offers
+    to make it again (410 Gone), never an error."""
     job = _job_for_user(request, token)
+    if job.status == DocumentStatus.EXPIRED:
+        return render(request, "reports/document_job.html", _job_context(job), status=410)
     if job.status != DocumentStatus.DONE or not job.file:
         raise Http404("帳票はまだ作成されていません。")
+    try:
+        file = job.file.open("rb")
+    except FileNotFoundError:
+        return render(request, "reports/document_job.html", _job_context(job, missing=True), status=410)
     log_access(request.user, "reports.document.downloaded", job, detail=job.download_name)
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=job.download_name, content_type=FORMATS[job.fmt]
-    )
+    return FileResponse(file, as_attachment=True, filename=job.download_name, content_type=FORMATS[job.fmt])
