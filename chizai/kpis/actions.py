@@ -19,7 +19,7 @@ raise `RowsRefused` listing every refused row before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -996,14 +996,7 @@ def prepare_actuals(
     if problems:
         raise RowsRefused(problems)
     prepared = Prepared(Actual, ACTUAL_FIELDS, Inserter(Actual))
-    steps = []
-    for row in rows:
-        existing = current.get(row.key)
-        _check_version(existing, row.expected_version)
-        values = {name: getattr(row, name) for name in ACTUAL_FIELDS} if row.has_figure else None
-        lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
-        steps.append(_Step(row.kpi, lookup, existing, values, row))
-    changes = _prepare(prepared, steps, "kpi.actual", writer)
+    changes = _prepare(prepared, _actual_steps(rows, current), "kpi.actual", writer)
     prepared.lock_rows = [(i, r) for i, r in enumerate(rows) if _would_change(r, current)]
     prepared.figures = figures.compute_ahead(changes, changes, Inserter(KpiFigure))
     return prepared
@@ -1024,20 +1017,36 @@ def prepare_evaluations(
     if too_long:
         raise RowsRefused(too_long)
     prepared = Prepared(Evaluation, ["text", "from_plan_file"], Inserter(Evaluation))
-    steps = []
+    _prepare(prepared, _evaluation_steps(rows, current), "kpi.evaluation", writer)
+    return prepared
+
+
+# The steps of a prepared write are made one at a time as `_prepare` takes them (an import's 100,000 would
+# otherwise all be held at once, beside the rows and entries made from them); a version that does not match
+# raises ConflictError there, before anything is written.
+
+
+def _actual_steps(rows: Sequence[ActualValue], current: Mapping[ActualKey, Actual]) -> Iterator[_Step]:
+    for row in rows:
+        existing = current.get(row.key)
+        _check_version(existing, row.expected_version)
+        values = {name: getattr(row, name) for name in ACTUAL_FIELDS} if row.has_figure else None
+        lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
+        yield _Step(row.kpi, lookup, existing, values, row)
+
+
+def _evaluation_steps(rows: Sequence[EvaluationText], current: Mapping[ActualKey, Evaluation]) -> Iterator[_Step]:
     for row in rows:
         existing = current.get(row.key)
         _check_version(existing, row.expected_version)
         text = row.text.strip()
         values = {"text": text, "from_plan_file": row.from_plan_file} if text else None
         lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
-        steps.append(_Step(row.kpi, lookup, existing, values))
-    _prepare(prepared, steps, "kpi.evaluation", writer)
-    return prepared
+        yield _Step(row.kpi, lookup, existing, values)
 
 
 def _prepare[M: (Actual, Evaluation)](
-    prepared: Prepared[M], steps: list[_Step], code: str, writer: Writer
+    prepared: Prepared[M], steps: Iterable[_Step], code: str, writer: Writer
 ) -> dict[int, dict[tuple[int, int, str], Any]]:
     """The rows to insert (adapted), update and delete, and an audit entry for each, as `_write` would write them.
 
