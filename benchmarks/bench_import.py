@@ -5,7 +5,8 @@ Usage: .venv/bin/python benchmarks/bench_import.py [ROWS …] [--xlsx] [--trace-
 
 Besides the wall-clock time of each run, it prints the process CPU time (what the import itself costs, whatever
 else the machine is doing) and the wall and CPU time of the apply's write transaction alone (what other writers
-may wait for). `--trace-apply` also measures the apply's peak memory (its times are then slower).
+may wait for). `--trace-apply` also measures the apply's peak memory (its times are then slower). The last line is
+the process's peak resident memory over all the runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import resource
 import sys
 import time
 import tracemalloc
@@ -172,6 +174,8 @@ def main() -> None:
     )
     for rows in sizes:
         bench(rows, xlsx, trace_apply)
+    # The whole process's peak resident memory (Python, SQLite's cache, the driver…), over every run above.
+    print(f"peak RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":

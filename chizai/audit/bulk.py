@@ -15,10 +15,12 @@ transaction and only fill in what is known inside it (an id, a time, a hash) bef
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections, models, router
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 # Field types whose Python value the driver takes as it is on both databases.
 PLAIN_TYPES = {
@@ -34,6 +36,10 @@ PLAIN_TYPES = {
     "SmallIntegerField",
     "TextField",
 }
+# Field types whose None is None to the database, so that only a value needs adapting.
+NONE_TYPES = {"DateField", "DateTimeField", "DecimalField", "JSONField"}
+Adapter = Callable[[Any], Any]
+JsonTexts = Mapping[str, Callable[[Any], str | None]]
 POSTGRESQL_PARAMETERS = 65535
 COPY_ROWS = 500
 """From this many rows on, PostgreSQL gets them with COPY (two statements, whatever the count); fewer, one INSERT."""
@@ -47,7 +53,11 @@ class Inserter[M: models.Model]:
         self.connection = connections[router.db_for_write(model)]
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.stamped = [f for f in self.fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-        self.prepared = [(f, f.is_relation, f.get_internal_type() not in PLAIN_TYPES) for f in self.fields]
+        self.relations = [f.is_relation for f in self.fields]
+        self.adapters = [_adapter(f, self.connection) for f in self.fields]
+        self.attnames = frozenset(f.attname for f in self.fields)
+        self.defaults = {f.attname: _default(f) for f in self.fields}
+        self.with_json: dict[tuple[Any, ...], list[Adapter | None]] = {}
         limit = self.connection.features.max_query_params or POSTGRESQL_PARAMETERS
         self.batch_size = max(1, min(2000, limit // len(self.fields)))
         quote = self.connection.ops.quote_name
@@ -71,14 +81,41 @@ class Inserter[M: models.Model]:
         """The row of `obj` (primary key unset) as inserted; auto_now fields are stamped now."""
         for field in self.stamped:
             field.pre_save(obj, True)
-        return [_value(obj, field, relation, adapt, self.connection) for field, relation, adapt in self.prepared]
-
-    def row(self, values: Mapping[str, Any]) -> list[Any]:
-        """A row from plain values by field attname (`kpi_id`, not `kpi`), adapted where needed; no model instance."""
         return [
-            field.get_db_prep_save(values[field.attname], self.connection) if adapt else values[field.attname]
-            for field, _, adapt in self.prepared
+            _value(obj, field, relation, adapter)
+            for field, relation, adapter in zip(self.fields, self.relations, self.adapters, strict=True)
         ]
+
+    def row(self, values: Mapping[str, Any], *, json: JsonTexts | None = None) -> list[Any]:
+        """A row from plain values by field attname (`kpi_id`, not `kpi`), adapted where needed; no model instance.
+
+        `json` may give, for a JSON field, a function that writes its value as the JSON text the field would store
+        (returning None when it cannot: the field then encodes the value itself)."""
+        adapters = self.adapters if json is None else self._json_adapters(json)
+        return [
+            values[field.attname] if adapter is None else adapter(values[field.attname])
+            for field, adapter in zip(self.fields, adapters, strict=True)
+        ]
+
+    def _json_adapters(self, json: JsonTexts) -> list[Adapter | None]:
+        key = tuple(json.items())
+        if key not in self.with_json:
+            adapters = list(self.adapters)
+            for name, render in json.items():
+                index = self.index(name)
+                stored, usual = _json_text(self.fields[index], self.connection), adapters[index]
+                if stored is not None and usual is not None:
+                    adapters[index] = _rendered(render, stored, usual)
+            self.with_json[key] = adapters
+        return self.with_json[key]
+
+    def new_row(self, values: Mapping[str, Any]) -> list[Any]:
+        """As `row`, with each field's default for an attname not in `values` (what `Model(**values)` would hold;
+        an auto_now field is left None for the caller to stamp)."""
+        missing = self.attnames.difference(values)
+        if missing:
+            values = {**values, **{name: self.defaults[name]() for name in missing}}
+        return self.row(values)
 
     def run(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         """Insert the rows (from `values`) in multi-row statements; returns their primary keys in order."""
@@ -140,7 +177,7 @@ def mark_inserted[M: models.Model](objs: Sequence[M], keys: Sequence[Any], alias
         obj._state.db = alias
 
 
-def _value(obj: models.Model, field: models.Field[Any, Any], relation: bool, adapt: bool, connection: Any) -> Any:
+def _value(obj: models.Model, field: models.Field[Any, Any], relation: bool, adapter: Adapter | None) -> Any:
     value = getattr(obj, field.attname)
     if relation and value is None:
         # A related object saved after it was assigned (a KPI the same import created): take its key now.
@@ -148,4 +185,62 @@ def _value(obj: models.Model, field: models.Field[Any, Any], relation: bool, ada
         if related is not None and related.pk is not None:
             value = related.pk
             setattr(obj, field.attname, value)
-    return field.get_db_prep_save(value, connection) if adapt else value
+    return value if adapter is None else adapter(value)
+
+
+def _adapter(field: models.Field[Any, Any], connection: Any) -> Adapter | None:
+    """`field.get_db_prep_save` for this connection, or None where the driver takes the value as it is.
+
+    It is called for every value of every row an import writes: a Decimal goes straight to the backend's
+    `adapt_decimalfield_value` (what `DecimalField.get_db_prep_value` ends in), and a None of a type that stores
+    None as NULL is passed as it is, instead of through Django's chain of calls."""
+    kind = field.get_internal_type()
+    if kind in PLAIN_TYPES:
+        return None
+    prep = field.get_db_prep_save
+    if kind == "DecimalField":
+        adapt_decimal, digits, places = connection.ops.adapt_decimalfield_value, field.max_digits, field.decimal_places  # type: ignore[attr-defined]
+
+        def decimal(value: Any) -> Any:
+            if value is None:
+                return None
+            if type(value) is Decimal:
+                return adapt_decimal(value, digits, places)
+            return prep(value, connection)
+
+        return decimal
+    if kind in NONE_TYPES:
+        return lambda value: None if value is None else prep(value, connection)
+    return lambda value: prep(value, connection)
+
+
+def _rendered(render: Callable[[Any], str | None], stored: Adapter, usual: Adapter) -> Adapter:
+    def adapt(value: Any) -> Any:
+        text = None if value is None else render(value)
+        return usual(value) if text is None else stored(text)
+
+    return adapt
+
+
+def _json_text(field: models.Field[Any, Any], connection: Any) -> Adapter | None:
+    if getattr(field, "encoder", None) is not None:
+        return None
+    if type(connection.ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value:
+        return _as_is  # json.dumps(value): the text itself
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return lambda text: Jsonb(text, dumps=_as_is)  # what Django sends, with the text already written
+    return None
+
+
+def _as_is(text: Any) -> Any:
+    return text
+
+
+def _default(field: models.Field[Any, Any]) -> Callable[[], Any]:
+    """The field's default as `Model()` gives it (a callable default is called for each row)."""
+    if field.has_default() and callable(field.default):
+        return field.get_default
+    value = field.get_default()
+    return lambda: value

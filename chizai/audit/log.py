@@ -25,6 +25,8 @@ from chizai.organizations.types import Actor
 
 
 def _plain(value: Any) -> Any:
+    if value is None or type(value) is str:
+        return value  # the common case, first: a bulk write records millions of values
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, datetime.date | datetime.datetime):
@@ -192,29 +194,89 @@ def draft(
 ) -> Draft | None:
     """The entry `build_entry` would make, as a `Draft` (None when nothing changed); `obj` may be a row still to be
     inserted. Laid out straight as its row and its canonical text: no model instance for each of many entries."""
+    source = obj if obj.pk is None else None
+    return draft_row(
+        Drafter(actor, inserter, reason=reason, actor_label=actor_label),
+        action,
+        obj._meta.label_lower,
+        "" if source is not None else str(obj.pk),
+        str(obj),
+        before,
+        after,
+        kpi_id=kpi_id,
+        plan_id=plan_id,
+        source=source,
+    )
+
+
+class Drafter:
+    """What every entry of one bulk write shares (who, why, the request), worked out once for all its drafts."""
+
+    __slots__ = ("actor_id", "actor_label", "inserter", "pieces", "reason", "request_id")
+
+    def __init__(self, actor: Any, inserter: Inserter[AuditEntry], *, reason: str = "", actor_label: str = "") -> None:
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        self.actor_id = user.pk if user else None
+        self.actor_label = actor_label or (user.get_username() if user else "システム")
+        self.inserter = inserter
+        self.reason = reason
+        self.request_id = current_request_id.get()
+        self.pieces: dict[str, str] = {}  # one copy of each piece of canonical text the drafts share
+
+    def shared(self, pieces: chain.Template) -> chain.Template:
+        """The pieces, with the first and the last held once: the entries of one write share them (the action, who,
+        why), which would otherwise be held 100,000 times over until the transaction."""
+        first, second, third, last = pieces
+        return self.pieces.setdefault(first, first), second, third, self.pieces.setdefault(last, last)
+
+
+CHANGE = AuditEntry.Kind.CHANGE.value
+
+
+def draft_row(
+    drafter: Drafter,
+    action: str,
+    object_type: str,
+    object_id: str,
+    object_repr: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    *,
+    kpi_id: int | None,
+    plan_id: int | None,
+    source: Keyed | None = None,
+) -> Draft | None:
+    """`draft` from the entry's facts (None when nothing changed): the form a bulk writer uses to record thousands
+    of rows it never makes model instances of. `source` is a row inserted later, whose id becomes the object id."""
     changes = diff(before, after)
     if not changes:
         return None
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    source = obj if obj.pk is None else None
     facts = {
         "at": None,
-        "actor_id": user.pk if user else None,
-        "actor_label": actor_label or (user.get_username() if user else "システム"),
+        "actor_id": drafter.actor_id,
+        "actor_label": drafter.actor_label,
         "action": action,
-        "kind": AuditEntry.Kind.CHANGE.value,
-        "object_type": obj._meta.label_lower,
-        "object_id": "" if source is not None else str(obj.pk),
-        "object_repr": str(obj)[:300],
+        "kind": CHANGE,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_repr": object_repr[:300],
         "kpi_id": kpi_id,
         "plan_id": plan_id,
         "changes": changes,
-        "reason": reason,
-        "request_id": current_request_id.get(),
+        "reason": drafter.reason,
+        "request_id": drafter.request_id,
         "previous_hash": "",
         "entry_hash": "",
     }
-    return Draft(inserter.row(facts), chain.template(facts), source)
+    values = drafter.inserter.row(facts, json=_STORED_JSON)
+    return Draft(values, drafter.shared(chain.template(facts)), source)
+
+
+def _stored_json(changes: dict[str, list[Any]]) -> str | None:
+    return chain.changes_text(changes, canonical=False)
+
+
+_STORED_JSON = {"changes": _stored_json}
 
 
 def entry_inserter() -> Inserter[AuditEntry]:

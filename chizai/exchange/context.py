@@ -111,6 +111,7 @@ class KpiIndex:
         self.parent_ids = {k.parent_id for k in kpis if k.parent_id}
         self.max_sort_order = max((k.sort_order for k in kpis), default=0)
         self._targets: dict[tuple[str, int, int], Target] | None = None
+        self._name_keys: dict[str, str] = {}
         self.plan = plan
 
     @property
@@ -133,7 +134,10 @@ class KpiIndex:
         if code:
             kpi = self.by_code.get(code)
             return kpi if kpi is not None and kpi.owner_id == organization.pk else None
-        return self.by_name.get((organization.pk, name_key(name)))
+        key = self._name_keys.get(name)
+        if key is None:  # a KPI's name is on each of its rows: reduced once
+            key = self._name_keys[name] = name_key(name)
+        return self.by_name.get((organization.pk, key))
 
     def add(self, kpi: Kpi) -> None:
         self.by_code[kpi.code] = kpi

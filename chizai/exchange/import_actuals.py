@@ -80,6 +80,7 @@ class ActualsImporter:
         self.seen: dict[tuple[str, int, int], int] = {}  # (KPI code, year, half) -> the row that named it first
         self.subset_rows: list[ActualRow] = []
         self._target_years: dict[str, set[int]] | None = None
+        self._periods: dict[tuple[Any, ...], tuple[int, str]] = {}
         self.source_note = context.report.file_name[: Actual._meta.get_field("source_note").max_length or 200]
 
     # --- reading ---------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ class ActualsImporter:
 
     def _period(self, row: Row, kpi: Kpi | None) -> tuple[int, str] | None:
         try:
-            year, half = _parse_period(row)
+            year, half = self._parse_period(row)
         except ValueError as error:
             row.problem(str(error), "period" if row.text("period") else "year")
             return None
@@ -137,6 +138,18 @@ class ActualsImporter:
             )
             return None
         return year, half
+
+    def _parse_period(self, row: Row) -> tuple[int, str]:
+        """`_parse_period`, once for each spelling of 年度 and 期 (a file repeats a few dozen on every row)."""
+        year, period = row.raw("year"), row.raw("period")
+        key = (type(year), year, type(period), period)
+        try:
+            found = self._periods.get(key)
+        except TypeError:  # a cell value that cannot be a key
+            return _parse_period(row)
+        if found is None:
+            found = self._periods[key] = _parse_period(row)
+        return found
 
     def _years_of(self, kpi: Kpi) -> set[int]:
         """Single years with a target, which the entry form also accepts outside the plan period."""
@@ -216,18 +229,10 @@ class ActualsImporter:
             self.source_note,
             expected_version=existing.version if existing is not None else 0,
         )
-        new = _figure_text(row.kpi, value.value, value.numerator, value.denominator)
-        if existing is None:
-            change = Change("新規", f"{row.what} 実績", new=new, sheet=row.sheet, row=row.number)
-            chunk.actuals.append((row, value, existing, change, "実績 新規"))
-        else:
-            old = _figure_text(row.kpi, existing.value, existing.numerator, existing.denominator)
-            change = Change("更新", f"{row.what} 実績", old=old, new=new, sheet=row.sheet, row=row.number)
-            chunk.actuals.append((row, value, existing, change, "実績 更新"))
+        chunk.actuals.append((row, value, existing, "実績 新規" if existing is None else "実績 更新"))
         return True
 
     def _evaluation(self, row: ActualRow, existing: Evaluation | None, chunk: _Chunk) -> bool:
-        what = f"{row.what} 評価"
         if existing is not None:
             existing.kpi = row.kpi
             self.context.read_for_update("evaluation", existing.pk, existing.version)
@@ -236,30 +241,27 @@ class ActualsImporter:
         text = EvaluationText(
             row.kpi, row.year, row.year, row.half, row.comment, expected_version=existing.version if existing else 0
         )
-        if existing is None:
-            change = Change("新規", what, new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
-        else:
-            old = _excerpt(existing.text)
-            change = Change("更新", what, old=old, new=_excerpt(row.comment), sheet=row.sheet, row=row.number)
-        chunk.evaluations.append((text, existing, change, "評価 新規" if existing is None else "評価 更新"))
+        chunk.evaluations.append((row, text, existing, "評価 新規" if existing is None else "評価 更新"))
         return True
 
     def _keep(self, chunk: _Chunk, actuals: dict[ActualKey, Actual]) -> None:
         """The chunk's changes go to the writes and the report; a row the writer would refuse is a problem."""
         context = self.context
+        report = context.report
         pending = chunk.actuals
-        refused = actual_refusals(rows=[value for _, value, _, _, _ in pending], current=actuals)
+        refused = actual_refusals(rows=[value for _, value, _, _ in pending], current=actuals)
         for index, message in refused:
             row = pending[index][0]
-            context.report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
+            report.add_problem(message, sheet=row.sheet, row=row.number, column=row.figure_heading)
         left_out = {index for index, _ in refused}
-        for index, (row, value, existing, change, kind) in enumerate(pending):
+        for index, (row, value, existing, kind) in enumerate(pending):
             if index not in left_out:
                 context.writes.actuals.append((value, existing, row.location))
-                context.report.add_change(change, kind)
-        for text, existing_text, change, kind in chunk.evaluations:
+                # The report lists the first changes only: the text of the others is never made.
+                report.add_change(_actual_change(row, value, existing) if report.lists_changes else None, kind)
+        for row, text, existing_text, kind in chunk.evaluations:
             context.writes.evaluations.append((text, existing_text))
-            context.report.add_change(change, kind)
+            report.add_change(_evaluation_change(row, existing_text) if report.lists_changes else None, kind)
 
     # --- the end ---------------------------------------------------------------------------------
 
@@ -290,9 +292,24 @@ class ActualsImporter:
             self.context.writes.subsets.append((value, row.location))
 
 
-# A row, the actual it writes, the stored one it replaces, and the change the report shows.
-PendingActual = tuple[ActualRow, ActualValue, Actual | None, Change, str]
-PendingEvaluation = tuple[EvaluationText, Evaluation | None, Change, str]
+# A row, what it writes, the stored row it replaces, and the report's count it adds to.
+PendingActual = tuple[ActualRow, ActualValue, Actual | None, str]
+PendingEvaluation = tuple[ActualRow, EvaluationText, Evaluation | None, str]
+
+
+def _actual_change(row: ActualRow, value: ActualValue, existing: Actual | None) -> Change:
+    new = _figure_text(row.kpi, value.value, value.numerator, value.denominator)
+    if existing is None:
+        return Change("新規", f"{row.what} 実績", new=new, sheet=row.sheet, row=row.number)
+    old = _figure_text(row.kpi, existing.value, existing.numerator, existing.denominator)
+    return Change("更新", f"{row.what} 実績", old=old, new=new, sheet=row.sheet, row=row.number)
+
+
+def _evaluation_change(row: ActualRow, existing: Evaluation | None) -> Change:
+    what, new = f"{row.what} 評価", _excerpt(row.comment)
+    if existing is None:
+        return Change("新規", what, new=new, sheet=row.sheet, row=row.number)
+    return Change("更新", what, old=_excerpt(existing.text), new=new, sheet=row.sheet, row=row.number)
 
 
 class _Chunk:

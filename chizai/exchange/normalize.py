@@ -77,6 +77,8 @@ def clean_text(value: Any) -> str:
     Numbers become their plain text (5 -> "5", 5.0 -> "5", 12.50 -> "12.5"); dates their ISO form. The
     text inside is kept as typed (no NFKC: a KPI name stays exactly as its office wrote it).
     """
+    if type(value) is str:
+        return value.strip(_EDGE_SPACES)  # the common case, first (every cell of every row goes through here)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -332,6 +334,7 @@ class OrganizationResolver:
 
         self._by_key: dict[str, list[Organization]] = {}
         self._by_jis: dict[int, Organization] = {}
+        self._resolved: dict[str, Organization] = {}
         for organization in organizations:
             keys = {organization.code, organization.name, organization.short_name}
             if organization.kind == OrganizationKind.PREFECTURE:
@@ -348,6 +351,14 @@ class OrganizationResolver:
             found.append(organization)
 
     def resolve(self, value: Any) -> Organization:
+        if type(value) is str:  # the same few spellings on every row of a file: each resolved once
+            found = self._resolved.get(value)
+            if found is None:
+                found = self._resolved[value] = self._resolve(value)
+            return found
+        return self._resolve(value)
+
+    def _resolve(self, value: Any) -> Organization:
         if isinstance(value, bool):
             raise ValueError(f"都道府県・関係主体として読み取れません: {_typed(value)}")
         if isinstance(value, int | float | Decimal):

@@ -79,9 +79,16 @@ class ImportReport:
         if len(self.problems) < LISTED_PROBLEMS:
             self.problems.append(Problem(message, sheet, row, column))
 
-    def add_change(self, change: Change, count_key: str) -> None:
+    @property
+    def lists_changes(self) -> bool:
+        """Whether the next change is listed (else only counted: a caller need not describe it)."""
+        return len(self.changes) < LISTED_CHANGES
+
+    def add_change(self, change: Change | None, count_key: str) -> None:
+        """Count a change under `count_key` and list it while the list has room (None: counted only, when
+        `lists_changes` was false)."""
         self.counts[count_key] += 1
-        if len(self.changes) < LISTED_CHANGES:
+        if change is not None and len(self.changes) < LISTED_CHANGES:
             self.changes.append(change)
 
     def as_json(self) -> dict[str, Any]:

@@ -76,8 +76,12 @@ def period_end_date(kpi: Kpi, year: int) -> datetime.date:
     return fiscal_year_end(year)
 
 
-def _actuals(kpi: Kpi) -> dict[tuple[int, int, str], Actual]:
+def actuals_by_period(kpi: Kpi) -> dict[tuple[int, int, str], Actual]:
+    """The KPI's actuals (as loaded) by (start year, end year, half)."""
     return {(a.start_year, a.end_year, a.half): a for a in kpi.actuals.all()}
+
+
+_actuals = actuals_by_period
 
 
 def _sum_ratio(parts: list[Actual]) -> Decimal | None:
@@ -309,16 +313,22 @@ def _known_at_first_half(key: tuple[int, int, str], year: int) -> bool:
 
 
 def first_half_result(
-    kpi: Kpi, year: int, today: datetime.date, rows: list[PeriodResult] | None = None
+    kpi: Kpi,
+    year: int,
+    today: datetime.date,
+    rows: list[PeriodResult] | None = None,
+    actuals: dict[tuple[int, int, str], Actual] | None = None,
 ) -> PeriodResult | None:
     """The year as its 上期 reports it: only the figures up to the first half (the 上期 actual, its achievement and
     the year-end forecast against the year's target), whatever was entered since.
 
     Its status is the year's own (`result_for_year`), so the KPI and year read the same everywhere.
+    `actuals` are the KPI's actuals by period (`actuals_by_period`), when the caller has them already.
     """
     year_result = result_for_year(kpi, year, today, rows)
-    actuals = {key: actual for key, actual in _actuals(kpi).items() if _known_at_first_half(key, year)}
-    half_result = result_for_year(kpi, year, today, results(kpi, today, actuals, ending_in=year))
+    every = _actuals(kpi) if actuals is None else actuals
+    known = {key: actual for key, actual in every.items() if _known_at_first_half(key, year)}
+    half_result = result_for_year(kpi, year, today, results(kpi, today, known, ending_in=year))
     if half_result is None:
         return None
     return replace(half_result, status=year_result.status if year_result else half_result.status)

@@ -19,7 +19,7 @@ raise `RowsRefused` listing every refused row before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chizai.audit.bulk import Inserter, insert_rows
-from chizai.audit.log import Draft, build_entry, draft, entry_inserter, save_drafts, save_entries
+from chizai.audit.log import Draft, Drafter, build_entry, draft_row, entry_inserter, save_drafts, save_entries
 from chizai.audit.models import AuditEntry
 from chizai.kpis import figures
 from chizai.kpis.achievement import YearFigure, year_figure
@@ -51,6 +51,7 @@ from chizai.kpis.models import (
     Plan,
     RevisionStatus,
     Target,
+    actual_figure,
 )
 from chizai.kpis.revisions import (
     can_propose,
@@ -453,7 +454,7 @@ class ActualValue:
 
     @property
     def figure(self) -> Decimal | None:
-        return Actual(value=self.value, numerator=self.numerator, denominator=self.denominator).figure
+        return actual_figure(self.value, self.numerator, self.denominator)
 
 
 ACTUAL_FIELDS = ["value", "numerator", "denominator", "source", "source_note"]
@@ -831,6 +832,7 @@ class _Step:
     lookup: dict[str, Any]
     existing: Any
     values: dict[str, Any] | None
+    row: Any = None  # the row given to the writer (`prepare_actuals`: what the figures are computed ahead with)
 
 
 @dataclass
@@ -994,14 +996,7 @@ def prepare_actuals(
     if problems:
         raise RowsRefused(problems)
     prepared = Prepared(Actual, ACTUAL_FIELDS, Inserter(Actual))
-    steps = []
-    for row in rows:
-        existing = current.get(row.key)
-        _check_version(existing, row.expected_version)
-        values = {name: getattr(row, name) for name in ACTUAL_FIELDS} if row.has_figure else None
-        lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
-        steps.append(_Step(row.kpi, lookup, existing, values))
-    changes = _prepare(prepared, steps, "kpi.actual", writer)
+    changes = _prepare(prepared, _actual_steps(rows, current), "kpi.actual", writer)
     prepared.lock_rows = [(i, r) for i, r in enumerate(rows) if _would_change(r, current)]
     prepared.figures = figures.compute_ahead(changes, changes, Inserter(KpiFigure))
     return prepared
@@ -1022,48 +1017,93 @@ def prepare_evaluations(
     if too_long:
         raise RowsRefused(too_long)
     prepared = Prepared(Evaluation, ["text", "from_plan_file"], Inserter(Evaluation))
-    steps = []
+    _prepare(prepared, _evaluation_steps(rows, current), "kpi.evaluation", writer)
+    return prepared
+
+
+# The steps of a prepared write are made one at a time as `_prepare` takes them (an import's 100,000 would
+# otherwise all be held at once, beside the rows and entries made from them); a version that does not match
+# raises ConflictError there, before anything is written.
+
+
+def _actual_steps(rows: Sequence[ActualValue], current: Mapping[ActualKey, Actual]) -> Iterator[_Step]:
+    for row in rows:
+        existing = current.get(row.key)
+        _check_version(existing, row.expected_version)
+        values = {name: getattr(row, name) for name in ACTUAL_FIELDS} if row.has_figure else None
+        lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
+        yield _Step(row.kpi, lookup, existing, values, row)
+
+
+def _evaluation_steps(rows: Sequence[EvaluationText], current: Mapping[ActualKey, Evaluation]) -> Iterator[_Step]:
     for row in rows:
         existing = current.get(row.key)
         _check_version(existing, row.expected_version)
         text = row.text.strip()
         values = {"text": text, "from_plan_file": row.from_plan_file} if text else None
         lookup = {"start_year": row.start_year, "end_year": row.end_year, "half": row.half}
-        steps.append(_Step(row.kpi, lookup, existing, values))
-    _prepare(prepared, steps, "kpi.evaluation", writer)
-    return prepared
+        yield _Step(row.kpi, lookup, existing, values)
 
 
 def _prepare[M: (Actual, Evaluation)](
-    prepared: Prepared[M], steps: list[_Step], code: str, writer: Writer
-) -> dict[int, dict[tuple[int, int, str], M | None]]:
+    prepared: Prepared[M], steps: Iterable[_Step], code: str, writer: Writer
+) -> dict[int, dict[tuple[int, int, str], Any]]:
     """The rows to insert (adapted), update and delete, and an audit entry for each, as `_write` would write them.
 
-    Returns the changes by KPI and period (None: removed), from which the figures are computed ahead.
+    Returns the changes by KPI and period (None: removed; else the new row, as the step's row or the updated
+    object: anything with the period, `value`, `numerator`, `denominator` and `figure`), from which the figures are
+    computed ahead. A created row is laid out from its values alone: no model instance for each of many rows.
     """
-    entries = entry_inserter()
-    changes: dict[int, dict[tuple[int, int, str], M | None]] = {}
+    model, inserter = prepared.model, prepared.inserter
+    drafter = Drafter(writer.actor, entry_inserter(), reason=writer.reason, actor_label=writer.label)
+    object_type, snapshot = model._meta.label_lower, model.SNAPSHOT_FIELDS
+    changes: dict[int, dict[tuple[int, int, str], Any]] = {}
     created: list[Draft | None] = []
     updated: list[Draft | None] = []
     deleted: list[Draft | None] = []
     for step in steps:
-        existing = step.existing
+        existing, kpi = step.existing, step.kpi
         if existing is not None:
-            existing.kpi = step.kpi
-        period = (step.lookup["start_year"], step.lookup["end_year"], step.lookup["half"])
+            existing.kpi = kpi
+        lookup = step.lookup
+        period = (lookup["start_year"], lookup["end_year"], lookup["half"])
         if step.values is None:
             if existing is not None:
                 prepared.deleted.append(existing)
-                deleted.append(_draft(writer, f"{code}.deleted", existing, existing.snapshot(), None, entries))
-                changes.setdefault(step.kpi.pk, {})[period] = None
+                entry = draft_row(
+                    drafter,
+                    f"{code}.deleted",
+                    object_type,
+                    str(existing.pk),
+                    str(existing),
+                    existing.snapshot(),
+                    None,
+                    kpi_id=kpi.pk,
+                    plan_id=kpi.plan_id,
+                )
+                deleted.append(entry)
+                changes.setdefault(kpi.pk, {})[period] = None
             continue
         if existing is None:
-            obj = prepared.model(kpi=step.kpi, **step.lookup, **step.values)
+            values = {"kpi_id": kpi.pk, **lookup, **step.values}
             pending = _Pending()
-            prepared.new_rows.append(prepared.inserter.values(obj))
+            prepared.new_rows.append(inserter.new_row(values))
             prepared.new_keys.append(pending)
-            created.append(_draft(writer, f"{code}.created", obj, None, obj.snapshot(), entries, pending))
-            changes.setdefault(step.kpi.pk, {})[period] = obj
+            entry = draft_row(
+                drafter,
+                f"{code}.created",
+                object_type,
+                "",
+                model.describe(kpi, *period),
+                None,
+                {name: values[name] for name in snapshot},
+                kpi_id=kpi.pk,
+                plan_id=kpi.plan_id,
+                source=pending,
+            )
+            created.append(entry)
+            if step.row is not None:
+                changes.setdefault(kpi.pk, {})[period] = step.row
             continue
         if all(getattr(existing, name) == value for name, value in step.values.items()):
             continue
@@ -1071,38 +1111,22 @@ def _prepare[M: (Actual, Evaluation)](
         for name, value in step.values.items():
             setattr(existing, name, value)
         prepared.updated.append(existing)
-        updated.append(_draft(writer, f"{code}.updated", existing, before, existing.snapshot(), entries))
-        changes.setdefault(step.kpi.pk, {})[period] = existing
+        entry = draft_row(
+            drafter,
+            f"{code}.updated",
+            object_type,
+            str(existing.pk),
+            str(existing),
+            before,
+            existing.snapshot(),
+            kpi_id=kpi.pk,
+            plan_id=kpi.plan_id,
+        )
+        updated.append(entry)
+        changes.setdefault(kpi.pk, {})[period] = existing
     prepared.drafts = [d for d in (*created, *updated, *deleted) if d is not None]
     prepared.counts = WriteCounts(len(prepared.new_rows), len(prepared.updated), len(prepared.deleted))
     return changes
-
-
-def _draft(
-    writer: Writer,
-    action: str,
-    obj: models.Model,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    entries: Inserter[AuditEntry],
-    pending: _Pending | None = None,
-) -> Draft | None:
-    kpi_id, plan_id = _links(obj)
-    made = draft(
-        writer.actor,
-        action,
-        obj,
-        before,
-        after,
-        inserter=entries,
-        kpi_id=kpi_id,
-        plan_id=plan_id,
-        reason=writer.reason,
-        actor_label=writer.label,
-    )
-    if made is not None and pending is not None:
-        made.source = pending  # the row itself is not kept: its id is all the entry needs
-    return made
 
 
 CHECK_ROWS = 5000

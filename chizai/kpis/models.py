@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -295,6 +295,24 @@ class HalfChoice(models.TextChoices):
     SECOND = Half.SECOND.value, "下期"
 
 
+HALF_SUFFIXES: dict[str, str] = {value: str(label) for value, label in HalfChoice.choices}
+HALF_SUFFIXES[HalfChoice.FULL] = ""
+"""What a period's label adds for its half (`get_half_display`, nothing for 通期)."""
+
+
+def _half_suffix(half: str) -> str:
+    return HALF_SUFFIXES.get(half, half)
+
+
+def actual_figure(value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    """The figure compared with the target: the value, or the percentage from numerator / denominator."""
+    if numerator is not None and denominator:
+        from chizai.lib.numbers import ratio_percent
+
+        return ratio_percent(numerator, denominator, decimals=1)
+    return value
+
+
 class Actual(PeriodMixin):
     """An actual (実績) of a KPI for a year, a half year (上期/下期) or a range of years.
 
@@ -328,27 +346,24 @@ class Actual(PeriodMixin):
             ),
         ]
 
+    # What the audit log records of an actual (`snapshot`), in this order.
+    SNAPSHOT_FIELDS: ClassVar[tuple[str, ...]] = ("value", "numerator", "denominator", "source", "source_note")
+
     def __str__(self) -> str:
-        half = "" if self.half == HalfChoice.FULL else self.get_half_display()
-        return f"{self.kpi.short_name} 実績 {self.kpi.label_period(self.start_year, self.end_year)}{half}"
+        return self.describe(self.kpi, self.start_year, self.end_year, self.half)
+
+    @staticmethod
+    def describe(kpi: Kpi, start_year: int, end_year: int, half: str) -> str:
+        """`str()` of the actual of this KPI and period (for a row a bulk writer never makes an instance of)."""
+        return f"{kpi.short_name} 実績 {kpi.label_period(start_year, end_year)}{_half_suffix(half)}"
 
     @property
     def figure(self) -> Decimal | None:
         """The figure compared with the target: the value, or the percentage from numerator / denominator."""
-        if self.numerator is not None and self.denominator:
-            from chizai.lib.numbers import ratio_percent
-
-            return ratio_percent(self.numerator, self.denominator, decimals=1)
-        return self.value
+        return actual_figure(self.value, self.numerator, self.denominator)
 
     def snapshot(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "numerator": self.numerator,
-            "denominator": self.denominator,
-            "source": self.source,
-            "source_note": self.source_note,
-        }
+        return {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}
 
 
 class Evaluation(PeriodMixin):
@@ -371,8 +386,15 @@ class Evaluation(PeriodMixin):
             models.UniqueConstraint(fields=["kpi", "start_year", "end_year", "half"], name="unique_evaluation_period"),
         ]
 
+    SNAPSHOT_FIELDS: ClassVar[tuple[str, ...]] = ("text",)
+
     def __str__(self) -> str:
-        return f"{self.kpi.short_name} 評価 {self.kpi.label_period(self.start_year, self.end_year)}"
+        return self.describe(self.kpi, self.start_year, self.end_year, self.half)
+
+    @staticmethod
+    def describe(kpi: Kpi, start_year: int, end_year: int, half: str) -> str:
+        """`str()` of the evaluation of this KPI and period (see `Actual.describe`)."""
+        return f"{kpi.short_name} 評価 {kpi.label_period(start_year, end_year)}"
 
     @property
     def label(self) -> str:
@@ -380,7 +402,7 @@ class Evaluation(PeriodMixin):
         return self.kpi.label_period(self.start_year, self.end_year) + half
 
     def snapshot(self) -> dict[str, Any]:
-        return {"text": self.text}
+        return {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}
 
 
 class DemoDataset(models.Model):

@@ -47,14 +47,16 @@ def accepted_evaluation_locks(figures: Sequence[tuple[Kpi, int, int, str]]) -> l
     """`accepted_evaluation_lock` for many figures with one query (imports, plan files, demo data)."""
     from chizai.pdca.models import SelfEvaluation, Status
 
-    periods = [period_of_actual(start, end, half) for _, start, end, half in figures]
     accepted = SelfEvaluation.objects.filter(
-        organization_id__in={kpi.owner_id for kpi, *_ in figures},
-        period__plan_id__in={kpi.plan_id for kpi, *_ in figures},
-        period__fiscal_year__in={year for year, _ in periods},
+        organization_id__in={figure[0].owner_id for figure in figures},
+        period__plan_id__in={figure[0].plan_id for figure in figures},
+        period__fiscal_year__in={figure[2] for figure in figures},  # a figure's period ends in its end year
         status=Status.ACCEPTED,
     ).select_related("period")
     by_key = {(e.organization_id, e.period.plan_id, e.period.fiscal_year, e.period.half): e for e in accepted}
+    if not by_key:
+        return [None] * len(figures)  # nothing accepted in those years: nothing locked (an import's usual case)
+    periods = [period_of_actual(start, end, half) for _, start, end, half in figures]
     reasons: list[str | None] = []
     for (kpi, *_), (year, half) in zip(figures, periods, strict=True):
         evaluation = by_key.get((kpi.owner_id, kpi.plan_id, year, half))

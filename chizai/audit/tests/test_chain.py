@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import json
 from typing import Any
 
 import pytest
@@ -67,6 +69,7 @@ def test_entries_drafted_ahead_hash_as_if_built_in_the_transaction(org: Any) -> 
 
     stored = list(AuditEntry.objects.order_by("-pk")[:saved])[::-1]
     assert [e.reason for e in stored[:-1]] == texts and stored[-1].object_id == "123456"
+    assert [e.changes for e in stored[:-1]] == [{"name": ["前", text]} for text in texts]  # its JSON, written ahead
     assert all(chain.entry_hash(entry) == entry.entry_hash for entry in stored)
     assert [e.previous_hash for e in stored[1:]] == [e.entry_hash for e in stored[:-1]]
     assert AuditChainHead.objects.get().last_hash == stored[-1].entry_hash
@@ -113,3 +116,33 @@ def test_it_records_an_access_without_changes_in_the_chain(org: Any, tokyo_edito
     assert entry.change_rows == []
     assert AuditChainHead.objects.get().last_hash == entry.entry_hash
     assert not AuditEntry.objects.changes().filter(pk=entry.pk).exists()
+
+
+def test_changes_are_written_as_json_itself_would_write_them() -> None:
+    """`changes_text` writes an entry's changes without json's encoder: the same text, canonical and as stored."""
+
+    class Source(enum.StrEnum):
+        IMPORTED = "imported"
+
+    values = [
+        None,
+        True,
+        False,
+        0,
+        -12,
+        10**20,
+        "",
+        "1,234.5",
+        "東京都",
+        '引用符 " \\ 改行\n\t\x01',
+        "\u2028🗾",
+        Source.IMPORTED,
+    ]
+    samples = [{}, {"value": [None, "12"], "source": [None, Source.IMPORTED], "note": ["", "注記"]}]
+    samples += [{f"k{n}": [old, new] for n, new in enumerate(values)} for old in values]
+    samples.append({"z": [1, 2], "a": ["x", None], "名称": [True, "b"]})
+    for changes in samples:
+        assert chain.changes_text(changes, canonical=True) == chain._dumps(changes)
+        assert chain.changes_text(changes, canonical=False) == json.dumps(changes)
+    assert chain.changes_text({"value": [1.5, None]}, canonical=True) is None  # a float: json writes it
+    assert chain.changes_text({"value": {"nested": 1}}, canonical=False) is None

@@ -263,7 +263,7 @@ def test_other_users_save_while_an_apply_runs_and_its_transaction_does_no_buildi
         monkeypatch.setattr(module, name, watched)
 
     watch(audit_log, "diff", "audit entry", lambda *a, **k: None)  # every entry, drafted or built, starts there
-    watch(figures, "compute", "figures", lambda kpi: kpi.pk)
+    watch(figures, "compute_values", "figures", lambda kpi: kpi.pk)  # every KPI's figures, ahead or inside
 
     def other_user_saves(kpi: Kpi, year: int) -> None:  # its own connection, as another request would have
         started = time.monotonic()
