@@ -8,12 +8,14 @@ CSV is CP932 unless ?encoding=utf-8 (UTF-8 with a BOM); a CSV holds one table, ?
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from chizai.audit.generation import kept
 from chizai.audit.log import log_access
 from chizai.cases.forms import CaseFilterForm, case_years
 from chizai.exchange import blank_forms, tables
@@ -52,7 +54,14 @@ def _download(request: HttpRequest, found: list[Table], name: list[str], fmt: st
 @login_required
 def export_dashboard(request: HttpRequest, number: str, fmt: str) -> Download:
     plan = plan_or_404(int(number))
-    found = tables.dashboard_tables(request.user, plan, _today())
+    today = _today()
+
+    # The dashboard's tables as this user sees them (a few hundred rows at most), kept under the data's generation
+    # like the page's figures.
+    def dashboard() -> list[Table]:
+        return [replace(table, rows=list(table.rows)) for table in tables.dashboard_tables(request.user, plan, today)]
+
+    found = kept(request, "dashboard_tables", dashboard, plan.pk, today, request.user.pk)
     return _download(request, found, ["ダッシュボード", f"第{plan.number}次"], fmt)
 
 

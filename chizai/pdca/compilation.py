@@ -72,6 +72,12 @@ class CompilationScope:
     national: bool
     bureaus: tuple[Organization, ...]
 
+    @property
+    def title(self) -> str:
+        if self.national:
+            return "全国"
+        return "・".join(f"{bureau.block_name}ブロック" for bureau in self.bureaus)
+
 
 def compilation_scope(user: AnyUser) -> CompilationScope:
     """JPO members see the nation; a bureau's reviewers and administrators their block; anyone else is refused."""
@@ -153,9 +159,7 @@ class Compilation:
 
     @property
     def title(self) -> str:
-        if self.scope.national:
-            return "全国"
-        return "・".join(f"{bureau.block_name}ブロック" for bureau in self.scope.bureaus)
+        return self.scope.title
 
     @property
     def items(self) -> ItemsMet:
@@ -274,15 +278,21 @@ def _block_title(bureau: Organization) -> str:
 
 
 def compile_period(
-    period: ReportingPeriod, user: AnyUser, today: datetime.date, *, section: str | None = None
+    period: ReportingPeriod,
+    user: AnyUser,
+    today: datetime.date,
+    *,
+    section: str | None = None,
+    scope: CompilationScope | None = None,
 ) -> Compilation:
     """The compilation of a half year for the user's scope: each required body's state, and the KPI table
     and texts of the evaluations the user may read (others' drafts show only 「作成中」).
 
     `section` ("central" or a bureau's code) reads the KPI tables and texts of that section only, the nation's
     page showing one block at a time (every section's state and items met are still counted); without it every
-    section is read (a block's page, the Word, PDF and Excel documents)."""
-    scope = compilation_scope(user)
+    section is read (a block's page, the Word, PDF and Excel documents). `scope` is the user's
+    (`compilation_scope`), when the caller has asked already."""
+    scope = scope or compilation_scope(user)
     bodies = _required_bodies(scope)
     shown = _shown_section(scope, section)
     detailed = {body.pk for body in bodies if shown(_section_of(body))}

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_GET
 from chizai.audit.generation import request_generation
 from chizai.kpis.models import Plan
 from chizai.organizations.permissions import sees_everything
-from chizai.pdca.compilation import CENTRAL, STATUS_COLUMNS, compile_period, end_of_plan_evaluation
+from chizai.pdca.compilation import (
+    CENTRAL,
+    STATUS_COLUMNS,
+    compilation_scope,
+    compile_period,
+    end_of_plan_evaluation,
+)
 from chizai.pdca.models import ReportingPeriod
 
 
@@ -24,8 +30,15 @@ def compilation(request: HttpRequest, period_id: int) -> HttpResponse:
     period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=period_id)
     today = timezone.localdate()
     section = request.GET.get("section") or CENTRAL
+    user = request.user
+    scope = compilation_scope(user)
     context = {
-        "compilation": compile_period(period, request.user, today, section=section),
+        # Who may see it, and what (the nation or the user's blocks), is asked on every request; the compilation
+        # itself is kept under the data's generation, the day, the section and the user, and computed lazily.
+        "scope": scope,
+        "compilation": SimpleLazyObject(lambda: compile_period(period, user, today, section=section, scope=scope)),
+        "shown_section": section,
+        "generation": request_generation(request),
         "period": period,
         "periods": ReportingPeriod.objects.filter(plan_id=period.plan_id),
         "status_columns": STATUS_COLUMNS,

@@ -149,6 +149,38 @@ def test_it_exports_the_dashboard_as_the_user_sees_it(
     assert regional[1][2:] == ["閲覧できる範囲の合計", 2, 1, 50]
 
 
+@pytest.mark.django_db
+def test_a_kept_dashboard_export_is_the_users_own_and_follows_a_change_at_once(
+    client: Any,
+    login: Callable[..., Any],
+    two_prefectures: Plan,
+    tokyo_editor: Any,
+    osaka_editor: Any,
+    fragment_cache: Any,
+) -> None:
+    from chizai.kpis.actions import save_actual
+
+    url = reverse("exchange:export_dashboard", args=[90, "xlsx"])
+    login(client, tokyo_editor)
+    assert _column(_workbook(client.get(url))["KPI"], "達成率（%）") == [120, 90]
+    seminar = Kpi.objects.get(name="東京都の知財セミナー開催件数")
+    actual = seminar.actuals.get()
+    save_actual(
+        kpi=seminar,
+        start_year=actual.start_year,
+        end_year=actual.end_year,
+        value=actual.value * 2,
+        expected_version=actual.version,
+        actor=tokyo_editor,
+        reason="訂正",
+    )
+    assert _column(_workbook(client.get(url))["KPI"], "達成率（%）") == [240, 90]
+
+    client.logout()
+    login(client, osaka_editor)
+    assert "東京都のKPI" not in _column(_workbook(client.get(url))["KPI"], "区分")
+
+
 # --- self-evaluations ------------------------------------------------------------------------------------------
 
 
