@@ -132,3 +132,23 @@ def test_it_never_changes_a_central_kpi_through_the_api(api: Any, central_kpi: K
     assert response.status_code == 403
     assert "中央KPI" in detail(response)
     assert Kpi.objects.get(pk=central_kpi.pk).name == "ハンズオン支援企業数"
+
+
+def test_a_period_result_is_written_as_drfs_own_field_loop_writes_it() -> None:
+    # The list's fast path must give the same keys, order and values as DRF's generic Serializer.to_representation.
+    from decimal import Decimal
+
+    from rest_framework import serializers as drf
+
+    from chizai.api.serializers import PERIOD_RESULT
+    from chizai.kpis.achievement import PeriodResult, Status
+
+    for result in (
+        PeriodResult(2025, 2025, "2025年度", Decimal(30), "", Decimal("36.50"), Decimal(15), None, True,
+                     Decimal(122), None, Decimal(30), Decimal(100), None, Status.ACHIEVED),
+        PeriodResult(2023, 2027, "2023～2027年度", None, "注", None, None, None, False,
+                     None, None, None, None, Decimal("-12.5"), Status.IN_PROGRESS),
+    ):  # fmt: skip
+        fast = PERIOD_RESULT.to_representation(result)
+        generic = drf.Serializer.to_representation(PERIOD_RESULT, result)
+        assert list(fast.items()) == list(generic.items())
