@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -175,19 +176,20 @@ class PeriodResultSerializer(serializers.Serializer[PeriodResult]):
     def get_status_label(self, result: PeriodResult) -> str:
         return result.status.label
 
+    @cached_property
+    def _readable(self) -> list[tuple[str, Any, bool]]:
+        """The fields in order, each with whether it is a method field (worked out once per instance)."""
+        return [
+            (name, field, isinstance(field, serializers.SerializerMethodField))
+            for name, field in self.fields.items()
+            if not field.write_only
+        ]
+
     def to_representation(self, instance: PeriodResult) -> dict[str, Any]:
         """What DRF's generic loop gives, field by field through the same fields' own conversions, without its
         per-field attribute lookup machinery (a plan's list serialises a thousand results)."""
-        readable = self.__dict__.get("_plain")
-        if readable is None:
-            readable = [
-                (name, field, isinstance(field, serializers.SerializerMethodField))
-                for name, field in self.fields.items()
-                if not field.write_only
-            ]
-            self.__dict__["_plain"] = readable
         data: dict[str, Any] = {}
-        for name, field, by_method in readable:
+        for name, field, by_method in self._readable:
             if by_method:
                 data[name] = field.to_representation(instance)
             else:
@@ -476,11 +478,15 @@ class CaseSerializer(serializers.ModelSerializer[SupportCase]):
         ]
         read_only_fields = fields
 
+    @cached_property
+    def _access_by_case(self) -> dict[int, str | None]:
+        return {}
+
     def _access(self, case: SupportCase) -> str | None:
         """The user's access to the case, asked once per case (both `access` and `record` need it)."""
         from chizai.cases.access import case_access
 
-        asked: dict[int, str | None] = self.__dict__.setdefault("_access_by_case", {})
+        asked = self._access_by_case
         if case.pk not in asked:
             asked[case.pk] = case_access(self.context["request"].user, case)
         return asked[case.pk]
