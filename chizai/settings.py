@@ -1,6 +1,7 @@
 """Settings for chizai, read from the environment (DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS)."""
 
 import datetime
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -255,6 +256,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # days after they were made (`chizai expire_documents`, nightly); the job then says 期限切れ and offers to make it
 # again.
 CHIZAI_DOCUMENT_RETENTION_DAYS = env_int("CHIZAI_DOCUMENT_RETENTION_DAYS", 7)
+# A long PDF (the national compilation) is laid out in this many parts at once, one process and core each, and
+# joined; 1 lays every document out in the worker's own process.
+CHIZAI_DOCUMENT_PROCESSES = env_int("CHIZAI_DOCUMENT_PROCESSES", min(2, os.cpu_count() or 1))
 # API tokens expire after this many days at most; a user may choose a shorter life on the token page.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 # Survey reminders: days after the invitation (or the last reminder) before the next, and how many at most.

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from chizai.kpis.actions import (
     write_prepared,
 )
 from chizai.kpis.models import Actual, Evaluation, Plan
+from chizai.lib.collector import collector_paused
 from chizai.organizations.models import Organization
 
 HEADER_SEARCH_ROWS = 20
@@ -109,7 +109,7 @@ def _apply(context: ImportContext) -> None:
     known = [a for a in writes.actuals if a[0].kpi.pk is not None], [e for e in writes.evaluations if e[0].kpi.pk]
     late = [a for a in writes.actuals if a[0].kpi.pk is None], [e for e in writes.evaluations if not e[0].kpi.pk]
     try:
-        with _collector_paused():
+        with collector_paused():
             ahead = _prepare(context, *known)
             with transaction.atomic():
                 _write(context, ahead, late)
@@ -121,23 +121,6 @@ def _apply(context: ImportContext) -> None:
         context.report.add_problem(" ".join(error.messages))
     else:
         context.report.applied = True
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while the writes are prepared and written (then running as before).
-
-    The preparation makes a few new objects per row changed (the row's values, its audit entry; the figures), all
-    kept until the transaction ends and none in a reference cycle: the collector would only scan them again and
-    again as they grow (about 1.5 s of CPU for 100,000 new rows), freeing nothing. Memory is still freed as usual
-    (reference counting); only the search for cycles waits."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 ActualWrites = list[tuple[ActualValue, Actual | None, Location]]

@@ -1,13 +1,21 @@
-"""A document as HTML: the print view, and the input WeasyPrint lays out as PDF."""
+"""A document as HTML: the print view, and the input WeasyPrint lays out as PDF.
+
+A long document can be cut into parts (`parts`), each a whole HTML document of its own, which separate processes
+lay out side by side (chizai.reports.pdf_parts). Every part carries the running headers as literal text; only the
+first carries the document's title block.
+"""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
+from chizai.lib.date_labels import date_label
 from chizai.reports.document import Block, Chart, Document, Heading, Paragraph, Table
 
 
@@ -26,11 +34,69 @@ def _block(block: Block) -> dict[str, Any]:
     return {"kind": "chart", "item": block, "src": _svg_source(block)}
 
 
-def render_html(document: Document) -> str:
+def css_string(text: str) -> SafeString:
+    """`text` as the inside of a CSS string in a <style> element: quotes, backslashes, line ends and `<` escaped
+    (so no text can close the string or the element)."""
+    escaped = "".join(c if c not in '\\"<>&\n\r' else f"\\{ord(c):x} " for c in text)
+    return mark_safe(escaped)  # noqa: S308  # every character that could end the string or the element is escaped
+
+
+def meta_line(document: Document) -> str:
+    demo = "・デモデータを含む" if document.demo else ""
+    return f"作成日 {date_label(document.created)}・データ {date_label(document.as_of)}時点{demo}"
+
+
+def render_html(document: Document, blocks: Sequence[Block] | None = None, *, first_part: bool = True) -> str:
+    """The document's HTML; with `blocks`, the part of it holding those blocks (`first_part`: the title block too)."""
+    meta = meta_line(document)
     context = {
         "document": document,
-        "blocks": map(_block, document.blocks),
+        "meta": meta,
+        "running_title": css_string(document.title),
+        "running_meta": css_string(meta),
+        "first_part": first_part,
+        "blocks": map(_block, document.blocks if blocks is None else blocks),
         # the unhashed name: WeasyPrint's fetcher finds it among the app's static files, in every configuration
         "stylesheet": settings.STATIC_URL + "reports/document.css",
     }
     return render_to_string("reports/document.html", context)
+
+
+def block_weight(block: Block) -> int:
+    """Roughly what laying out `block` costs, in characters of its HTML (tables dominate: ~70 per cell)."""
+    if isinstance(block, Table):
+        return sum(70 + len(cell) for row in block.rows for cell in row) + 200
+    if isinstance(block, Paragraph):
+        return 100 + len(block.text)
+    if isinstance(block, Chart):
+        return 3000
+    return 100
+
+
+def parts(document: Document, count: int, *, minimum_weight: int) -> list[list[Block]]:
+    """The document's blocks cut into at most `count` parts of about equal weight, each starting at a section
+    heading (h2); one part when the document weighs less than `minimum_weight` or has no section to cut at."""
+    weights = [block_weight(block) for block in document.blocks]
+    total = sum(weights)
+    if count < 2 or total < minimum_weight:
+        return [list(document.blocks)]
+    cuts: list[int] = []
+    running = 0
+    for index, (block, weight) in enumerate(zip(document.blocks, weights, strict=True)):
+        target = total * (len(cuts) + 1) / count
+        if isinstance(block, Heading) and block.level <= 2 and index and len(cuts) < count - 1:
+            # cut before this section when that leaves the part nearer its share than cutting after it would
+            next_section = next(
+                (j for j in range(index + 1, len(document.blocks)) if _is_section(document.blocks[j])),
+                len(document.blocks),
+            )
+            after = running + sum(weights[index:next_section])
+            if abs(running - target) <= abs(after - target):
+                cuts.append(index)
+        running += weight
+    bounds = [0, *cuts, len(document.blocks)]
+    return [list(document.blocks[start:end]) for start, end in zip(bounds, bounds[1:], strict=False) if end > start]
+
+
+def _is_section(block: Block) -> bool:
+    return isinstance(block, Heading) and block.level <= 2

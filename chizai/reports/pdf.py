@@ -15,8 +15,9 @@ from django.contrib.staticfiles import finders
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from chizai.lib.collector import collector_paused
+from chizai.reports import html as document_html
 from chizai.reports.document import Document
-from chizai.reports.html import render_html
 
 BASE_URL = "https://chizai.invalid/"
 """The base address of the document's HTML: never resolved, only recognised by the fetcher."""
@@ -45,8 +46,28 @@ def static_file(relative: str) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
+STYLESHEET = "reports/document.css"
+
+PARALLEL_MINIMUM_WEIGHT = 400_000
+"""A document weighing this much (`html.block_weight`: ~2,500 table cells, ~12 A4 pages of tables) is laid out in
+parts, one process each: below it, starting the processes and joining the parts costs more than it saves."""
+
+
 def render_pdf(document: Document) -> bytes:
-    # No presentational hints: the HTML states its widths in CSS, and WeasyPrint then matches every element against
-    # one stylesheet fewer (a national compilation has tens of thousands of elements).
-    html = HTML(string=render_html(document), base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
-    return bytes(html.write_pdf())
+    """The document as PDF: laid out in one process, or, when long, in `CHIZAI_DOCUMENT_PROCESSES` at once."""
+    parts = document_html.parts(document, settings.CHIZAI_DOCUMENT_PROCESSES, minimum_weight=PARALLEL_MINIMUM_WEIGHT)
+    if len(parts) == 1:
+        # No presentational hints: the HTML states its widths in CSS, and WeasyPrint then matches every element
+        # against one stylesheet fewer (a national compilation has tens of thousands of elements).
+        html = HTML(string=document_html.render_html(document), base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
+        with collector_paused():  # its boxes live to the end of the layout: scanning them for cycles frees nothing
+            return bytes(html.write_pdf())
+    from chizai.reports import pdf_parts
+
+    stylesheet = static_file(STYLESHEET)
+    assert stylesheet is not None, f"{STYLESHEET} is missing from the static files"
+    resources = {
+        BASE_URL.rstrip("/") + settings.STATIC_URL + STYLESHEET: pdf_parts.Resource(stylesheet.read_bytes(), "text/css")
+    }
+    htmls = [document_html.render_html(document, blocks, first_part=index == 0) for index, blocks in enumerate(parts)]
+    return pdf_parts.render_parts(htmls, BASE_URL, resources)

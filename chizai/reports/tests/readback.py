@@ -30,6 +30,29 @@ def pdf_text(pdf: bytes) -> str:
     return _poppler("pdftotext", pdf)
 
 
+def pdf_page_texts(pdf: bytes) -> list[str]:
+    """The text of each page, in order (pdftotext ends every page with a form feed)."""
+    return pdf_text(pdf).split("\f")[:-1]
+
+
+def pdf_outline(pdf: bytes) -> list[tuple[int, str, int]]:
+    """The PDF's bookmarks in order: (depth, title, page index)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:  # type: ignore[type-arg]
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, str(item.title), reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return found
+
+
 def pdf_fonts(pdf: bytes) -> list[tuple[str, bool]]:
     """(font name, embedded) of every font of the PDF."""
     rows = _poppler("pdffonts", pdf).splitlines()[2:]
