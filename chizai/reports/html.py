@@ -63,40 +63,38 @@ def render_html(document: Document, blocks: Sequence[Block] | None = None, *, fi
 
 
 def block_weight(block: Block) -> int:
-    """Roughly what laying out `block` costs, in characters of its HTML (tables dominate: ~70 per cell)."""
+    """Roughly what laying out `block` costs, in characters of its HTML (tables dominate: ~70 per cell; a chart
+    costs about as much as 350 cells)."""
     if isinstance(block, Table):
         return sum(70 + len(cell) for row in block.rows for cell in row) + 200
     if isinstance(block, Paragraph):
         return 100 + len(block.text)
     if isinstance(block, Chart):
-        return 3000
+        return 25_000
     return 100
 
 
 def parts(document: Document, count: int, *, minimum_weight: int) -> list[list[Block]]:
-    """The document's blocks cut into at most `count` parts of about equal weight, each starting at a section
-    heading (h2); one part when the document weighs less than `minimum_weight` or has no section to cut at."""
-    weights = [block_weight(block) for block in document.blocks]
+    """The document's blocks cut into at most `count` parts of about equal weight, each starting at a heading (not
+    between a heading and the one under it); one part when the document weighs less than `minimum_weight`."""
+    blocks = document.blocks
+    weights = [block_weight(block) for block in blocks]
     total = sum(weights)
     if count < 2 or total < minimum_weight:
-        return [list(document.blocks)]
+        return [list(blocks)]
+    before = [0]  # before[i]: the weight of the blocks ahead of block i
+    for weight in weights:
+        before.append(before[-1] + weight)
+    candidates = [
+        index
+        for index in range(1, len(blocks))
+        if isinstance(blocks[index], Heading) and not isinstance(blocks[index - 1], Heading)
+    ]
     cuts: list[int] = []
-    running = 0
-    for index, (block, weight) in enumerate(zip(document.blocks, weights, strict=True)):
-        target = total * (len(cuts) + 1) / count
-        if isinstance(block, Heading) and block.level <= 2 and index and len(cuts) < count - 1:
-            # cut before this section when that leaves the part nearer its share than cutting after it would
-            next_section = next(
-                (j for j in range(index + 1, len(document.blocks)) if _is_section(document.blocks[j])),
-                len(document.blocks),
-            )
-            after = running + sum(weights[index:next_section])
-            if abs(running - target) <= abs(after - target):
-                cuts.append(index)
-        running += weight
-    bounds = [0, *cuts, len(document.blocks)]
-    return [list(document.blocks[start:end]) for start, end in zip(bounds, bounds[1:], strict=False) if end > start]
-
-
-def _is_section(block: Block) -> bool:
-    return isinstance(block, Heading) and block.level <= 2
+    for share in range(1, count):
+        target = total * share / count
+        later = [index for index in candidates if not cuts or index > cuts[-1]]
+        if later:
+            cuts.append(min(later, key=lambda index: abs(before[index] - target)))
+    bounds = [0, *cuts, len(blocks)]
+    return [list(blocks[start:end]) for start, end in zip(bounds, bounds[1:], strict=False) if end > start]

@@ -75,7 +75,7 @@ def items(text: str) -> list[str]:
     return re.findall(r"項目\d-\d{3}", text)
 
 
-def test_the_blocks_are_cut_at_sections_into_parts_of_about_equal_weight():
+def test_the_blocks_are_cut_at_headings_into_parts_of_about_equal_weight():
     document = long_document(40, 40, 40, 40)
 
     halves = parts(document, 2, minimum_weight=1)
@@ -87,7 +87,13 @@ def test_the_blocks_are_cut_at_sections_into_parts_of_about_equal_weight():
 
     assert len(parts(document, 2, minimum_weight=10**9)) == 1  # short: one process
     assert len(parts(document, 1, minimum_weight=1)) == 1
-    assert len(parts(long_document(200), 2, minimum_weight=1)) == 1  # one section: nowhere to cut
+    one_section = parts(long_document(200), 2, minimum_weight=1)
+    assert [block.text for block in one_section[1][:1]] == ["第1節の表"]  # at the sub-heading, after the text
+
+    stacked = long_document()
+    for number in (1, 2):
+        stacked.add(Heading(f"第{number}節"), *section(number, 100)[2:])  # h2 directly above h3
+    assert [part[0].text for part in parts(stacked, 2, minimum_weight=1)] == ["第1節", "第2節"]
 
 
 def test_running_headers_take_any_title_literally():
