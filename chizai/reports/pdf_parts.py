@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 import io
 import multiprocessing
+import multiprocessing.forkserver
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -129,6 +130,12 @@ def process_context() -> multiprocessing.context.ForkServerContext:
         context.set_forkserver_preload(["chizai.reports.pdf_parts_preload"])
         _context = context
     return _context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now (it loads WeasyPrint in ~1.5 s, in its own process) instead of on the first part."""
+    process_context()
+    multiprocessing.forkserver.ensure_running()
 
 
 def render_parts(parts: Sequence[str], base_url: str, resources: dict[str, Resource]) -> bytes:

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from chizai.pdca.tests.fixtures_content import TODAY
 from chizai.reports import builders, pdf, pdf_parts
+from chizai.reports.apps import start_document_processes
 from chizai.reports.document import Document, Heading, Paragraph, Table
 from chizai.reports.html import css_string, parts, render_html
 from chizai.reports.tests.readback import (
@@ -23,6 +24,7 @@ from chizai.reports.tests.readback import (
     pdf_text,
     squeeze,
 )
+from chizai.workers.hooks import worker_start_handlers
 
 TITLE = '「知財」"取りまとめ" \\ </style> & 試験'
 
@@ -170,3 +172,16 @@ def test_a_part_that_ends_without_a_result_fails_the_document():
     child.close()
     with pytest.raises(pdf_parts.PartError, match="part 2 ended without a result"):
         pdf_parts._receive(parent, "pages", 1)
+
+
+def test_a_worker_has_the_part_processes_ready_before_its_first_document(settings, monkeypatch):
+    started: list[bool] = []
+    monkeypatch.setattr(pdf_parts, "start_fork_server", lambda: started.append(True))
+    assert start_document_processes in worker_start_handlers()
+
+    settings.CHIZAI_DOCUMENT_PROCESSES = 1
+    start_document_processes()
+    assert started == []  # one process: nothing to start
+    settings.CHIZAI_DOCUMENT_PROCESSES = 2
+    start_document_processes()
+    assert started == [True]

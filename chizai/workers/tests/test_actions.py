@@ -17,7 +17,8 @@ from chizai.workers.actions import (
     stop_worker,
 )
 from chizai.workers.health import worker_health
-from chizai.workers.hooks import on_worker_death
+from chizai.workers.hooks import on_worker_death, on_worker_start
+from chizai.workers.management.commands.db_worker import HeartbeatWorker
 from chizai.workers.models import Worker
 
 
@@ -105,3 +106,23 @@ def test_a_worker_between_tasks_releases_what_a_database_outage_left_running_und
     assert (cut_off.status, other.status) == ("FAILED", "RUNNING")
     assert Worker.objects.filter(worker_id="w").exists()  # it lives on
     assert {"w"} in told
+
+
+def test_a_worker_runs_the_start_handlers_before_it_takes_a_task(db, monkeypatch):
+    happened: list[str] = []
+    on_worker_start(lambda: happened.append("started"))
+    monkeypatch.setattr(HeartbeatWorker, "_run_through_database_outages", lambda self: happened.append("tasks"))
+    worker = HeartbeatWorker(
+        queue_names=["default"],
+        interval=0.1,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="w",
+        excluded_queue_names=[],
+    )
+
+    worker.run()
+
+    assert happened[-2:] == ["started", "tasks"]

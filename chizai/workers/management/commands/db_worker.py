@@ -19,7 +19,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from chizai.workers import actions
+from chizai.workers import actions, hooks
 
 logger = logging.getLogger("chizai.workers")
 
@@ -29,6 +29,8 @@ class HeartbeatWorker(db_worker.Worker):
 
     def run(self) -> None:
         actions.start_worker(worker_id=self.worker_id)
+        for handler in hooks.worker_start_handlers():
+            handler()
         stop = threading.Event()
         heart = threading.Thread(target=_beat_until, args=(self.worker_id, stop), name="chizai-heartbeat", daemon=True)
         heart.start()
