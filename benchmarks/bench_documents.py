@@ -114,8 +114,10 @@ def main() -> None:
 
     from chizai.kpis.models import Kpi
     from chizai.pdca.models import SelfEvaluation
+    from chizai.reports.apps import start_document_processes
     from chizai.reports.render import render_compilation, render_final_evaluation
 
+    start_document_processes()  # as a worker does when it starts (chizai.workers.hooks.on_worker_start)
     call_command("migrate", verbosity=0)
     period = data_set()
     plan = period.plan
@@ -132,6 +134,8 @@ def main() -> None:
 
     processes = settings.CHIZAI_DOCUMENT_PROCESSES
     timed(f"national compilation (取りまとめ) .pdf, {processes} processes", lambda: compilation("pdf"))
+    with open(os.environ.get("BENCH_PDF_OUTPUT", os.devnull), "wb") as output:
+        output.write(compilation("pdf"))  # to look at: BENCH_PDF_OUTPUT=/tmp/national.pdf
     if processes > 1:  # the whole layout's CPU: the parts' processes are not this one's children
         with override_settings(CHIZAI_DOCUMENT_PROCESSES=1):
             timed("national compilation (取りまとめ) .pdf, 1 process", lambda: compilation("pdf"))
