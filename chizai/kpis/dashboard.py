@@ -11,7 +11,8 @@ from typing import Any
 from django.db.models import F, Q
 from django.http import Http404
 
-from chizai.kpis import figures
+from chizai.kpis import achievement, figures
+from chizai.kpis.achievement import PeriodResult
 from chizai.kpis.counting_rules import counts_survey_answers
 from chizai.kpis.models import Actual, ActualSource, HalfChoice, Kpi, KpiKind, Plan
 from chizai.organizations.models import Organization
@@ -26,13 +27,22 @@ def plan_or_404(number: int | None) -> Plan:
     return plan
 
 
-def kpi_rows(kpis: list[Kpi], today: datetime.date, stored: figures.Figures) -> list[dict[str, Any]]:
+def kpi_rows(
+    kpis: list[Kpi],
+    today: datetime.date,
+    stored: figures.Figures,
+    computed: dict[int, list[PeriodResult]] | None = None,
+) -> list[dict[str, Any]]:
     """Each KPI with its latest result (the latest period that has begun, as of `today`), and beside a figure
-    counted from survey answers its response rate (`survey_note`)."""
+    counted from survey answers its response rate (`survey_note`). `computed`: each KPI's results, when the
+    caller has them already (`stored.results`)."""
     notes = survey_notes([kpi for kpi in kpis if counts_survey_answers(kpi.counting_rule)])
     rows = []
     for kpi in kpis:
-        result = stored.latest(kpi, today)
+        if computed is None:
+            result = stored.latest(kpi, today)
+        else:
+            result = achievement.latest_result(kpi, today, computed[kpi.pk])
         note = notes.get((kpi.pk, result.end_year), "") if result is not None else ""
         rows.append({"kpi": kpi, "result": result, "survey_note": note})
     return rows

@@ -126,9 +126,9 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     def kpi_figures() -> dict[str, Any]:
         kpis = organization_kpis(organization, plan)
         stored = figures.load(kpis)
-        rows = kpi_rows(kpis, today, stored)
-        year = current_fiscal_year(plan, today)
         computed = {kpi.pk: stored.results(kpi, today) for kpi in kpis}
+        rows = kpi_rows(kpis, today, stored, computed)
+        year = current_fiscal_year(plan, today)
         return {
             "rows": rows,
             "items": achievement.items_met(row["result"] for row in rows),
