@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods
 
-from chizai.audit.generation import request_generation
 from chizai.audit.models import AuditEntry
 from chizai.kpis import achievement, figures
 from chizai.kpis.access import can_enter_actuals, get_kpi_for_user, get_organization_for_user
@@ -74,7 +73,6 @@ def dashboard(request: HttpRequest, number: int | None = None) -> HttpResponse:
         "home": home,
         "sees_everything": sees_everything(request.user),
         "today": today,
-        "generation": request_generation(request),
     }
     return render(request, "kpis/dashboard.html", context)
 
@@ -143,7 +141,6 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
         "figures": SimpleLazyObject(kpi_figures),
         "can_edit": can_edit_organization(request.user, organization),
         "today": today,
-        "generation": request_generation(request),
     }
     return render(request, "kpis/organization_detail.html", context)
 
@@ -208,7 +205,6 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": SimpleLazyObject(page),
         "can_edit": can_enter_actuals(request.user, kpi),
         "today": today,
-        "generation": request_generation(request),
     }
     return render(request, "kpis/kpi_detail.html", context)
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chizai.audit.generation import request_generation
 from chizai.kpis.access import get_organization_for_user
 from chizai.kpis.actions import ConflictError
 from chizai.kpis.models import Plan
@@ -132,7 +131,6 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "evaluation": evaluation,
         "table": SimpleLazyObject(table),
-        "generation": request_generation(request),
         "first_half": evaluation.period.half == Half.FIRST,
         "scale": scale,
         "steps": _steps(request.user, evaluation),

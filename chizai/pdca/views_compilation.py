@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
-from chizai.audit.generation import request_generation
 from chizai.kpis.models import Plan
 from chizai.organizations.permissions import sees_everything
 from chizai.pdca.compilation import (
@@ -38,7 +37,6 @@ def compilation(request: HttpRequest, period_id: int) -> HttpResponse:
         "scope": scope,
         "compilation": SimpleLazyObject(lambda: compile_period(period, user, today, section=section, scope=scope)),
         "shown_section": section,
-        "generation": request_generation(request),
         "period": period,
         "periods": ReportingPeriod.objects.filter(plan_id=period.plan_id),
         "status_columns": STATUS_COLUMNS,
@@ -60,7 +58,6 @@ def final_evaluation(request: HttpRequest, number: int) -> HttpResponse:
         "final": SimpleLazyObject(lambda: end_of_plan_evaluation(plan, user, today)),
         "plan": plan,
         "today": today,
-        "generation": request_generation(request),
         "scope": "all" if sees_everything(user) else f"user-{user.pk}",
     }
     return render(request, "pdca/final_evaluation.html", context)

@@ -47,3 +47,24 @@ def test_a_request_reads_it_once() -> None:
         first, second = request_generation(request), request_generation(request)
 
     assert first == second and len(queries) == 1
+
+
+def test_a_kept_fragment_is_kept_until_the_data_changes_and_per_what_it_varies_on(
+    org: Any, jpo_admin: Any, fragment_cache: None
+) -> None:
+    from django.template import Context, Template, TemplateSyntaxError
+
+    page = Template("{% load kept %}{% kept figures number %}{{ counted.value }}{% endkept %}")
+    counted = {"value": 1}
+
+    def show(number: int) -> str:
+        return page.render(Context({"request": RequestFactory().get("/"), "number": number, "counted": counted}))
+
+    assert show(1) == "1"
+    counted["value"] = 2
+    assert show(1) == "1"  # kept: the data has not changed
+    assert show(2) == "2"  # what it varies on
+    log(jpo_admin, "organization.updated", org("pref-13"), {"name": "東京都"}, {"name": "東京都（改称）"})
+    assert show(1) == "2"  # a change of the data: computed again
+    with pytest.raises(TemplateSyntaxError, match="needs the fragment's name"):
+        Template("{% load kept %}{% kept %}{% endkept %}")
