@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.urls import reverse
 from pypdf import PdfReader
 
 from chizai.pdca.tests.fixtures_content import TODAY
@@ -15,6 +16,7 @@ from chizai.reports import builders, pdf, pdf_parts
 from chizai.reports.apps import start_document_processes
 from chizai.reports.document import Document, Heading, Paragraph, Table
 from chizai.reports.html import css_string, parts, render_html
+from chizai.reports.models import DocumentJob, DocumentStatus
 from chizai.reports.tests.readback import (
     A4_POINTS,
     pdf_fonts,
@@ -185,3 +187,15 @@ def test_a_worker_has_the_part_processes_ready_before_its_first_document(setting
     settings.CHIZAI_DOCUMENT_PROCESSES = 2
     start_document_processes()
     assert started == [True]
+
+
+def test_the_national_compilation_asked_for_from_its_page_is_laid_out_in_parts(world, jpo_admin, in_parts, client):
+    client.force_login(jpo_admin)
+    client.post(reverse("reports:compilation_request", kwargs={"period_id": world["tokyo"].period_id, "fmt": "pdf"}))
+    job = DocumentJob.objects.get()
+    assert job.status == DocumentStatus.DONE and in_parts == [2]
+
+    response = client.get(reverse("reports:document_job_download", args=[job.token]))
+    pages = pdf_page_texts(b"".join(response.streaming_content))
+    assert [f"{number} / {len(pages)}" in page for number, page in enumerate(pages, start=1)] == [True] * len(pages)
+    assert "3件の項目のうち2件達成（66.7%）" in squeeze("".join(pages))
