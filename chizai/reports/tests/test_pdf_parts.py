@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.urls import reverse
@@ -199,3 +202,22 @@ def test_the_national_compilation_asked_for_from_its_page_is_laid_out_in_parts(w
     pages = pdf_page_texts(b"".join(response.streaming_content))
     assert [f"{number} / {len(pages)}" in page for number, page in enumerate(pages, start=1)] == [True] * len(pages)
     assert "3件の項目のうち2件達成（66.7%）" in squeeze("".join(pages))
+
+
+def test_the_parts_processes_load_weasyprint_and_nothing_of_django():
+    """The fork server loads only the parts' module: no settings, no database connection to inherit or break."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, chizai.reports.pdf_parts_preload; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'chizai')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
+    ).stdout
+    assert loaded.strip() == str(
+        ["chizai", "chizai.reports", "chizai.reports.pdf_parts", "chizai.reports.pdf_parts_preload"]
+    )
