@@ -34,6 +34,15 @@ def _block(block: Block) -> dict[str, Any]:
     return {"kind": "chart", "item": block, "src": _svg_source(block)}
 
 
+STYLESHEET = "reports/document.css"
+
+
+def stylesheet_href() -> str:
+    """The documents' stylesheet by its unhashed name: WeasyPrint's fetcher finds it among the app's static files,
+    in every configuration."""
+    return settings.STATIC_URL + STYLESHEET
+
+
 def css_string(text: str) -> SafeString:
     """`text` as the inside of a CSS string in a <style> element: quotes, backslashes, line ends and `<` escaped
     (so no text can close the string or the element)."""
@@ -56,8 +65,7 @@ def render_html(document: Document, blocks: Sequence[Block] | None = None, *, fi
         "running_meta": css_string(meta),
         "first_part": first_part,
         "blocks": map(_block, document.blocks if blocks is None else blocks),
-        # the unhashed name: WeasyPrint's fetcher finds it among the app's static files, in every configuration
-        "stylesheet": settings.STATIC_URL + "reports/document.css",
+        "stylesheet": stylesheet_href(),
     }
     return render_to_string("reports/document.html", context)
 

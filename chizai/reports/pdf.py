@@ -13,29 +13,28 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from chizai.lib.collector import collector_paused
 from chizai.reports import html as document_html
+from chizai.reports import pdf_parts
 from chizai.reports.document import Document
+from chizai.reports.pdf_parts import OwnResourcesFetcher, Resource
 
 BASE_URL = "https://chizai.invalid/"
 """The base address of the document's HTML: never resolved, only recognised by the fetcher."""
 
 
-class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
+class StaticOnlyFetcher(OwnResourcesFetcher):
     """Serves `/static/…` from the app's static files and inline `data:` URLs; refuses everything else."""
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
+    refusal = "documents read only the app's static files"
+
+    def find(self, url: str) -> Resource | None:
         static_prefix = BASE_URL.rstrip("/") + settings.STATIC_URL
-        if url.startswith(static_prefix):
-            path = static_file(url.removeprefix(static_prefix).split("?")[0])
-            if path is not None:
-                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
-        raise ValueError(f"documents read only the app's static files, not {url}")
+        path = static_file(url.removeprefix(static_prefix)) if url.startswith(static_prefix) else None
+        if path is None:
+            return None
+        return Resource(path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
 
 
 def static_file(relative: str) -> Path | None:
@@ -45,8 +44,6 @@ def static_file(relative: str) -> Path | None:
     found = finders.find(relative)
     return Path(found) if isinstance(found, str) else None
 
-
-STYLESHEET = "reports/document.css"
 
 PARALLEL_MINIMUM_WEIGHT = 400_000
 """A document weighing this much (`html.block_weight`: ~2,500 table cells, ~12 A4 pages of tables) is laid out in
@@ -62,12 +59,9 @@ def render_pdf(document: Document) -> bytes:
         html = HTML(string=document_html.render_html(document), base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
         with collector_paused():  # its boxes live to the end of the layout: scanning them for cycles frees nothing
             return bytes(html.write_pdf())
-    from chizai.reports import pdf_parts
-
-    stylesheet = static_file(STYLESHEET)
-    assert stylesheet is not None, f"{STYLESHEET} is missing from the static files"
-    resources = {
-        BASE_URL.rstrip("/") + settings.STATIC_URL + STYLESHEET: pdf_parts.Resource(stylesheet.read_bytes(), "text/css")
-    }
+    # The parts read the stylesheet the parent read for them, through the same fetcher as one process.
+    stylesheet_url = BASE_URL.rstrip("/") + document_html.stylesheet_href()
+    stylesheet = StaticOnlyFetcher().find(stylesheet_url)
+    assert stylesheet is not None, f"{stylesheet_url} is missing from the static files"
     htmls = [document_html.render_html(document, blocks, first_part=index == 0) for index, blocks in enumerate(parts)]
-    return pdf_parts.render_parts(htmls, BASE_URL, resources)
+    return pdf_parts.render_parts(htmls, BASE_URL, {stylesheet_url: stylesheet})

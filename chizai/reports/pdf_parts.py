@@ -60,20 +60,35 @@ class PartError(RuntimeError):
     """A part could not be laid out; the message holds the part's own traceback."""
 
 
-class ResourcesOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
-    """Serves the resources the parent read for the part (its stylesheet) and inline `data:` URLs; nothing else."""
+class OwnResourcesFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
+    """Serves inline `data:` URLs and what `find(url)` returns; refuses every other address (a document never
+    reaches the network or a file of its own choosing)."""
+
+    refusal = "documents read only the app's own files"
+
+    def find(self, url: str) -> Resource | None:
+        raise NotImplementedError
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        resource = self.find(url.split("?")[0])
+        if resource is None:
+            raise ValueError(f"{self.refusal}, not {url}")
+        return URLFetcherResponse(url, body=resource.body, headers={"Content-Type": resource.content_type})
+
+
+class ResourcesOnlyFetcher(OwnResourcesFetcher):
+    """A part's fetcher: the resources its parent read for it (its stylesheet), and nothing else."""
+
+    refusal = "a document part reads only the resources it was given"
 
     def __init__(self, resources: dict[str, Resource]) -> None:
         super().__init__()
         self.resources = resources
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        resource = self.resources.get(url.split("?")[0])
-        if resource is None:
-            raise ValueError(f"a document part reads only the resources it was given, not {url}")
-        return URLFetcherResponse(url, body=resource.body, headers={"Content-Type": resource.content_type})
+    def find(self, url: str) -> Resource | None:
+        return self.resources.get(url)
 
 
 def numbered_margin_boxes(
