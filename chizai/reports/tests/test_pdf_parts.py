@@ -124,6 +124,8 @@ def test_a_long_document_laid_out_by_two_processes_reads_as_one(in_parts):
         if number > 1:  # the running headers, on the second part's first page too
             assert squeeze(TITLE) in squeeze(page)
             assert "作成日 2026年12月3日・データ 2026年12月2日時点・デモデータを含む" in page
+        else:  # none above the title block: the title and the date line once each
+            assert squeeze(page).count(squeeze(TITLE)) == 1 and page.count("作成日") == 1
     text = pdf_text(joined)
     expected = [f"項目{number}-{row:03d}" for number in range(1, 5) for row in range(1, 61)]
     assert items(text) == expected
